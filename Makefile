@@ -1,0 +1,50 @@
+# wengu: two commands, `make run` and `make test`, on a fresh machine with python3 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test lint eval install install-test translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+	$(MAKE) -s translations
+install-test: $(VENV)/.installed-test
+	$(MAKE) -s translations
+
+translations: | $(BIN)/python
+	@$(BIN)/pybabel compile -f -d app/translations > /dev/null 2> $(VENV)/babel.log || { cat $(VENV)/babel.log; exit 1; }
+
+run: install
+	$(BIN)/wengu db upgrade
+	$(BIN)/wengu serve --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check app cards tests bench migrations
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+eval: install
+	@if [ -d ../shared/extraction/notes ]; then \
+	  $(BIN)/wengu extract --jsonl ../shared/extraction/notes > .eval-out.jsonl && \
+	  $(BIN)/python ../shared/extraction/eval_extract.py --notes ../shared/extraction/notes \
+	    --gold ../shared/extraction/gold/seed.jsonl --gold ../shared/extraction/gold/dev.jsonl \
+	    --gold ../shared/extraction/gold/dev2.jsonl --pred .eval-out.jsonl; \
+	else echo "make eval: ../shared/extraction is absent, nothing to score"; fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,21 @@
+"""The ``wengu`` command line.
+
+Each command lives in a module of its own under ``app/cli``; commands that
+need the database build the app with :func:`app.cli.common.app_context`.
+"""
+
+from __future__ import annotations
+
+import click
+
+from app.cli.db import db
+from app.cli.serve import serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """wengu (温故): spaced repetition for people who keep notes."""
+
+
+main.add_command(db)
+main.add_command(serve)

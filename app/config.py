@@ -1,0 +1,59 @@
+"""Configuration defaults, and the order in which they are overridden.
+
+Order (later wins): these defaults, then ``instance/config.py``, then
+``WENGU_*`` environment variables, then the ``config`` mapping given to
+``create_app`` (tests). Nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # Database: None means the SQLite file in the instance folder.
+    "DATABASE_URL": None,
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # Uploads (bytes); the zip limits stop zip bombs.
+    "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+    "IMPORT_MAX_UNCOMPRESSED": 200 * 1024 * 1024,
+    "IMPORT_MAX_FILES": 20000,
+    # Accounts.
+    "OPEN_SIGNUP": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DAYS": 30,
+    "PROXY_FIX": None,  # e.g. "1,1,1,1,0": x_for, x_proto, x_host, x_port, x_prefix
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    # Languages wengu speaks.
+    "LANGUAGES": ["en", "zh"],
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+
+def load_or_create_secret_key(instance_path: str | Path) -> str:
+    """Read the instance's secret key, generating it on first run.
+
+    A fixed development key would let anyone forge sessions on a server that
+    forgot to set one; a random key kept in the instance folder survives
+    restarts and is never committed.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def default_database_url(instance_path: str | Path) -> str:
+    """The SQLite database wengu uses when none is configured."""
+    return f"sqlite:///{Path(instance_path) / 'wengu.sqlite3'}"

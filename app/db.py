@@ -1,0 +1,111 @@
+"""The database engine and the one-session-per-request lifecycle.
+
+The engine lives on the app (``app.extensions["wengu.engine"]``); a session is
+opened lazily on ``g`` the first time a view asks for one, rolled back if the
+request failed, and closed at teardown. Store functions take a session and
+never commit; a view commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    PostgreSQL stores ``timestamptz``; SQLite has no time zones, so the value
+    is stored as naive UTC and made aware again on the way out. Naive values
+    are refused on the way in: they are always a bug.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: wengu stores aware UTC times only")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC (the shell's clock; the core never reads it)."""
+    return datetime.now(UTC)
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 5000, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite connections get WAL, foreign keys and a busy timeout."""
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+    return engine
+
+
+def init_app(app: Flask) -> None:
+    """Attach the engine and session factory to ``app`` and register teardown."""
+    engine = make_engine(
+        app.config["DATABASE_URL"], busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
+    )
+    app.extensions["wengu.engine"] = engine
+    app.extensions["wengu.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(close_session)
+
+
+def get_engine() -> Engine:
+    """The current app's engine."""
+    engine: Engine = current_app.extensions["wengu.engine"]
+    return engine
+
+
+def new_session() -> Session:
+    """A new session outside any request (CLI commands, background jobs)."""
+    factory: sessionmaker[Session] = current_app.extensions["wengu.sessionmaker"]
+    return factory()
+
+
+def get_session() -> Session:
+    """The request's session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = new_session()
+    session: Session = g.db_session
+    return session
+
+
+def close_session(exc: BaseException | None = None) -> None:
+    """Roll back what a failed request left open, then close the session."""
+    session: Session | None = g.pop("db_session", None)
+    if session is None:
+        return
+    try:
+        if exc is not None or session.in_transaction():
+            session.rollback()
+    finally:
+        session.close()

@@ -1,0 +1,39 @@
+"""Languages: English and Simplified Chinese, chosen by the user or the browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from flask_babel import Babel, get_locale, gettext, ngettext
+
+
+def _(message: str, **variables: Any) -> str:
+    """Translate ``message`` (typed wrapper around Flask-Babel's gettext)."""
+    return str(gettext(message, **variables))
+
+
+def n_(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Translate with a plural form."""
+    return str(ngettext(singular, plural, num, **variables))
+
+
+def select_locale() -> str | None:
+    """The user's chosen language, else the browser's best match."""
+    user = g.get("user")
+    if user is not None and user.language:
+        return str(user.language)
+    languages: list[str] = current_app.config["LANGUAGES"]
+    return request.accept_languages.best_match(languages)
+
+
+def select_timezone() -> str | None:
+    """The user's time zone (dates on pages are shown in it)."""
+    user = g.get("user")
+    return str(user.timezone) if user is not None else None
+
+
+def init_app(app: Flask) -> None:
+    """Install Flask-Babel with wengu's selectors."""
+    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.globals["get_locale"] = get_locale

@@ -1,0 +1,328 @@
+"""wengu's data model, designed for the whole product.
+
+A user owns decks, note sources, cards, reviews, tags, media and tombstones.
+Every table that holds user data carries ``user_id`` so that every query can
+be scoped to the current user with one filter. Times are aware UTC
+(:class:`app.db.UTCDateTime`).
+
+Reviews are an append-only history: the model layer refuses to update or
+delete them (see :func:`_reviews_are_append_only`). An undo is a review row
+of kind ``undo`` pointing at the review it undoes.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from app.db import UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so Alembic batch mode can name constraints."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class CardKind(enum.StrEnum):
+    """What a card is: found in a note (question, definition, list) or made by hand."""
+
+    QUESTION = "question"
+    DEFINITION = "definition"
+    LIST = "list"
+    BASIC = "basic"
+    REVERSED = "reversed"
+    CLOZE = "cloze"
+
+
+class ReviewKind(enum.StrEnum):
+    """A review row: a scheduled answer, a same-day repeat, or the undo of an earlier row."""
+
+    REVIEW = "review"
+    REPEAT = "repeat"
+    UNDO = "undo"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Review settings.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    day_start_hour: Mapped[int] = mapped_column(Integer, default=4)
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
+    grade_buttons: Mapped[int] = mapped_column(Integer, default=4)
+    new_per_day: Mapped[int] = mapped_column(Integer, default=20)
+    reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
+    # Bumped on password change: sessions carry it, so old ones stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        CheckConstraint("day_start_hour >= 0 AND day_start_hour <= 23", name="day_start_hour"),
+        CheckConstraint("grade_buttons IN (4, 6)", name="grade_buttons"),
+    )
+
+
+class Deck(Base):
+    """A deck; ``name`` is the full path (``notes::kernel::mm``), ``parent`` its parent deck."""
+
+    __tablename__ = "decks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decks.id", ondelete="RESTRICT"), index=True, default=None
+    )
+    # None: inherit from the parent deck, then the user.
+    new_per_day: Mapped[int | None] = mapped_column(Integer, default=None)
+    reviews_per_day: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Deck | None] = relationship(remote_side="Deck.id", back_populates="children")
+    children: Mapped[list[Deck]] = relationship(back_populates="parent")
+
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_decks_user_name"),)
+
+
+class NoteSource(Base):
+    """A note file as last imported: its path within the import, content and hash."""
+
+    __tablename__ = "note_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(1000))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # The note's text as imported, for showing a card's surrounding lines.
+    content: Mapped[str] = mapped_column(Text, default="")
+    deck_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decks.id", ondelete="SET NULL"), default=None
+    )
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the file disappeared from a later import of its folder.
+    missing_since: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (UniqueConstraint("user_id", "path", name="uq_note_sources_user_path"),)
+
+
+card_tags = Table(
+    "card_tags",
+    Base.metadata,
+    Column("card_id", ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_card_tags_tag_id", "tag_id"),
+)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_tags_user_name"),)
+
+
+class Card(Base):
+    """One reviewable card and its SM-2 state.
+
+    ``key`` is the stable identity (from the extractor, or ``manual:…`` for a
+    hand-made card), unique within the user's collection. Cards that belong
+    together (the two directions of a definition, the clozes of one text)
+    share ``note_key`` and differ in ``ord``: they are siblings, never shown
+    on the same day, and one Anki note on export.
+    """
+
+    __tablename__ = "cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="RESTRICT"), index=True)
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("note_sources.id", ondelete="SET NULL"), index=True, default=None
+    )
+    key: Mapped[str] = mapped_column(String(200))
+    note_key: Mapped[str] = mapped_column(String(200))
+    ord: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(16))
+    front: Mapped[str] = mapped_column(Text)
+    back: Mapped[str] = mapped_column(Text, default="")
+    # Where the card came from in its note (1-based lines; None for hand-made).
+    line: Mapped[int | None] = mapped_column(Integer, default=None)
+    end_line: Mapped[int | None] = mapped_column(Integer, default=None)
+    answer_start: Mapped[int | None] = mapped_column(Integer, default=None)
+    answer_end: Mapped[int | None] = mapped_column(Integer, default=None)
+    context: Mapped[str] = mapped_column(Text, default="")  # heading path, " > " joined
+    # Lifecycle flags.
+    needs_answer: Mapped[bool] = mapped_column(Boolean, default=False)
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)  # user edited by hand
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    buried_until: Mapped[datetime | None] = mapped_column(default=None)
+    retired_at: Mapped[datetime | None] = mapped_column(default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # SM-2 state; ef in hundredths (250 = 2.50), kept exact.
+    reps: Mapped[int] = mapped_column(Integer, default=0)
+    ef: Mapped[int] = mapped_column(Integer, default=250)
+    interval_days: Mapped[int] = mapped_column(Integer, default=0)
+    due: Mapped[datetime | None] = mapped_column(default=None)  # None: new
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    last_reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Scored below 4 today: shown again at the end of the day's session.
+    repeat_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bookkeeping.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    modified_at: Mapped[datetime] = mapped_column(default=utcnow)  # content last changed
+
+    deck: Mapped[Deck] = relationship()
+    source: Mapped[NoteSource | None] = relationship()
+    tags: Mapped[list[Tag]] = relationship(secondary=card_tags)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "key", name="uq_cards_user_key"),
+        CheckConstraint("ef >= 130", name="ef_floor"),
+        CheckConstraint("reps >= 0 AND lapses >= 0 AND interval_days >= 0", name="counts"),
+        # The review queue: a user's live cards by due time.
+        Index("ix_cards_user_due", "user_id", "due"),
+        Index("ix_cards_user_note_key", "user_id", "note_key"),
+        Index("ix_cards_source_key", "source_id", "key"),
+    )
+
+
+class Review(Base):
+    """One answer (or same-day repeat, or undo), with the card's state before and after.
+
+    Append-only: never updated or deleted through the model layer.
+    """
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8), default=ReviewKind.REVIEW.value)
+    grade: Mapped[int | None] = mapped_column(Integer)  # None for an undo
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Makes answering idempotent: one review per showing of a card.
+    showing_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"), default=None)
+    # State before.
+    reps_before: Mapped[int] = mapped_column(Integer)
+    ef_before: Mapped[int] = mapped_column(Integer)
+    interval_before: Mapped[int] = mapped_column(Integer)
+    due_before: Mapped[datetime | None] = mapped_column()
+    lapses_before: Mapped[int] = mapped_column(Integer)
+    repeat_pending_before: Mapped[bool] = mapped_column(Boolean, default=False)
+    # State after.
+    reps_after: Mapped[int] = mapped_column(Integer)
+    ef_after: Mapped[int] = mapped_column(Integer)
+    interval_after: Mapped[int] = mapped_column(Integer)
+    due_after: Mapped[datetime | None] = mapped_column()
+    lapses_after: Mapped[int] = mapped_column(Integer)
+    repeat_pending_after: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    card: Mapped[Card] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("card_id", "showing_id", name="uq_reviews_card_showing"),
+        CheckConstraint("grade IS NULL OR (grade >= 0 AND grade <= 5)", name="grade_range"),
+        Index("ix_reviews_user_time", "user_id", "reviewed_at"),
+        Index("ix_reviews_card_time", "card_id", "reviewed_at"),
+    )
+
+
+class Tombstone(Base):
+    """A card key the user threw away: no import ever brings it back."""
+
+    __tablename__ = "tombstones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(32), default="deleted")  # deleted | not-a-card
+    front: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_tombstones_user_key"),)
+
+
+class Media(Base):
+    """A file a card refers to (an image from a note), stored by content hash."""
+
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Unique per user: "<sha256 prefix>-<original name>", safe for Anki's media folder.
+    name: Mapped[str] = mapped_column(String(300))
+    original_path: Mapped[str] = mapped_column(String(1000), default="")
+    mime: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_media_user_name"),)
+
+
+class ImportJob(Base):
+    """An import run (CLI or upload): its progress and, when finished, its report."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|done|failed
+    total_files: Mapped[int] = mapped_column(Integer, default=0)
+    done_files: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete a review row."""
+
+
+@event.listens_for(Session, "before_flush")
+def _reviews_are_append_only(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in session.dirty:
+        if isinstance(obj, Review) and session.is_modified(obj):
+            raise AppendOnlyError("reviews are append-only: record an undo instead")
+    for obj in session.deleted:
+        if isinstance(obj, Review):
+            raise AppendOnlyError("reviews are append-only: they are never deleted")

@@ -1,0 +1,99 @@
+"""First-run setup, login and logout."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import User
+from tests.conftest import PASSWORD, AuthActions
+
+
+def test_first_visit_goes_to_owner_setup(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/auth/setup")
+    page = client.get("/auth/setup").get_data(as_text=True)
+    assert "owner" in page
+
+
+def test_setup_creates_owner_and_logs_in(client: FlaskClient, db: Session) -> None:
+    response = client.post(
+        "/auth/setup", data={"name": "ada", "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.status_code == 302
+    owner = db.scalar(select(User).where(User.name == "ada"))
+    assert owner is not None and owner.is_owner
+    assert owner.password_hash.startswith(("scrypt:", "pbkdf2:"))
+    assert "Welcome" in client.get("/").get_data(as_text=True)
+
+
+def test_setup_closed_once_a_user_exists(client: FlaskClient, auth: AuthActions) -> None:
+    auth.create("ada")
+    response = client.post(
+        "/auth/setup", data={"name": "eve", "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/auth/login")
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "confirm", "message"),
+    [
+        ("", PASSWORD, PASSWORD, "user name"),
+        ("ada", "short", "short", "at least 8"),
+        ("ada", PASSWORD, PASSWORD + "x", "differ"),
+    ],
+)
+def test_setup_validation_keeps_input(
+    client: FlaskClient, db: Session, name: str, password: str, confirm: str, message: str
+) -> None:
+    response = client.post(
+        "/auth/setup", data={"name": name, "password": password, "confirm": confirm}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in page
+    assert f'value="{name}"' in page
+    assert db.scalar(select(User)) is None
+
+
+def test_login_and_logout(client: FlaskClient, auth: AuthActions) -> None:
+    auth.create("ada")
+    assert auth.login("ada").status_code == 302
+    assert client.get("/").status_code == 200
+    auth.logout()
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_and_unknown_user_look_the_same(
+    client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.create("ada")
+    wrong = auth.login("ada", "wrong password").get_data(as_text=True)
+    unknown = auth.login("nobody", "wrong password").get_data(as_text=True)
+    assert "Wrong user name or password" in wrong
+    assert wrong.replace("ada", "") == unknown.replace("nobody", "")
+
+
+def test_login_redirect_stays_on_site(client: FlaskClient, auth: AuthActions) -> None:
+    auth.create("ada")
+    response = client.post(
+        "/auth/login?next=//evil.example/", data={"name": "ada", "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_password_change_elsewhere_ends_session(
+    app: Flask, client: FlaskClient, auth: AuthActions, db: Session
+) -> None:
+    auth.create("ada")
+    auth.login("ada")
+    user = db.scalar(select(User).where(User.name == "ada"))
+    assert user is not None
+    user.session_version += 1
+    db.commit()
+    assert client.get("/").status_code == 302

@@ -1,0 +1,80 @@
+"""The engine's connection settings and the per-request session lifecycle."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.db import get_session
+from app.models import User
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app: Flask) -> None:
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("SQLite pragmas: this run uses another database")
+    with app.extensions["wengu.engine"].connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_error_in_request_rolls_back(app: Flask, db: Session) -> None:
+    @app.route("/boom")
+    def boom() -> str:
+        session = get_session()
+        session.add(User(name="ghost", password_hash="x"))
+        session.flush()
+        raise RuntimeError("fails after writing")
+
+    app.testing = False  # let the error handler run instead of propagating
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert db.scalar(select(User).where(User.name == "ghost")) is None
+
+
+def test_uncommitted_work_is_discarded_at_teardown(app: Flask, db: Session) -> None:
+    @app.route("/forgets-commit")
+    def forgets() -> str:
+        get_session().add(User(name="half", password_hash="x"))
+        get_session().flush()
+        return "ok"
+
+    assert app.test_client().get("/forgets-commit").data == b"ok"
+    assert db.scalar(select(User).where(User.name == "half")) is None
+
+
+def test_session_is_per_request(app: Flask) -> None:
+    seen: list[int] = []
+
+    @app.route("/sid")
+    def sid() -> str:
+        assert get_session() is get_session()
+        seen.append(id(get_session()))
+        return "ok"
+
+    client = app.test_client()
+    client.get("/sid")
+    client.get("/sid")
+    assert len(seen) == 2
+
+
+def test_times_come_back_aware_utc(db: Session) -> None:
+    shanghai = timezone(timedelta(hours=8))
+    user = User(name="tz", password_hash="x", created_at=datetime(2026, 1, 1, 8, tzinfo=shanghai))
+    db.add(user)
+    db.commit()
+    db.expire_all()
+    loaded = db.scalar(select(User).where(User.name == "tz"))
+    assert loaded is not None
+    assert loaded.created_at == datetime(2026, 1, 1, 0, tzinfo=UTC)
+    assert loaded.created_at.tzinfo is not None
+
+
+def test_naive_datetimes_are_refused(db: Session) -> None:
+    db.add(User(name="naive", password_hash="x", created_at=datetime(2026, 1, 1)))
+    with pytest.raises(Exception, match="naive datetime"):
+        db.commit()
