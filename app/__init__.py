@@ -34,9 +34,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
 
-    from app import auth, errors, home
+    from app import account, auth, errors, home
 
     app.register_blueprint(errors.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(account.bp)
     return app

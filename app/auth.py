@@ -1,18 +1,25 @@
 """Accounts: the owner's first-run setup, login, logout, and the current user.
 
-The first visitor to a wengu with no users creates the owner account. The
-session cookie holds the user's id and ``session_version``; changing the
-password bumps the version, which logs out every other session.
+The first visitor to a wengu with no users creates the owner account; later
+accounts are made by the owner (``account.users``), on the command line, or by
+visitors themselves when ``OPEN_SIGNUP`` is set. The session cookie holds the
+user's id and ``session_version``; changing the password bumps the version,
+which logs out every other session. Failed logins are throttled per client
+address (``LOGIN_RATE_LIMIT``) and get one message whatever went wrong, so the
+login page does not tell which user names exist.
 """
 
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from flask import (
     Blueprint,
+    abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -28,6 +35,7 @@ from werkzeug.wrappers import Response
 from app.db import get_session
 from app.i18n import _
 from app.models import User
+from app.security import limiter
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -35,6 +43,19 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 MIN_PASSWORD_LENGTH = 8
+# Checked when a login names no existing user, so that a wrong name takes as long as a
+# wrong password (timing would otherwise tell which names exist).
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+def login_rate_limit() -> str:
+    """The throttle on failed logins and sign-ups, e.g. ``"10 per minute"``."""
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _failed(response: Response) -> bool:
+    """Whether a login or sign-up POST failed (success redirects); only failures count."""
+    return response.status_code != 302
 
 
 def login_required(view: Callable[P, R]) -> Callable[P, R | Response]:
@@ -63,15 +84,28 @@ def has_users() -> bool:
     return bool(count)
 
 
-def validate_new_account(name: str, password: str, confirm: str) -> str | None:
-    """The first problem with a new account's fields, or None."""
-    if not name or len(name) > 80:
-        return _("A user name of 1 to 80 characters is needed.")
+def validate_password(password: str, confirm: str) -> str | None:
+    """The first problem with a new password and its confirmation, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
     if password != confirm:
         return _("The two passwords differ.")
     return None
+
+
+def validate_new_account(name: str, password: str, confirm: str) -> str | None:
+    """The first problem with a new account's fields, or None."""
+    if not name or len(name) > 80 or not name.isprintable():
+        return _("A user name of 1 to 80 characters is needed.")
+    return validate_password(password, confirm)
+
+
+def name_taken(name: str) -> bool:
+    """Whether a user called ``name`` exists (user names are case-insensitive)."""
+    found = get_session().scalar(
+        select(func.count()).select_from(User).where(func.lower(User.name) == name.lower())
+    )
+    return bool(found)
 
 
 def create_user(name: str, password: str, *, is_owner: bool = False) -> User:
@@ -81,12 +115,44 @@ def create_user(name: str, password: str, *, is_owner: bool = False) -> User:
     return user
 
 
+def set_password(user: User, password: str) -> None:
+    """Hash and store a new password; every session of ``user`` ends (not committed)."""
+    user.password_hash = generate_password_hash(password)
+    user.session_version += 1
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """Whether ``password`` is ``user``'s; as slow for no user as for a wrong password."""
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(user.password_hash, password)
+
+
 def log_in(user: User, *, remember: bool = False) -> None:
-    """Start a fresh session for ``user`` (the old session's contents are dropped)."""
+    """Start a fresh session for ``user``.
+
+    The old session's contents (a CSRF token, anything planted before login)
+    are dropped and the cookie gets a new random id, so a session fixed
+    before login is worth nothing after it.
+    """
     session.clear()
     session["user_id"] = user.id
     session["session_version"] = user.session_version
+    session["sid"] = secrets.token_urlsafe(16)
     session.permanent = remember
+
+
+def refresh_session(user: User) -> None:
+    """Keep the current session valid after ``user.session_version`` changed."""
+    session["session_version"] = user.session_version
+
+
+def safe_next(target: str) -> str:
+    """``target`` if it is a path on this site, else the start page."""
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return url_for("home.index")
+    return target
 
 
 @bp.before_app_request
@@ -103,7 +169,14 @@ def load_logged_in_user() -> None:
     g.user = user
 
 
+@bp.app_context_processor
+def account_flags() -> dict[str, object]:
+    """``open_signup`` for the login page's link to the sign-up form."""
+    return {"open_signup": bool(current_app.config.get("OPEN_SIGNUP"))}
+
+
 @bp.route("/setup", methods=("GET", "POST"))
+@limiter.limit(login_rate_limit, methods=["POST"], deduct_when=_failed)
 def setup() -> str | Response:
     """First run: create the owner account."""
     if has_users():
@@ -123,24 +196,51 @@ def setup() -> str | Response:
 
 
 @bp.route("/login", methods=("GET", "POST"))
+@limiter.limit(login_rate_limit, methods=["POST"], deduct_when=_failed)
 def login() -> str | Response:
     """Log in; the same message for an unknown name and a wrong password."""
     if not has_users():
         return redirect(url_for("auth.setup"))
     error = None
     name = request.form.get("name", "").strip()
+    remember = bool(request.form.get("remember"))
     if request.method == "POST":
         user = get_session().scalar(select(User).where(User.name == name))
-        password = request.form.get("password", "")
-        if user is None or not check_password_hash(user.password_hash, password):
+        if not check_password(user, request.form.get("password", "")) or user is None:
             error = _("Wrong user name or password.")
         else:
-            log_in(user, remember=bool(request.form.get("remember")))
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("home.index")
-            return redirect(target)
-    return render_template("auth/login.html", error=error, name=name)
+            log_in(user, remember=remember)
+            return redirect(safe_next(request.args.get("next", "")))
+    return render_template("auth/login.html", error=error, name=name, remember=remember)
+
+
+@bp.route("/signup", methods=("GET", "POST"))
+@limiter.limit(login_rate_limit, methods=["POST"])
+def signup() -> str | Response:
+    """Open sign-up (only when ``OPEN_SIGNUP`` is set).
+
+    A name that is taken gets the same message as a name that is not allowed,
+    and sign-ups are throttled like logins, so the form is no fast way to
+    list accounts.
+    """
+    if not current_app.config.get("OPEN_SIGNUP"):
+        abort(404)
+    if not has_users():
+        return redirect(url_for("auth.setup"))
+    error = None
+    name = request.form.get("name", "").strip()
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        error = validate_new_account(name, password, request.form.get("confirm", ""))
+        if error is None and name_taken(name):
+            error = _("This user name cannot be used. Please choose another.")
+        if error is None:
+            user = create_user(name, password)
+            get_session().commit()
+            log_in(user)
+            flash(_("Welcome to wengu, %(name)s.", name=user.name))
+            return redirect(url_for("home.index"))
+    return render_template("auth/signup.html", error=error, name=name)
 
 
 @bp.route("/logout", methods=("POST",))

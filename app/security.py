@@ -3,16 +3,43 @@
 Every state-changing request carries a CSRF token (forms through a hidden
 field, fetch calls through the ``X-CSRFToken`` header). Pages send a
 Content-Security-Policy without inline scripts, so note content that slips
-through the renderer still cannot run.
+through the renderer still cannot run. Login attempts are throttled per
+client address (Flask-Limiter), and the session cookie is ``Secure``
+whenever the request came over HTTPS.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from datetime import timedelta
+
+from flask import Flask, Response, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
+# Limits are declared on the views that need them (login, sign-up); none by default.
+# Configured by RATELIMIT_ENABLED and RATELIMIT_STORAGE_URI (memory:// is per process:
+# with several gunicorn workers, point it at redis:// or memcached:// to share counts).
+limiter = Limiter(get_remote_address)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, ``Secure`` when served over HTTPS.
+
+    ``SESSION_COOKIE_SECURE`` forces the flag; otherwise it follows the
+    request's scheme (behind a proxy, enable ProxyFix so that scheme is right)
+    or ``PREFERRED_URL_SCHEME = "https"``.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            return True
+        if app.config.get("PREFERRED_URL_SCHEME") == "https":
+            return True
+        return has_request_context() and request.is_secure
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -30,8 +57,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
-    """Install CSRF protection, security headers and, if configured, ProxyFix."""
+    """Install CSRF, login throttling, session cookies, headers and (if configured) ProxyFix."""
     csrf.init_app(app)
+    limiter.init_app(app)
+    app.session_interface = SessionInterface()
+    app.permanent_session_lifetime = timedelta(days=int(app.config["REMEMBER_COOKIE_DAYS"]))
     proxy_fix = app.config.get("PROXY_FIX")
     if proxy_fix:
         x_for, x_proto, x_host, x_port, x_prefix = (

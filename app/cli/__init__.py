@@ -10,6 +10,7 @@ import click
 
 from app.cli.db import db
 from app.cli.serve import serve
+from app.cli.user import user
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,3 +20,4 @@ def main() -> None:
 
 main.add_command(db)
 main.add_command(serve)
+main.add_command(user)
