@@ -40,4 +40,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(account.bp)
+    from app import browse, cards_views, decks, inbox
+
+    app.register_blueprint(cards_views.bp)
+    app.register_blueprint(browse.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(decks.bp)
+    from app import review
+
+    app.register_blueprint(review.bp)
     return app

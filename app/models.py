@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from app.db import UTCDateTime, utcnow
+from cards.draft import normalize
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -206,6 +207,9 @@ class Card(Base):
     # Bookkeeping.
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(default=utcnow)  # content last changed
+    # normalize(front + "\n" + back) for the browser's substring search (NFKC, case-folded);
+    # kept up to date by _card_search_text below, whoever writes the card.
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     deck: Mapped[Deck] = relationship()
     source: Mapped[NoteSource | None] = relationship()
@@ -218,6 +222,8 @@ class Card(Base):
         # The review queue: a user's live cards by due time.
         Index("ix_cards_user_due", "user_id", "due"),
         Index("ix_cards_user_note_key", "user_id", "note_key"),
+        # The day's same-day repeats, in the order they were answered.
+        Index("ix_cards_user_repeat", "user_id", "repeat_pending", "last_reviewed_at"),
         Index("ix_cards_source_key", "source_id", "key"),
     )
 
@@ -239,7 +245,9 @@ class Review(Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer, default=None)
     # Makes answering idempotent: one review per showing of a card.
     showing_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"), default=None)
+    undoes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reviews.id"), index=True, default=None
+    )
     # State before.
     reps_before: Mapped[int] = mapped_column(Integer)
     ef_before: Mapped[int] = mapped_column(Integer)
@@ -247,6 +255,7 @@ class Review(Base):
     due_before: Mapped[datetime | None] = mapped_column()
     lapses_before: Mapped[int] = mapped_column(Integer)
     repeat_pending_before: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_reviewed_before: Mapped[datetime | None] = mapped_column(default=None)
     # State after.
     reps_after: Mapped[int] = mapped_column(Integer)
     ef_after: Mapped[int] = mapped_column(Integer)
@@ -312,6 +321,12 @@ class ImportJob(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+@event.listens_for(Card, "before_insert")
+@event.listens_for(Card, "before_update")
+def _card_search_text(_mapper: Any, _connection: Any, card: Card) -> None:
+    card.search_text = normalize(f"{card.front}\n{card.back or ''}")
 
 
 class AppendOnlyError(RuntimeError):

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import click
 
+from app.cli.add import add
 from app.cli.db import db
+from app.cli.extract import extract
 from app.cli.serve import serve
 from app.cli.user import user
 
@@ -18,6 +20,8 @@ def main() -> None:
     """wengu (温故): spaced repetition for people who keep notes."""
 
 
+main.add_command(add)
 main.add_command(db)
+main.add_command(extract)
 main.add_command(serve)
 main.add_command(user)
