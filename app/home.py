@@ -1,4 +1,4 @@
-"""The home page."""
+"""The home page: the deck list (counts from :mod:`app.queue`), and the main navigation."""
 
 from __future__ import annotations
 
@@ -12,8 +12,13 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @login_required
 def index() -> str:
-    """The user's start page."""
-    return render_template("home.html")
+    """The deck list: every deck, nested, with today's due, new and learning counts."""
+    from app.auth import current_user
+    from app.db import get_session, utcnow
+    from app.queue import deck_overview
+
+    decks = deck_overview(get_session(), current_user(), utcnow())
+    return render_template("home.html", decks=decks)
 
 
 # The main navigation, in order. An entry shows once its blueprint is registered,

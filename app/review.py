@@ -1,0 +1,281 @@
+"""The daily review: show the next card, answer it, undo, suspend, bury, throw away.
+
+Every action is a POST form that works without JavaScript (the page reloads
+through a redirect); ``review.js`` sends the same forms with ``format=json``
+and swaps in the next card from the JSON reply. Answering is idempotent: the
+form carries the showing's id, and a second answer to the same showing
+(double click, resubmitted form, second tab) records nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from app.access import get_owned_or_404
+from app.auth import current_user, login_required
+from app.db import get_session, utcnow
+from app.i18n import _
+from app.models import Card, CardKind, Review, Tombstone
+from app.queue import (
+    Showing,
+    day_summary,
+    next_card,
+    remaining_counts,
+    review_day,
+    showing_id_for,
+)
+from app.scheduling import (
+    is_same_day_repeat,
+    last_undoable,
+    record_answer,
+    state_of,
+    undo_answer,
+)
+from cards.cloze import cloze_back, cloze_front
+from cards.render import render_markdown
+from cards.sm2 import BUTTONS, Grade, preview_intervals
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+SOURCE_CONTEXT = 4  # lines shown around a card in its note
+MAX_DURATION_MS = 60 * 60 * 1000
+
+
+def sides(card: Card) -> tuple[str, str]:
+    """The card's question and answer as HTML (a cloze card hides its own number)."""
+    if card.kind == CardKind.CLOZE.value:
+        number = card.ord + 1
+        back = render_markdown(cloze_back(card.front, number))
+        if card.back.strip():
+            back += render_markdown(card.back)
+        return render_markdown(cloze_front(card.front, number)), back
+    return render_markdown(card.front), render_markdown(card.back)
+
+
+def interval_label(days: int) -> str:
+    """A button's interval: "1d", "6d", or "today" for a same-day repeat."""
+    if days <= 0:
+        return _("today")
+    return _("%(days)dd", days=days)
+
+
+def grade_buttons(showing: Showing, six: bool) -> list[dict[str, Any]]:
+    """The grade buttons for this showing: Anki's four, or SM-2's six grades."""
+    intervals = preview_intervals(state_of(showing.card), same_day_repeat=showing.same_day_repeat)
+    if showing.same_day_repeat:
+        # Below 4 the card comes back again today.
+        intervals = {g: (d if g >= Grade.HESITANT else 0) for g, d in intervals.items()}
+    if six:
+        names = [_("Blackout"), _("Wrong"), _("Almost"), _("Hard"), _("Good"), _("Easy")]
+        return [
+            {"grade": int(g), "key": str(int(g)), "name": names[g], "css": f"q{int(g)}",
+             "interval": interval_label(intervals[g])}
+            for g in Grade
+        ]
+    labels = {"again": _("Again"), "hard": _("Hard"), "good": _("Good"), "easy": _("Easy")}
+    return [
+        {"grade": int(g), "key": str(i), "name": labels[name], "css": name,
+         "interval": interval_label(intervals[g])}
+        for i, (name, g) in enumerate(BUTTONS.items(), start=1)
+    ]
+
+
+def deck_arg() -> int | None:
+    """The deck being reviewed (``deck`` in the query or form), or None for all decks."""
+    raw = request.values.get("deck", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def wants_json() -> bool:
+    """Whether review.js sent the form (it adds ``format=json``)."""
+    return request.values.get("format") == "json"
+
+
+def edit_url(card: Card, deck: int | None) -> str:
+    """The card editor: the cards feature's page when there is one, else ours."""
+    back = url_for("review.start", deck=deck)
+    if "cards.edit" in current_app.view_functions:
+        return url_for("cards.edit", card_id=card.id, next=back)
+    return url_for("review.edit", card_id=card.id, deck=deck)
+
+
+def render_review(deck: int | None, *, partial: bool) -> str:
+    """The review page (or just its swappable part) for the next card, or the day's end."""
+    session = get_session()
+    user = current_user()
+    now = utcnow()
+    showing = next_card(session, user, now, deck)
+    if showing is None:
+        template = "review/_done.html" if partial else "review/done.html"
+        return render_template(template, deck=deck, summary=day_summary(session, user, now),
+                               can_undo=last_undoable(session, user.id) is not None)
+    front, back = sides(showing.card)
+    context = {
+        "deck": deck, "showing": showing, "card": showing.card, "front": front, "back": back,
+        "buttons": grade_buttons(showing, user.grade_buttons == 6),
+        "counts": remaining_counts(session, user, now, deck),
+        "edit_url": edit_url(showing.card, deck),
+        "can_undo": last_undoable(session, user.id) is not None,
+    }
+    return render_template("review/_card.html" if partial else "review/show.html", **context)
+
+
+def after_action(deck: int | None, message: str | None = None) -> Response:
+    """Reply to a review form: the next card as JSON for review.js, else a redirect."""
+    if wants_json():
+        return jsonify(html=render_review(deck, partial=True), message=message)
+    return redirect(url_for("review.start", deck=deck))
+
+
+@bp.route("")
+@login_required
+def start() -> str:
+    """The review page: the next card of the chosen deck (or all), or the day's end."""
+    return render_review(deck_arg(), partial=False)
+
+
+@bp.route("/answer", methods=("POST",))
+@login_required
+def answer() -> Response | tuple[Response, int]:
+    """Record a grade for the shown card, once per showing."""
+    session = get_session()
+    deck = deck_arg()
+    card_id, grade = request.form.get("card_id", ""), request.form.get("grade", "")
+    showing_id = request.form.get("showing_id", "")[:64]
+    if not (card_id.isdigit() and grade.isdigit() and 0 <= int(grade) <= 5 and showing_id):
+        return jsonify(error=_("That answer is not valid.")), 400
+    card = get_owned_or_404(Card, int(card_id))
+    already = session.scalar(
+        select(Review.id).where(Review.card_id == card.id, Review.showing_id == showing_id)
+    )
+    if already is None:
+        if showing_id != showing_id_for(session, card):
+            # The card changed since this page showed it (another tab): show what is next.
+            return after_action(deck, _("This card was answered elsewhere."))
+        now = utcnow()
+        start_of_day, _end = review_day(current_user(), now)
+        duration = request.form.get("duration_ms", "")
+        record_answer(
+            session, card, int(grade), now,
+            same_day_repeat=is_same_day_repeat(card, start_of_day),
+            showing_id=showing_id,
+            duration_ms=min(int(duration), MAX_DURATION_MS) if duration.isdigit() else None,
+        )
+        try:
+            session.commit()
+        except IntegrityError:  # the same showing answered at the same moment elsewhere
+            session.rollback()
+    return after_action(deck)
+
+
+@bp.route("/undo", methods=("POST",))
+@login_required
+def undo() -> Response:
+    """Undo the last answer: the card's state comes back exactly; the undo is recorded."""
+    session = get_session()
+    latest = last_undoable(session, current_user().id)
+    if latest is None:
+        return after_action(deck_arg(), _("Nothing to undo."))
+    undo_answer(session, latest, utcnow())
+    session.commit()
+    return after_action(deck_arg(), _("Answer undone."))
+
+
+def _live_card(card_id: int) -> Card:
+    card = get_owned_or_404(Card, card_id)
+    if card.deleted_at is not None:
+        abort(404)
+    return card
+
+
+@bp.route("/<int:card_id>/suspend", methods=("POST",))
+@login_required
+def suspend(card_id: int) -> Response:
+    """Suspend the card: it is not shown until unsuspended."""
+    _live_card(card_id).suspended = True
+    get_session().commit()
+    return after_action(deck_arg(), _("Card suspended."))
+
+
+@bp.route("/<int:card_id>/bury", methods=("POST",))
+@login_required
+def bury(card_id: int) -> Response:
+    """Bury the card until the user's next day starts."""
+    card = _live_card(card_id)
+    _start, end = review_day(current_user(), utcnow())
+    card.buried_until = end
+    get_session().commit()
+    return after_action(deck_arg(), _("Card buried until tomorrow."))
+
+
+@bp.route("/<int:card_id>/discard", methods=("POST",))
+@login_required
+def discard(card_id: int) -> Response:
+    """Throw the card away as "not a card": tombstoned, so no import brings it back."""
+    session = get_session()
+    card = _live_card(card_id)
+    now = utcnow()
+    card.deleted_at = now
+    exists = session.scalar(
+        select(Tombstone.id).where(Tombstone.user_id == card.user_id, Tombstone.key == card.key)
+    )
+    if exists is None:
+        session.add(Tombstone(user_id=card.user_id, key=card.key, reason="not-a-card",
+                              front=card.front, created_at=now))
+    session.commit()
+    return after_action(deck_arg(), _("Card thrown away."))
+
+
+@bp.route("/<int:card_id>/edit", methods=("GET", "POST"))
+@login_required
+def edit(card_id: int) -> str | Response | tuple[str, int]:
+    """A small editor for the card's two sides, returning to the review."""
+    card = _live_card(card_id)
+    deck = deck_arg()
+    error = None
+    front, back = card.front, card.back
+    if request.method == "POST":
+        front, back = request.form.get("front", ""), request.form.get("back", "")
+        if not front.strip():
+            error = _("The front of a card cannot be empty.")
+        else:
+            card.front, card.back = front, back
+            card.edited, card.modified_at = True, utcnow()
+            get_session().commit()
+            return redirect(url_for("review.start", deck=deck))
+    return render_template("review/edit.html", card=card, deck=deck, front=front, back=back,
+                           error=error), (422 if error else 200)
+
+
+def source_lines(card: Card) -> list[tuple[int, str, bool]]:
+    """The card's lines in its note with a few around: (number, text, is the card's)."""
+    if card.source is None or card.line is None or not card.source.content:
+        return []
+    lines = card.source.content.splitlines()
+    last = max(card.end_line or card.line, card.answer_end or 0)
+    first = max(card.line - SOURCE_CONTEXT, 1)
+    stop = min(last + SOURCE_CONTEXT, len(lines))
+    return [(n, lines[n - 1], card.line <= n <= last) for n in range(first, stop + 1)]
+
+
+@bp.route("/<int:card_id>/source")
+@login_required
+def source(card_id: int) -> str:
+    """Where the card comes from: the note's path, heading path, line, and nearby lines."""
+    card = _live_card(card_id)
+    template = "review/_source.html" if request.args.get("partial") else "review/source.html"
+    return render_template(template, card=card, lines=source_lines(card), deck=deck_arg())

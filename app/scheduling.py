@@ -1,0 +1,135 @@
+"""Answering and undoing: the shell around the SM-2 core.
+
+Load a card's state, ask :mod:`cards.sm2` for the new one, write it to the
+card and append a review row holding the state before and after. An undo
+appends a row of kind ``undo`` and puts the before-state back exactly; no
+review row is ever changed or deleted. These functions take a session and
+never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from app.models import Card, Review, ReviewKind
+from cards.sm2 import State, review
+
+
+def state_of(card: Card) -> State:
+    """The card's SM-2 state as the core sees it."""
+    return State(
+        reps=card.reps,
+        ef=card.ef,
+        interval=card.interval_days,
+        due=card.due,
+        lapses=card.lapses,
+        last_review=card.last_reviewed_at,
+        repeat_pending=card.repeat_pending,
+    )
+
+
+def apply_state(card: Card, state: State) -> None:
+    """Write ``state`` onto the card."""
+    card.reps = state.reps
+    card.ef = state.ef
+    card.interval_days = state.interval
+    card.due = state.due
+    card.lapses = state.lapses
+    card.last_reviewed_at = state.last_review
+    card.repeat_pending = state.repeat_pending
+
+
+def _review_row(card: Card, before: State, after: State, **fields: object) -> Review:
+    return Review(
+        user_id=card.user_id,
+        card_id=card.id,
+        reps_before=before.reps,
+        ef_before=before.ef,
+        interval_before=before.interval,
+        due_before=before.due,
+        lapses_before=before.lapses,
+        repeat_pending_before=before.repeat_pending,
+        last_reviewed_before=before.last_review,
+        reps_after=after.reps,
+        ef_after=after.ef,
+        interval_after=after.interval,
+        due_after=after.due,
+        lapses_after=after.lapses,
+        repeat_pending_after=after.repeat_pending,
+        **fields,
+    )
+
+
+def is_same_day_repeat(card: Card, day_start: datetime) -> bool:
+    """Whether answering the card now is one of today's repeats."""
+    return bool(
+        card.repeat_pending
+        and card.last_reviewed_at is not None
+        and card.last_reviewed_at >= day_start
+    )
+
+
+def record_answer(
+    session: Session,
+    card: Card,
+    grade: int,
+    now: datetime,
+    *,
+    same_day_repeat: bool,
+    showing_id: str | None = None,
+    duration_ms: int | None = None,
+) -> Review:
+    """Answer ``card`` with ``grade``: update it and append its review row (not committed)."""
+    before = state_of(card)
+    after, log = review(before, grade, now, same_day_repeat=same_day_repeat)
+    apply_state(card, after)
+    row = _review_row(
+        card, before, after,
+        kind=(ReviewKind.REPEAT if log.same_day_repeat else ReviewKind.REVIEW).value,
+        grade=int(log.grade),
+        reviewed_at=now,
+        showing_id=showing_id,
+        duration_ms=duration_ms,
+    )
+    session.add(row)
+    return row
+
+
+def last_undoable(session: Session, user_id: int) -> Review | None:
+    """The user's latest answer that has not been undone yet."""
+    undo = aliased(Review)
+    return session.scalar(
+        select(Review)
+        .where(
+            Review.user_id == user_id,
+            Review.kind != ReviewKind.UNDO.value,
+            ~select(undo.id).where(undo.undoes_id == Review.id).exists(),
+        )
+        .order_by(Review.id.desc())
+        .limit(1)
+    )
+
+
+def undo_answer(session: Session, answer: Review, now: datetime) -> Review:
+    """Put the card back as it was before ``answer`` and append the undo row (not committed)."""
+    card = answer.card
+    before = state_of(card)
+    restored = State(
+        reps=answer.reps_before,
+        ef=answer.ef_before,
+        interval=answer.interval_before,
+        due=answer.due_before,
+        lapses=answer.lapses_before,
+        last_review=answer.last_reviewed_before,
+        repeat_pending=answer.repeat_pending_before,
+    )
+    apply_state(card, restored)
+    row = _review_row(
+        card, before, restored,
+        kind=ReviewKind.UNDO.value, grade=None, reviewed_at=now, undoes_id=answer.id,
+    )
+    session.add(row)
+    return row
