@@ -189,6 +189,26 @@ def _no_sibling_today(start: datetime) -> ColumnElement[bool]:
     )
 
 
+def _left_today(tree: DeckTree, counts: DayCounts) -> tuple[dict[int, int], dict[int, int]]:
+    """New cards and reviews each deck may still show today.
+
+    A deck's limit covers its subdecks, so what a deck may show is the least
+    of what it and each of its ancestors has left.
+    """
+    done_new: dict[int, int] = defaultdict(int)
+    done_review: dict[int, int] = defaultdict(int)
+    for d in tree.nodes:
+        for ancestor in tree.chain(d, None):
+            done_new[ancestor] += counts.new.get(d, 0)
+            done_review[ancestor] += counts.review.get(d, 0)
+    new_left, review_left = {}, {}
+    for d in tree.nodes:
+        chain = tree.chain(d, None)
+        new_left[d] = max(0, min(tree.nodes[a].new_limit - done_new[a] for a in chain))
+        review_left[d] = max(0, min(tree.nodes[a].review_limit - done_review[a] for a in chain))
+    return new_left, review_left
+
+
 @dataclass
 class _Plan:
     """Where today's cards may come from: decks still under their limits."""
@@ -202,38 +222,21 @@ class _Plan:
 def _plan(tree: DeckTree, counts: DayCounts, user: User, deck_id: int | None) -> _Plan:
     tops = [deck_id] if deck_id is not None else tree.roots
     scope = [d for top in tops for d in tree.subtree(top)]
-    done_new: dict[int, int] = defaultdict(int)
-    done_review: dict[int, int] = defaultdict(int)
-    for top in tops:
-        for d in tree.subtree(top):
-            for ancestor in tree.chain(d, top):
-                done_new[ancestor] += counts.new.get(d, 0)
-                done_review[ancestor] += counts.review.get(d, 0)
-
-    def open_decks(limit_of: str, done: dict[int, int]) -> list[int]:
-        result = []
-        for top in tops:
-            for d in tree.subtree(top):
-                if all(
-                    getattr(tree.nodes[a], limit_of) > done[a] for a in tree.chain(d, top)
-                ):
-                    result.append(d)
-        return result
-
+    new_left, review_left = _left_today(tree, counts)
+    done_new = sum(counts.new.get(d, 0) for d in scope)
+    done_review = sum(counts.review.get(d, 0) for d in scope)
     if deck_id is not None:
         new_limit = tree.nodes[deck_id].new_limit
         review_limit = tree.nodes[deck_id].review_limit
     else:
         new_limit, review_limit = user.new_per_day, user.reviews_per_day
-    total_new = sum(done_new[t] for t in tops)
-    total_review = sum(done_review[t] for t in tops)
     # New cards are spread among the reviews at the ratio of the two limits
     # (20 new per 200 reviews: one new card after every ten reviews).
-    prefer_new = (total_new + 1) * review_limit <= total_review * new_limit
+    prefer_new = (done_new + 1) * review_limit <= done_review * new_limit
     return _Plan(
         scope=None if deck_id is None else scope,
-        review_decks=open_decks("review_limit", done_review),
-        new_decks=open_decks("new_limit", done_new),
+        review_decks=[d for d in scope if review_left[d] > 0],
+        new_decks=[d for d in scope if new_left[d] > 0],
         prefer_new=prefer_new,
     )
 
@@ -345,20 +348,10 @@ def remaining_counts(
         return {"review": 0, "new": 0, "repeat": 0}
     counts = today_counts(session, user.id, start, end)
     plan = _plan(tree, counts, user, deck_id)
-    if deck_id is not None:
-        node = tree.nodes[deck_id]
-        subtree = tree.subtree(deck_id)
-        new_left = node.new_limit - sum(counts.new.get(d, 0) for d in subtree)
-        review_left = node.review_limit - sum(counts.review.get(d, 0) for d in subtree)
-    else:
-        new_left = sum(
-            tree.nodes[t].new_limit - sum(counts.new.get(d, 0) for d in tree.subtree(t))
-            for t in tree.roots
-        )
-        review_left = sum(
-            tree.nodes[t].review_limit - sum(counts.review.get(d, 0) for d in tree.subtree(t))
-            for t in tree.roots
-        )
+    left_new, left_review = _left_today(tree, counts)
+    tops = [deck_id] if deck_id is not None else tree.roots
+    new_left = sum(left_new[t] for t in tops)
+    review_left = sum(left_review[t] for t in tops)
     return {
         "review": _capped_count(
             session, _due_query(user, plan, tree, now, start, end), min(review_left, COUNT_CAP)
@@ -391,7 +384,7 @@ def deck_overview(session: Session, user: User, now: datetime) -> list[DeckRow]:
     """
     start, end = review_day(user, now)
     tree = load_decks(session, user)
-    counts = today_counts(session, user.id, start, end)
+    new_left, review_left = _left_today(tree, counts=today_counts(session, user.id, start, end))
     base = select(Card.deck_id, func.count()).where(Card.user_id == user.id, _live(now))
     due_rows = session.execute(
         base.where(
@@ -413,12 +406,10 @@ def deck_overview(session: Session, user: User, now: datetime) -> list[DeckRow]:
     def visit(deck_id: int, depth: int) -> None:
         node = tree.nodes[deck_id]
         subtree = tree.subtree(deck_id)
-        new_left = max(0, node.new_limit - sum(counts.new.get(d, 0) for d in subtree))
-        review_left = max(0, node.review_limit - sum(counts.review.get(d, 0) for d in subtree))
         rows.append(DeckRow(
             id=deck_id, name=node.name, short_name=node.short_name, depth=depth,
-            due=min(review_left, sum(due.get(d, 0) for d in subtree)),
-            new=min(new_left, sum(new.get(d, 0) for d in subtree)),
+            due=min(review_left[deck_id], sum(due.get(d, 0) for d in subtree)),
+            new=min(new_left[deck_id], sum(new.get(d, 0) for d in subtree)),
             learning=sum(learning.get(d, 0) for d in subtree),
         ))
         for child in node.children:
