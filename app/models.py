@@ -13,7 +13,7 @@ of kind ``undo`` pointing at the review it undoes.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -272,6 +272,42 @@ class Review(Base):
         Index("ix_reviews_user_time", "user_id", "reviewed_at"),
         Index("ix_reviews_card_time", "card_id", "reviewed_at"),
     )
+
+
+class ReviewDayStat(Base):
+    """Statistics rollup: a user's answers on one of their days that has ended.
+
+    Counted by review class (0 new, 1 learning, 2 review, 3 repeat), maturity
+    (interval before >= 21 days) and grade. Filled and extended by
+    ``app.stats_queries.refresh_rollup``; derived data, rebuilt at will.
+    """
+
+    __tablename__ = "review_day_stats"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    review_class: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mature: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    grade: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewStatsMark(Base):
+    """How far a user's ``review_day_stats`` go, and for which day settings."""
+
+    __tablename__ = "review_stats_marks"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    timezone: Mapped[str] = mapped_column(String(64))
+    day_start_hour: Mapped[int] = mapped_column(Integer)
+    # Answers before this instant (a day boundary) with ids up to last_review_id are counted.
+    sealed_until: Mapped[datetime] = mapped_column()
+    last_review_id: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Tombstone(Base):

@@ -1,0 +1,728 @@
+"""The statistics page's figures, aggregated in SQL and grouped by the user's day.
+
+The user's day runs from ``User.day_start_hour`` to the same hour the next day
+in ``User.timezone``. SQL gives every timestamp a day number
+``(epoch seconds + shift) / 86400``, where the shift (UTC offset minus the day
+start) comes from a ``CASE`` over the few intervals of constant UTC offset in
+the range, computed in Python from the time zone: exact across DST changes and
+for half-hour zones, the same on SQLite and PostgreSQL, and no review is ever
+loaded into Python, only the grouped rows.
+
+Reviews are classified from their before-state (documented in README):
+
+- ``repeat``: a same-day repeat (kind ``repeat``);
+- ``new``: the card's first answer (reps, lapses and interval before all 0);
+- ``learning``: a card on its first steps or relearning after a lapse
+  (interval before <= 1 day and reps before <= 1);
+- ``review``: every other answer. Young: interval before < 21 days; mature: >= 21.
+
+A review that an ``undo`` row points at does not count. Undo rows are rare, so
+each aggregate is computed over all answers and the undone answers' own
+aggregate is subtracted from it.
+
+Days that have ended (and are more than two hours behind) never change, since
+reviews are append-only: their aggregates are kept in ``review_day_stats`` and
+extended on each visit (see :func:`refresh_rollup`); only the current day and
+new rows are aggregated live.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from app.db import UTCDateTime
+from app.models import Card, Deck, NoteSource, Review, ReviewDayStat, ReviewStatsMark, User
+
+EPOCH = date(1970, 1, 1)
+DAY_SECONDS = 86400
+MATURE_DAYS = 21
+CLASSES = ("new", "learning", "review", "repeat")
+NEW, LEARNING, REVIEW, REPEAT = range(4)
+CARD_STATES = ("new", "learning", "young", "mature", "suspended", "needs_answer", "retired")
+PERIODS = {"1m": 30, "3m": 91, "1y": 365, "all": None}
+HEATMAP_DAYS = 365
+ROLLUP_MARGIN = timedelta(hours=2)
+INTERVAL_BUCKETS = ((0, 0), (1, 1), (2, 2), (3, 6), (7, 13), (14, 20), (21, 59), (60, 179),
+                    (180, 364), (365, None))
+
+
+class epoch_seconds(FunctionElement[int]):
+    """Whole seconds since 1970-01-01 UTC of a UTC timestamp column."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "epoch_seconds"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(epoch_seconds)
+def _epoch_default(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+
+
+@dataclass(frozen=True)
+class DayClock:
+    """The user's day: a time zone and the hour the day starts at."""
+
+    timezone: str
+    day_start_hour: int
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def shift(self, at: datetime) -> int:
+        """Seconds to add to a UTC time so that whole days fall on the user's days."""
+        offset = at.astimezone(self.zone).utcoffset() or timedelta(0)
+        return int(offset.total_seconds()) - self.day_start_hour * 3600
+
+    def day_of(self, at: datetime) -> date:
+        """The user's day that ``at`` falls in."""
+        seconds = int(at.timestamp()) + self.shift(at)
+        return EPOCH + timedelta(days=seconds // DAY_SECONDS)
+
+    def day_start(self, day: date) -> datetime:
+        """The UTC instant the user's ``day`` begins."""
+        local = datetime(day.year, day.month, day.day, self.day_start_hour, tzinfo=self.zone)
+        return local.astimezone(UTC)
+
+    def segments(self, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+        """``(until, shift)`` pairs covering [start, end): the shift holds before ``until``.
+
+        The last pair's ``until`` is ``end``. Offsets are probed daily and each
+        change is located to the second by bisection.
+        """
+        pairs: list[tuple[datetime, int]] = []
+        current = self.shift(start)
+        step = timedelta(hours=12)
+        probe = start
+        while probe < end:
+            nxt = min(probe + step, end)
+            if self.shift(nxt) != current:
+                low, high = probe, nxt
+                while high - low > timedelta(seconds=1):
+                    mid = low + (high - low) / 2
+                    if self.shift(mid) == current:
+                        low = mid
+                    else:
+                        high = mid
+                change = high.replace(microsecond=0)
+                pairs.append((change, current))
+                current = self.shift(change)
+            probe = nxt
+        pairs.append((end, current))
+        return pairs
+
+
+def clock_for(user: User) -> DayClock:
+    """The :class:`DayClock` of ``user``'s settings."""
+    return DayClock(user.timezone or "UTC", user.day_start_hour)
+
+
+def day_number(column: Any, segments: Sequence[tuple[datetime, int]]) -> ColumnElement[int]:
+    """SQL: the user's day of ``column`` as days since 1970-01-01 (integer arithmetic)."""
+    if len(segments) == 1:
+        shift: ColumnElement[int] = literal(segments[0][1], Integer)
+    else:
+        whens = [(column < literal(until, UTCDateTime()), value) for until, value in segments[:-1]]
+        shift = case(*whens, else_=segments[-1][1])
+    return (epoch_seconds(column) + shift) // DAY_SECONDS
+
+
+def to_date(number: int) -> date:
+    """A day number from :func:`day_number` as a date."""
+    return EPOCH + timedelta(days=int(number))
+
+
+# -- reviews -----------------------------------------------------------------------------
+
+GroupKey = tuple[date, int, bool, int]  # day, class, mature, grade
+Groups = dict[GroupKey, list[int]]  # -> [reviews, duration_ms]
+
+
+def review_class() -> ColumnElement[int]:
+    """SQL: the class of a review (see the module docstring)."""
+    return case(
+        (Review.kind == "repeat", REPEAT),
+        (and_(Review.reps_before == 0, Review.lapses_before == 0, Review.interval_before == 0),
+         NEW),
+        (and_(Review.interval_before <= 1, Review.reps_before <= 1), LEARNING),
+        else_=REVIEW,
+    )
+
+
+def _group_reviews(
+    session: Session, segments: Sequence[tuple[datetime, int]], *conditions: Any
+) -> Groups:
+    day = day_number(Review.reviewed_at, segments).label("day")
+    cls = review_class().label("cls")
+    mature = case((Review.interval_before >= MATURE_DAYS, 1), else_=0).label("mature")
+    stmt = (
+        select(day, cls, mature, Review.grade, func.count(), func.sum(Review.duration_ms))
+        .where(Review.kind != "undo", Review.grade.is_not(None), *conditions)
+        .group_by(day, cls, mature, Review.grade)
+    )
+    groups: Groups = {}
+    for number, klass, mat, grade, count, ms in session.execute(stmt):
+        groups[(to_date(number), int(klass), bool(mat), int(grade))] = [int(count), int(ms or 0)]
+    return groups
+
+
+def _add(into: Groups, other: Groups, sign: int = 1) -> None:
+    for key, (count, ms) in other.items():
+        row = into.setdefault(key, [0, 0])
+        row[0] += sign * count
+        row[1] += sign * ms
+
+
+def _undone_ids(user_id: int) -> Any:
+    return select(Review.undoes_id).where(
+        Review.user_id == user_id, Review.undoes_id.is_not(None), Review.kind == "undo"
+    )
+
+
+def _history_segments(
+    session: Session, user_id: int, clock: DayClock, now: datetime
+) -> list[tuple[datetime, int]] | None:
+    first = session.scalar(select(func.min(Review.reviewed_at)).where(Review.user_id == user_id))
+    if first is None:
+        return None
+    return clock.segments(min(first, now) - timedelta(days=1), now + timedelta(days=2))
+
+
+def review_groups(
+    session: Session,
+    user_id: int,
+    clock: DayClock,
+    now: datetime,
+    *,
+    card_ids: Any = None,
+    since: date | None = None,
+    use_rollup: bool = True,
+) -> Groups:
+    """Counted answers by (day, class, mature, grade), undone answers left out.
+
+    ``card_ids`` (a subquery) limits them to some cards, which bypasses the
+    rollup; ``since`` drops earlier days.
+    """
+    segments = _history_segments(session, user_id, clock, now)
+    if segments is None:
+        return {}
+    scope: list[Any] = [Review.user_id == user_id]
+    if card_ids is not None:
+        scope.append(Review.card_id.in_(card_ids))
+    if since is not None:
+        scope.append(Review.reviewed_at >= clock.day_start(since))
+    if card_ids is None and use_rollup:
+        groups, sealed_until, last_id = _read_rollup(session, user_id, clock, since)
+        live = [
+            (Review.reviewed_at >= sealed_until) | (Review.id > last_id)
+            if sealed_until is not None
+            else literal(True)
+        ]
+        _add(groups, _group_reviews(session, segments, *scope, *live))
+    else:
+        groups = _group_reviews(session, segments, *scope)
+    undone = _group_reviews(session, segments, *scope, Review.id.in_(_undone_ids(user_id)))
+    _add(groups, undone, -1)
+    return {key: row for key, row in groups.items() if row[0] or row[1]}
+
+
+# -- the rollup of closed days --------------------------------------------------------------
+
+
+class StaleRollup(RuntimeError):
+    """Another request extended the rollup at the same time; retry."""
+
+
+def _read_rollup(
+    session: Session, user_id: int, clock: DayClock, since: date | None
+) -> tuple[Groups, datetime | None, int]:
+    mark = session.get(ReviewStatsMark, user_id)
+    if mark is None or (mark.timezone, mark.day_start_hour) != (
+        clock.timezone, clock.day_start_hour
+    ):
+        return {}, None, 0
+    stmt = select(
+        ReviewDayStat.day, ReviewDayStat.review_class, ReviewDayStat.mature, ReviewDayStat.grade,
+        ReviewDayStat.reviews, ReviewDayStat.duration_ms,
+    ).where(ReviewDayStat.user_id == user_id)
+    if since is not None:
+        stmt = stmt.where(ReviewDayStat.day >= since)
+    groups: Groups = {
+        (day, int(cls), bool(mature), int(grade)): [int(count), int(ms)]
+        for day, cls, mature, grade, count, ms in session.execute(stmt)
+    }
+    return groups, mark.sealed_until, mark.last_review_id
+
+
+def refresh_rollup(session: Session, user: User, now: datetime) -> bool:
+    """Extend ``review_day_stats`` to the user's days that ended two hours ago or more.
+
+    Adds (never recounts) the answers between the old and the new seal, plus any
+    answer with an older time inserted since (an import of old history). A
+    change of time zone or day start rebuilds it. Flushes, never commits;
+    raises :class:`StaleRollup` when another request moved the mark first.
+    Returns whether anything changed.
+    """
+    clock = clock_for(user)
+    seal = clock.day_start(clock.day_of(now - ROLLUP_MARGIN))
+    last_id = session.scalar(select(func.max(Review.id))) or 0
+    mark = session.get(ReviewStatsMark, user.id)
+    if mark is not None and (mark.timezone, mark.day_start_hour) != (
+        clock.timezone, clock.day_start_hour
+    ):
+        session.execute(delete(ReviewDayStat).where(ReviewDayStat.user_id == user.id))
+        session.delete(mark)
+        session.flush()
+        mark = None
+    if mark is not None and mark.sealed_until >= seal and mark.last_review_id >= last_id:
+        return False
+    segments = _history_segments(session, user.id, clock, now)
+    scope = [Review.user_id == user.id, Review.id <= last_id]
+    if mark is None:
+        added = (
+            _group_reviews(session, segments, *scope, Review.reviewed_at < seal) if segments else {}
+        )
+        session.add(ReviewStatsMark(
+            user_id=user.id, timezone=clock.timezone, day_start_hour=clock.day_start_hour,
+            sealed_until=seal, last_review_id=last_id,
+        ))
+        session.flush()
+    else:
+        assert segments is not None
+        old_seal, old_id = mark.sealed_until, mark.last_review_id
+        new_seal = max(seal, old_seal)
+        added = _group_reviews(
+            session, segments, *scope,
+            ((Review.reviewed_at >= old_seal) & (Review.reviewed_at < new_seal))
+            | ((Review.reviewed_at < old_seal) & (Review.id > old_id)),
+        )
+        moved = session.execute(
+            update(ReviewStatsMark)
+            .where(ReviewStatsMark.user_id == user.id,
+                   ReviewStatsMark.sealed_until == old_seal,
+                   ReviewStatsMark.last_review_id == old_id)
+            .values(sealed_until=new_seal, last_review_id=max(last_id, old_id))
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleRollup(user.id)
+        session.expire(mark)
+    _upsert(session, user.id, added)
+    session.flush()
+    return True
+
+
+def _upsert(session: Session, user_id: int, groups: Groups) -> None:
+    if not groups:
+        return
+    keys = list(groups)
+    days = sorted({key[0] for key in keys})
+    existing = {
+        (day, int(cls), bool(mature), int(grade))
+        for day, cls, mature, grade in session.execute(
+            select(ReviewDayStat.day, ReviewDayStat.review_class, ReviewDayStat.mature,
+                   ReviewDayStat.grade)
+            .where(ReviewDayStat.user_id == user_id, ReviewDayStat.day >= days[0],
+                   ReviewDayStat.day <= days[-1])
+        )
+    }
+    fresh = []
+    for key in keys:
+        count, ms = groups[key]
+        if key in existing:
+            day, cls, mature, grade = key
+            session.execute(
+                update(ReviewDayStat)
+                .where(ReviewDayStat.user_id == user_id, ReviewDayStat.day == day,
+                       ReviewDayStat.review_class == cls, ReviewDayStat.mature == mature,
+                       ReviewDayStat.grade == grade)
+                .values(reviews=ReviewDayStat.reviews + count,
+                        duration_ms=ReviewDayStat.duration_ms + ms)
+                .execution_options(synchronize_session=False)
+            )
+        else:
+            fresh.append({"user_id": user_id, "day": key[0], "review_class": key[1],
+                          "mature": key[2], "grade": key[3], "reviews": count,
+                          "duration_ms": ms})
+    if fresh:
+        session.execute(insert(ReviewDayStat), fresh)
+
+
+# -- cards ---------------------------------------------------------------------------------
+
+
+def deck_subtree(session: Session, user_id: int, deck_id: int) -> list[int] | None:
+    """The ids of ``deck_id`` and its sub-decks, or None if the user has no such deck."""
+    rows = session.execute(select(Deck.id, Deck.parent_id).where(Deck.user_id == user_id)).all()
+    children: dict[int | None, list[int]] = defaultdict(list)
+    ids = set()
+    for ident, parent in rows:
+        children[parent].append(ident)
+        ids.add(ident)
+    if deck_id not in ids:
+        return None
+    found, todo = [], [deck_id]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, ()))
+    return sorted(found)
+
+
+def _live_cards(user_id: int, deck_ids: Sequence[int] | None) -> list[Any]:
+    conditions: list[Any] = [Card.user_id == user_id, Card.deleted_at.is_(None)]
+    if deck_ids is not None:
+        conditions.append(Card.deck_id.in_(deck_ids))
+    return conditions
+
+
+def _due_conditions(user_id: int, deck_ids: Sequence[int] | None) -> list[Any]:
+    return [
+        *_live_cards(user_id, deck_ids), Card.retired_at.is_(None),
+        Card.suspended.is_(False), Card.needs_answer.is_(False), Card.due.is_not(None),
+    ]
+
+
+def forecast(
+    session: Session, user_id: int, clock: DayClock, now: datetime, days: int,
+    deck_ids: Sequence[int] | None = None,
+) -> list[tuple[date, int, int]]:
+    """``(day, young, mature)`` cards due on each of the next ``days`` days.
+
+    Today's count includes the overdue cards. Suspended, retired, deleted and
+    unanswered cards are never due.
+    """
+    today = clock.day_of(now)
+    end = clock.day_start(today + timedelta(days=days))
+    start = clock.day_start(today)
+    mature = case((Card.interval_days >= MATURE_DAYS, 1), else_=0).label("mature")
+    counts = {today + timedelta(days=i): [0, 0] for i in range(days)}
+    overdue = select(mature, func.count()).where(
+        *_due_conditions(user_id, deck_ids), Card.due < start
+    ).group_by(mature)
+    for mat, count in session.execute(overdue):
+        counts[today][int(mat)] += int(count)
+    day = day_number(Card.due, clock.segments(start, end)).label("day")
+    upcoming = select(day, mature, func.count()).where(
+        *_due_conditions(user_id, deck_ids), Card.due >= start, Card.due < end
+    ).group_by(day, mature)
+    for number, mat, count in session.execute(upcoming):
+        counts[to_date(number)][int(mat)] += int(count)
+    return [(day_, young, old) for day_, (young, old) in counts.items()]
+
+
+def card_state() -> ColumnElement[str]:
+    """SQL: a card's state (first match of retired, suspended, needs answer, new, …)."""
+    return case(
+        (Card.retired_at.is_not(None), "retired"),
+        (Card.suspended.is_(True), "suspended"),
+        (Card.needs_answer.is_(True), "needs_answer"),
+        (Card.due.is_(None), "new"),
+        (and_(Card.interval_days <= 1, Card.reps <= 1), "learning"),
+        (Card.interval_days < MATURE_DAYS, "young"),
+        else_="mature",
+    )
+
+
+@dataclass
+class CardFigures:
+    """Counts by state, and interval and E-factor distributions of reviewed cards."""
+
+    states: dict[str, int] = field(default_factory=dict)
+    intervals: list[tuple[str, int]] = field(default_factory=list)  # bucket label, cards
+    efactors: list[tuple[int, int]] = field(default_factory=list)  # ef tenths (25 = 2.5), cards
+
+
+def interval_bucket() -> ColumnElement[int]:
+    """SQL: the index of a card's interval in :data:`INTERVAL_BUCKETS`."""
+    whens = [
+        (Card.interval_days <= high, index)
+        for index, (_low, high) in enumerate(INTERVAL_BUCKETS) if high is not None
+    ]
+    return case(*whens, else_=len(INTERVAL_BUCKETS) - 1)
+
+
+def bucket_label(index: int) -> str:
+    """``"3–6"``, ``"1"``, ``"365+"``: the days an interval bucket covers."""
+    low, high = INTERVAL_BUCKETS[index]
+    if high is None:
+        return f"{low}+"
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def card_figures(
+    session: Session, user_id: int, deck_ids: Sequence[int] | None = None
+) -> CardFigures:
+    """Cards by state; intervals and E-factors of the cards being reviewed (in one scan)."""
+    state = card_state().label("state")
+    bucket = interval_bucket().label("bucket")
+    tenth = ((Card.ef + 5) // 10).label("tenth")
+    stmt = select(state, bucket, tenth, func.count()).where(
+        *_live_cards(user_id, deck_ids)
+    ).group_by(state, bucket, tenth)
+    figures = CardFigures(states=dict.fromkeys(CARD_STATES, 0))
+    intervals = [0] * len(INTERVAL_BUCKETS)
+    efactors: dict[int, int] = defaultdict(int)
+    for name, index, ef_tenth, count in session.execute(stmt):
+        figures.states[name] += int(count)
+        if name in ("learning", "young", "mature"):
+            intervals[int(index)] += int(count)
+            efactors[int(ef_tenth)] += int(count)
+    figures.intervals = [(bucket_label(i), n) for i, n in enumerate(intervals)]
+    if efactors:
+        low, high = min(efactors), max(efactors)
+        figures.efactors = [(t, efactors.get(t, 0)) for t in range(low, high + 1)]
+    return figures
+
+
+@dataclass(frozen=True)
+class HardCard:
+    """A card the user struggles with."""
+
+    id: int
+    front: str
+    lapses: int
+    ef: int
+    reps: int
+    source_path: str | None
+    line: int | None
+
+
+def hardest_cards(
+    session: Session, user_id: int, deck_ids: Sequence[int] | None = None, limit: int = 10
+) -> tuple[list[HardCard], list[HardCard]]:
+    """The cards with the most lapses, and the answered cards with the lowest E-factor."""
+    base = (
+        select(Card.id, Card.front, Card.lapses, Card.ef, Card.reps, NoteSource.path, Card.line)
+        .outerjoin(NoteSource, NoteSource.id == Card.source_id)
+        .where(*_live_cards(user_id, deck_ids), Card.retired_at.is_(None))
+    )
+    most_lapses = base.where(Card.lapses > 0).order_by(Card.lapses.desc(), Card.ef, Card.id)
+    lowest_ef = base.where(Card.due.is_not(None), Card.ef < 250).order_by(
+        Card.ef, Card.lapses.desc(), Card.id
+    )
+    return (
+        [HardCard(*row) for row in session.execute(most_lapses.limit(limit))],
+        [HardCard(*row) for row in session.execute(lowest_ef.limit(limit))],
+    )
+
+
+def next_days_load(
+    session: Session,
+    user_id: int,
+    deck_ids: Iterable[int],
+    days: int = 7,
+    *,
+    now: datetime | None = None,
+) -> dict[int, list[int]]:
+    """Cards due on each of the next ``days`` days per deck, its sub-decks included.
+
+    Today's count includes the overdue cards; days are the user's days.
+    """
+    from app.db import utcnow
+
+    now = now or utcnow()
+    user = session.get(User, user_id)
+    wanted = list(deck_ids)
+    if user is None or not wanted:
+        return {deck_id: [0] * days for deck_id in wanted}
+    clock = clock_for(user)
+    today = clock.day_of(now)
+    start, end = clock.day_start(today), clock.day_start(today + timedelta(days=days))
+    day = case(
+        (Card.due < start, literal(0)),
+        else_=day_number(Card.due, clock.segments(start, end)) - (today - EPOCH).days,
+    ).label("day")
+    stmt = select(Card.deck_id, day, func.count()).where(
+        *_due_conditions(user_id, None), Card.due < end
+    ).group_by(Card.deck_id, day)
+    own: dict[int, list[int]] = defaultdict(lambda: [0] * days)
+    for deck_id, offset, count in session.execute(stmt):
+        own[int(deck_id)][int(offset)] += int(count)
+    parents = {
+        ident: parent
+        for ident, parent in session.execute(
+            select(Deck.id, Deck.parent_id).where(Deck.user_id == user_id)
+        )
+    }
+    totals: dict[int, list[int]] = {deck_id: [0] * days for deck_id in wanted}
+    for deck_id, load in own.items():
+        current: int | None = deck_id
+        while current is not None:
+            if current in totals:
+                totals[current] = [a + b for a, b in zip(totals[current], load, strict=True)]
+            current = parents.get(current)
+    return totals
+
+
+# -- the figures the page shows, from the grouped rows ---------------------------------------
+
+
+@dataclass
+class Bin:
+    """A stretch of days (one day, a week or a month) in the period charts."""
+
+    start: date
+    end: date  # exclusive
+    by_class: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # indexed like CLASSES
+    duration_ms: int = 0
+    # Answers of class "review": [young correct, young total, mature correct, mature total].
+    retention: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+
+
+@dataclass
+class ReviewFigures:
+    """Everything the page shows about answers, for one period."""
+
+    today: date
+    period_start: date
+    heatmap: list[tuple[date, int]]  # the past year, oldest first, today last
+    streak: int
+    days_studied: int  # in the heatmap's year
+    daily_average: float  # answers per day studied, in the heatmap's year
+    bins: list[Bin]  # the period's days (1m, 3m), weeks (1y) or months (all)
+    bin_unit: str  # "day" | "week" | "month"
+    retention_bins: list[Bin]  # weeks (1m, 3m) or months (1y, all)
+    retention_unit: str
+    buttons: dict[str, list[int]]  # learning|young|mature -> answers per grade 0..5
+    total_reviews: int
+    total_ms: int
+
+
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _bins(start: date, today: date, unit: str) -> list[Bin]:
+    bins: list[Bin] = []
+    if unit == "day":
+        cursor = start
+        while cursor <= today:
+            bins.append(Bin(cursor, cursor + timedelta(days=1)))
+            cursor += timedelta(days=1)
+    elif unit == "week":
+        cursor = _week_start(start)
+        while cursor <= today:
+            bins.append(Bin(cursor, cursor + timedelta(days=7)))
+            cursor += timedelta(days=7)
+    else:
+        cursor = _month_start(start)
+        while cursor <= today:
+            bins.append(Bin(cursor, _next_month(cursor)))
+            cursor = _next_month(cursor)
+    return bins
+
+
+def _bin_index(bins: Sequence[Bin], day: date) -> int | None:
+    low, high = 0, len(bins) - 1
+    while low <= high:
+        mid = (low + high) // 2
+        if day < bins[mid].start:
+            high = mid - 1
+        elif day >= bins[mid].end:
+            low = mid + 1
+        else:
+            return mid
+    return None
+
+
+def period_start(period: str, today: date, groups: Groups) -> date:
+    """The first day of ``period`` (``all``: the first day with an answer)."""
+    days = PERIODS[period]
+    if days is None:
+        return min((key[0] for key in groups), default=today)
+    return today - timedelta(days=days - 1)
+
+
+def review_figures(groups: Groups, today: date, period: str) -> ReviewFigures:
+    """Heatmap, streak, average, per-bin counts, retention and buttons from ``groups``.
+
+    The streak counts the days in a row with an answer, ending today, or
+    yesterday while today has none yet. The daily average is over the days
+    studied in the past year.
+    """
+    start = period_start(period, today, groups)
+    unit = {"1m": "day", "3m": "day", "1y": "week"}.get(period, "month")
+    retention_unit = "week" if period in ("1m", "3m") else "month"
+    bins, retention_bins = _bins(start, today, unit), _bins(start, today, retention_unit)
+    per_day: dict[date, int] = defaultdict(int)
+    buttons = {name: [0] * 6 for name in ("learning", "young", "mature")}
+    total = total_ms = 0
+    for (day, cls, mature, grade), (count, ms) in groups.items():
+        per_day[day] += count
+        if day < start or day > today:
+            continue
+        total += count
+        total_ms += ms
+        index = _bin_index(bins, day)
+        if index is not None:
+            bins[index].by_class[cls] += count
+            bins[index].duration_ms += ms
+        if cls == REPEAT:
+            continue
+        group = "learning" if cls in (NEW, LEARNING) else "mature" if mature else "young"
+        buttons[group][grade] += count
+        if cls == REVIEW:
+            index = _bin_index(retention_bins, day)
+            if index is not None:
+                slot = 2 if mature else 0
+                retention_bins[index].retention[slot] += count if grade >= 3 else 0
+                retention_bins[index].retention[slot + 1] += count
+    heatmap = [
+        (today - timedelta(days=back), per_day.get(today - timedelta(days=back), 0))
+        for back in range(HEATMAP_DAYS - 1, -1, -1)
+    ]
+    streak = 0
+    cursor = today if per_day.get(today) else today - timedelta(days=1)
+    while per_day.get(cursor, 0) > 0:
+        streak += 1
+        cursor -= timedelta(days=1)
+    studied = [count for _day, count in heatmap if count > 0]
+    return ReviewFigures(
+        today=today, period_start=start, heatmap=heatmap, streak=streak,
+        days_studied=len(studied),
+        daily_average=sum(studied) / len(studied) if studied else 0.0,
+        bins=bins, bin_unit=unit, retention_bins=retention_bins,
+        retention_unit=retention_unit, buttons=buttons, total_reviews=total, total_ms=total_ms,
+    )
+
+
+def retention_share(correct: int, answered: int) -> float | None:
+    """The share answered correctly, or None when nothing was answered."""
+    return correct / answered if answered else None
