@@ -49,4 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app import review
 
     app.register_blueprint(review.bp)
+    from app import export
+
+    app.register_blueprint(export.bp)
     return app

@@ -31,6 +31,7 @@ NAV = (
     ("inbox.index", "Inbox"),
     ("imports.index", "Import"),
     ("stats.index", "Statistics"),
+    ("export.index", "Export"),
     ("account.settings", "Settings"),
 )
 

@@ -10,6 +10,7 @@ import click
 
 from app.cli.add import add
 from app.cli.db import db
+from app.cli.export import export
 from app.cli.extract import extract
 from app.cli.serve import serve
 from app.cli.user import user
@@ -22,6 +23,7 @@ def main() -> None:
 
 main.add_command(add)
 main.add_command(db)
+main.add_command(export)
 main.add_command(extract)
 main.add_command(serve)
 main.add_command(user)
