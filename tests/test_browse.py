@@ -310,6 +310,11 @@ def _sort_value(card: Card, sort: str) -> object:
             "created": card.id, "reviews": 0}[sort]
 
 
+def link_args(href: str) -> dict[str, str]:
+    query = urlsplit(href.replace("&amp;", "&")).query
+    return {key: values[0] for key, values in parse_qs(query).items()}
+
+
 def test_page_links_in_the_html_walk_the_whole_list(
     client: FlaskClient, db: Session, user_id: int
 ) -> None:
@@ -323,13 +328,12 @@ def test_page_links_in_the_html_walk_the_whole_list(
         found = re.search(r'rel="next" href="([^"]+)"', html)
         if not found:
             break
-        args = {k: v[0] for k, v in parse_qs(urlsplit(found.group(1).replace("&amp;", "&")).query).items()}
+        args = link_args(found.group(1))
     assert sorted(seen) == sorted(ids) and len(seen) == len(ids)
     # And back again from the last page.
     found = re.search(r'rel="prev" href="([^"]+)"', html)
     assert found is not None
-    back = browse(client, **{k: v[0] for k, v in parse_qs(
-        urlsplit(found.group(1).replace("&amp;", "&")).query).items()})
+    back = browse(client, **link_args(found.group(1)))
     assert shown_ids(back) == seen[5:10]
 
 

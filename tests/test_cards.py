@@ -55,7 +55,7 @@ def test_add_basic_card(client: FlaskClient, db: Session, user_id: int) -> None:
     assert sorted(tag.name for tag in card.tags) == ["memory", "os"]
     assert card.due is None and not card.needs_answer
     assert "what is a page?\na fixed-size block" not in card.search_text  # collapsed spaces
-    assert "what is a page? a fixed-size block of memory" == card.search_text
+    assert card.search_text == "what is a page? a fixed-size block of memory"
 
 
 def test_add_reversed_makes_two_siblings(client: FlaskClient, db: Session, user_id: int) -> None:
