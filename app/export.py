@@ -250,11 +250,13 @@ def index() -> str:
     decks = list(session.scalars(
         select(Deck).where(Deck.user_id == user.id).order_by(Deck.name)
     ))
-    counts = dict(session.execute(
-        select(Card.deck_id, func.count())
-        .where(*_exportable(user.id, False))
-        .group_by(Card.deck_id)
-    ).tuples().all())
+    counts: dict[int, int] = {
+        deck_id: count for deck_id, count in session.execute(
+            select(Card.deck_id, func.count())
+            .where(*_exportable(user.id, False))
+            .group_by(Card.deck_id)
+        )
+    }
     unanswered = session.scalar(
         select(func.count()).select_from(Card)
         .where(*_exportable(user.id, True), Card.needs_answer)
