@@ -358,3 +358,16 @@ def test_without_scheduling_every_card_is_new(tmp_path: Path) -> None:
 def test_schedule_needs_an_aware_time() -> None:
     with pytest.raises(ValueError, match="aware"):
         Schedule(datetime(2026, 1, 1), ZoneInfo("UTC"))
+
+
+def test_ids_stay_unique_when_times_coincide(tmp_path: Path) -> None:
+    # A batch import gives many cards one creation time; answers can share a millisecond.
+    same = (ExportReview(T0, 4, was_new=True, interval_after=1),)
+    notes = [basic(f"k{i}", due=NOW, interval_days=1, reps=1, reviews=same * 2)
+             for i in range(50)]
+    db = collection(package(notes, schedule=Schedule(NOW, ZoneInfo("UTC"))), tmp_path)
+    card_ids = [i for (i,) in db.execute("SELECT id FROM cards")]
+    log_ids = [i for (i,) in db.execute("SELECT id FROM revlog ORDER BY id")]
+    assert len(set(card_ids)) == 50
+    base = int(T0.timestamp() * 1000)
+    assert log_ids == list(range(base, base + 100))

@@ -134,6 +134,7 @@ class _Builder:
         self.images = images
         self.decks: dict[str, genanki.Deck] = {}
         self.used_ids: set[int] = set()
+        self.last_for_base: dict[int, int] = {}
         self.fallback_ms = int(now.timestamp() * 1000)
         self.position = itertools.count(1)
         self.media_names: dict[str, str] = {}  # wengu media name -> name in the package
@@ -149,10 +150,14 @@ class _Builder:
         return found
 
     def unique_id(self, when: datetime | None) -> int:
-        candidate = int(when.timestamp() * 1000) if when is not None else self.fallback_ms
+        """A new id from ``when`` in ms, moved up past ids already taken."""
+        base = int(when.timestamp() * 1000) if when is not None else self.fallback_ms
+        # Cards created in one batch share a time: start after the last id given for it.
+        candidate = self.last_for_base.get(base, base)
         while candidate in self.used_ids:
             candidate += 1
         self.used_ids.add(candidate)
+        self.last_for_base[base] = candidate
         return candidate
 
     def render(self, text: str, source: str) -> str:

@@ -112,8 +112,7 @@ def with_scheduling(
     )
 
     card_rows = []
-    log_rows = []
-    log_ids: set[int] = set()
+    log_rows: list[tuple[int, ...]] = []
     for item in placed:
         card = item.card
         if card.due is not None:
@@ -124,13 +123,10 @@ def with_scheduling(
                 card.reps, card.lapses, item.card_id,
             ))
         for review in card.reviews:
-            log_id = int(review.reviewed_at.timestamp() * 1000)
-            while log_id in log_ids:
-                log_id += 1
-            log_ids.add(log_id)
             log_rows.append((
-                log_id, item.card_id, -1, anki_ease(review.grade),
-                review.interval_after, review.interval_before, review.ef_after * 10,
+                int(review.reviewed_at.timestamp() * 1000), item.card_id, -1,
+                anki_ease(review.grade), review.interval_after, review.interval_before,
+                review.ef_after * 10,
                 min(max(review.duration_ms or 0, 0), ANKI_MAX_ANSWER_MS), _log_kind(review),
             ))
     connection.executemany(
@@ -138,6 +134,13 @@ def with_scheduling(
         " WHERE id = ?",
         card_rows,
     )
+    # A revlog id is the answer's time in ms; answers at the same ms move up one by one.
+    log_rows.sort(key=lambda row: row[0])
+    previous = None
+    for i, row in enumerate(log_rows):
+        if previous is not None and row[0] <= previous:
+            log_rows[i] = (previous + 1, *row[1:])
+        previous = log_rows[i][0]
     connection.executemany("INSERT INTO revlog VALUES(?,?,?,?,?,?,?,?,?)", log_rows)
     connection.commit()
     return len(log_rows)
