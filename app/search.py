@@ -46,7 +46,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from app.models import Card, Deck, NoteSource, Review, ReviewKind, Tag, card_tags
 from cards.draft import normalize
@@ -251,25 +251,40 @@ def filtered(session: Session, user_id: int, query: BrowseQuery, now: datetime) 
     return stmt
 
 
-def _after(
-    column: Any, nullable: bool, ascending: bool, nulls_last: bool,
-    value: Any, card_id: int,
-) -> ColumnElement[bool]:
-    """Rows strictly after the cursor row in the order ``(col IS NULL, col, id)``."""
+def _segments(
+    column: Any, nullable: bool, ascending: bool, nulls_last: bool, cursor: str,
+) -> list[tuple[ColumnElement[bool], list[Any]]]:
+    """The page's row sources in order: (condition, ORDER BY) for each.
+
+    A nullable sort column is read in two segments, its non-NULL rows by
+    ``(col, id)`` and its NULL rows by ``id``, so each segment can use an
+    index; a cursor says where in which segment the page starts.
+    """
 
     def beyond(expr: Any, bound: Any) -> ColumnElement[bool]:
         condition: ColumnElement[bool] = expr > bound if ascending else expr < bound
         return condition
 
+    id_order = Card.id.asc() if ascending else Card.id.desc()
+    col_order = column.asc() if ascending else column.desc()
+    value, card_id = decode_cursor(cursor) if cursor else (None, 0)
+    tail: ColumnElement[bool] = true()
+    if value is not None:
+        tail = or_(beyond(column, value), and_(column == value, beyond(Card.id, card_id)))
+    elif cursor and not nullable:
+        raise BadCursor("no value")
+    if not nullable:
+        return [(tail, [col_order, id_order])]
+    values = (column.is_not(None), [col_order, id_order])
+    nulls = (column.is_(None), [id_order])
+    segments = [values, nulls] if nulls_last else [nulls, values]
+    if not cursor:
+        return segments
     if value is None:
-        if not nullable:
-            return beyond(Card.id, card_id)
-        in_nulls = and_(column.is_(None), beyond(Card.id, card_id))
-        return in_nulls if nulls_last else or_(in_nulls, column.is_not(None))
-    tail = or_(beyond(column, value), and_(column == value, beyond(Card.id, card_id)))
-    if nullable and nulls_last:
-        return or_(tail, column.is_(None))
-    return tail
+        start = (and_(column.is_(None), beyond(Card.id, card_id)), [id_order])
+        return [start, values] if not nulls_last else [start]
+    start = (and_(column.is_not(None), tail), [col_order, id_order])
+    return [start, nulls] if nulls_last else [start]
 
 
 def page(session: Session, user_id: int, query: BrowseQuery, now: datetime) -> Page:
@@ -277,19 +292,18 @@ def page(session: Session, user_id: int, query: BrowseQuery, now: datetime) -> P
     column, nullable = _sort_columns()[query.sort]
     backwards = bool(query.before) and not query.after
     ascending = (not query.desc) != backwards
-    nulls_last = not backwards
-    sort_value = column.label("sort_value")
-    stmt = filtered(session, user_id, query, now).add_columns(sort_value, review_count())
     cursor = query.before if backwards else query.after
-    if cursor:
-        value, card_id = decode_cursor(cursor)
-        stmt = stmt.where(_after(column, nullable, ascending, nulls_last, value, card_id))
-    order: list[Any] = []
-    if nullable:
-        order.append(column.is_(None) if nulls_last else column.is_not(None))
-    order.append(column.asc() if ascending else column.desc())
-    order.append(Card.id.asc() if ascending else Card.id.desc())
-    result = list(session.execute(stmt.order_by(*order).limit(query.limit + 1)).all())
+    stmt = (
+        filtered(session, user_id, query, now)
+        .options(contains_eager(Card.deck), contains_eager(Card.source))
+        .add_columns(column.label("sort_value"), review_count())
+    )
+    result: list[Any] = []
+    for condition, order in _segments(column, nullable, ascending, not backwards, cursor):
+        wanted = query.limit + 1 - len(result)
+        if wanted <= 0:
+            break
+        result.extend(session.execute(stmt.where(condition).order_by(*order).limit(wanted)))
     more = len(result) > query.limit
     result = result[: query.limit]
     if backwards:
