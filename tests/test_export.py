@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from app.export import package_file_name
 from app.models import Card, Media, NoteSource, Tag, Tombstone
 from app.scheduling import record_answer
 from cards.anki.naming import note_guid
@@ -267,3 +268,27 @@ def test_cli_export_errors(app: Flask, cli: Any, db: Session, tmp_path: Path,
     assert result.exit_code != 0
     assert message in result.output
     assert list(tmp_path.glob("*.apkg*")) == [] and list(tmp_path.glob(".x.apkg*")) == []
+
+
+@pytest.mark.parametrize(
+    ("deck", "expected"),
+    [
+        (None, "wengu.apkg"),
+        ("notes::kernel", "notes-kernel.apkg"),
+        ("语言::中文", "语言-中文.apkg"),
+        ('a/b:c*"d"', "a_b_c_d_.apkg"),
+        ("..", "wengu.apkg"),
+    ],
+)
+def test_package_file_names(deck: str | None, expected: str) -> None:
+    assert package_file_name(deck) == expected
+
+
+def test_chinese_deck_name_in_the_download(client: FlaskClient, db: Session, user_id: int
+                                           ) -> None:
+    card = make_card(db, user_id, "北京？", "首都。", deck="语言::中文")
+    db.commit()
+    response = client.get("/export/download", query_string={"deck": card.deck_id})
+    disposition = response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''" in disposition
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == "语言-中文.apkg"
