@@ -1,0 +1,116 @@
+"""Where a prompt's answer is in the note: a heading's section body, a list item's nested
+items, the rest of a paragraph, or the next block when it plainly replies."""
+
+from __future__ import annotations
+
+import re
+
+from cards.extract.parse import Block
+from cards.extract.questions import find_questions
+
+__all__ = ["is_comment", "item_body", "next_reply", "section_body", "trim"]
+
+_COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
+_TODO = re.compile(r"^\s*(\[[ xX]\]\s*)?(todo|fixme|xxx)\b|^\s*\[[ ]\]", re.IGNORECASE)
+_BARE = re.compile(
+    r"^\s*(<?https?://\S+>?|\[[^\]]*\]\([^)]*\)|`[^`]*`|[\w./-]+\(\)|[\w-]*/[\w./-]+)\s*$"
+)
+
+
+def is_comment(line: str) -> bool:
+    """Whether a line is an HTML comment alone."""
+    return bool(_COMMENT.match(line))
+
+
+def trim(lines: list[str], first: int, last: int, skip: set[int]) -> tuple[int, int] | None:
+    """``[first, last]`` (0-based) without blank, comment or boilerplate lines at its ends."""
+    while first <= last and _empty(lines, first, skip):
+        first += 1
+    while last >= first and _empty(lines, last, skip):
+        last -= 1
+    return (first, last) if first <= last else None
+
+
+def _empty(lines: list[str], i: int, skip: set[int]) -> bool:
+    if i >= len(lines):
+        return True
+    line = lines[i]
+    return not line.strip() or i in skip or is_comment(line) or line.strip() in ("---", "***")
+
+
+def section_body(
+    lines: list[str], heading: Block, next_heading: Block | None, skip: set[int]
+) -> tuple[int, int] | None:
+    """A heading's own body, up to the next heading of any level."""
+    end = next_heading.start if next_heading is not None else len(lines)
+    return trim(lines, heading.end, end - 1, skip)
+
+
+def _only_questions(block: Block) -> bool:
+    """A block that holds only further questions, TODOs or a bare link, path or name."""
+    texts = [b for b in _text_blocks(block)]
+    if not texts:
+        return block.kind not in ("code", "math", "table")
+    for text in texts:
+        for raw in text.content.split("\n"):
+            if not raw.strip():
+                continue
+            if _TODO.match(raw) or _BARE.match(raw):
+                continue
+            inline = text.text()
+            if find_questions(inline) and not _has_statement(inline):
+                continue
+            return False
+    return True
+
+
+def _has_statement(inline: object) -> bool:
+    from cards.extract.text import InlineText
+
+    assert isinstance(inline, InlineText)
+    for line in inline.lines:
+        stripped = line.strip().rstrip("?？ ")
+        if stripped and "?" not in line and "？" not in line:
+            return True
+    return False
+
+
+def _text_blocks(block: Block) -> list[Block]:
+    out: list[Block] = []
+    stack = [block]
+    while stack:
+        node = stack.pop()
+        if node.content and node.kind in ("paragraph", "heading", "term"):
+            out.append(node)
+        stack.extend(reversed(node.children))
+    return out
+
+
+def item_body(lines: list[str], item: Block, lead: Block, skip: set[int]) -> tuple[int, int] | None:
+    """The blocks nested in a list item after its first paragraph, unless they are only
+    further questions or TODOs."""
+    rest = [c for c in item.children if c is not lead]
+    if not rest or all(_only_questions(c) for c in rest):
+        return None
+    return trim(lines, rest[0].start, item.end - 1, skip)
+
+
+def next_reply(
+    lines: list[str], block: Block, siblings: list[Block], skip: set[int]
+) -> tuple[int, int] | None:
+    """The block after ``block`` among its siblings, when it plainly replies."""
+    try:
+        index = next(i for i, s in enumerate(siblings) if s is block)
+    except StopIteration:
+        return None
+    for nxt in siblings[index + 1 :]:
+        if nxt.kind in ("html",) and all(
+            is_comment(x) or not x.strip() for x in lines[nxt.start : nxt.end]
+        ):
+            continue
+        if nxt.kind not in ("paragraph", "list", "quote", "admonition"):
+            return None
+        if _only_questions(nxt):
+            return None
+        return trim(lines, nxt.start, nxt.end - 1, skip)
+    return None

@@ -1,0 +1,34 @@
+"""Boilerplate: lines repeated across many notes of one import (site footers, comment
+widgets, "h/t" credits) are neither cards nor part of an answer."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from cards.draft import normalize
+
+__all__ = ["boilerplate_key", "find_boilerplate"]
+
+# Lines this short are too common to be meaningful as boilerplate (``---``, ``}``).
+_MIN_CHARS = 6
+
+
+def boilerplate_key(line: str) -> str:
+    """How a line is compared with the boilerplate set."""
+    return normalize(line.strip().lstrip(">-*+ \t"))
+
+
+def find_boilerplate(
+    texts: Iterable[str], *, min_files: int = 5, share: float = 0.2
+) -> frozenset[str]:
+    """Lines (as :func:`boilerplate_key`) found in at least ``min_files`` notes and in at
+    least ``share`` of them: a site footer, not a phrase two notes happen to share."""
+    counts: Counter[str] = Counter()
+    files = 0
+    for text in texts:
+        files += 1
+        seen = {boilerplate_key(line) for line in text.splitlines()}
+        counts.update(key for key in seen if len(key) >= _MIN_CHARS)
+    threshold = max(min_files, int(files * share + 0.999))
+    return frozenset(key for key, n in counts.items() if n >= threshold)

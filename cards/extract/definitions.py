@@ -1,0 +1,284 @@
+"""Definitions: a short term and the note's explanation of it.
+
+``TERM : explanation`` (ASCII or full-width colon), ``**TERM** — explanation``,
+```TERM`: explanation``, ``TERM 是/指/即 …``, ``所谓 TERM 就是 …``, ``TERM is a/an/the …``,
+``TERM means / refers to …``, ``…称为**TERM**``, ``… is called **TERM**``, and annotated
+links (``[name](url) 是 …``, ``https://github.com/owner/NAME : …``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cards.extract.text import (
+    ATOM_CODE,
+    ATOM_LINK,
+    ATOM_URL,
+    EM,
+    STRONG_CLOSE,
+    STRONG_OPEN,
+    InlineText,
+    cjk_count,
+    is_atom,
+)
+
+__all__ = ["DefinitionHit", "find_definition", "is_label", "is_prose", "repo_name"]
+
+
+@dataclass(slots=True)
+class DefinitionHit:
+    """A definition on one mask line: the term (plain text) and the explanation's mask."""
+
+    term: str
+    explanation: str
+    strong: bool = False  # the definition names a bold term in running prose
+
+
+_BULLETS = "·•◦▪‣-*+ \t"
+_COLON = re.compile(r"\s*[:：]\s*")
+_DASH = re.compile(r"\s*(?:——|—|–|\s-\s|\s--\s)\s*")
+_COPULA_CN = re.compile(r"^\s*(是指|指的是|就是|即为|即是|是|指|即)")
+_SO_CALLED = re.compile(r"^\s*所谓\s*(?P<term>.{1,24}?)\s*(?:就是|是指|是|指|即)(?P<rest>.+)$")
+_COPULA_EN = re.compile(
+    r"^\s*(?:is|are)\s+(?:a|an|the|one of|used to|just|simply|basically)\s|"
+    r"^\s*(?:means|refers to|stands for|is short for|is shorthand for)\s",
+    re.IGNORECASE,
+)
+_CALLED = re.compile(
+    r"(?:称为|称作|叫做|叫作|被称为|称之为|is called|are called|known as)\s*"
+    + STRONG_OPEN
+    + r"(?P<term>[^"
+    + STRONG_CLOSE
+    + r"]{1,40})"
+    + STRONG_CLOSE,
+    re.IGNORECASE,
+)
+# Subjects that are not terms: pronouns, connectives, demonstratives.
+_NOT_TERM_CN = re.compile(
+    r"^(这|那|它|他|她|我|你|您|其|该|此|但|而|所以|因此|因为|如果|不过|然后|也|都|还|就|"
+    r"于是|同时|这里|那么|本书|本文|一般|通常|其实|总之|主要|注意|问题|原因|目的|结果|答案|"
+    r"不|没|可能|应该|感觉|觉得|好像|似乎|看来|现在|目前|之前|之后|最后|首先|其次|然而)"
+)
+_NOT_TERM = re.compile(
+    r"^(it|this|that|these|those|there|here|he|she|they|we|you|i|what|which|who|why|how|"
+    r"where|when|one|but|and|so|if|then|also|the answer|the result|the reason|the problem|"
+    r"the idea|the point|the goal|the trick|the difference)(\s|$|[^\w])",
+    re.IGNORECASE,
+)
+# Lines whose colon only labels what follows.
+_LABELS = re.compile(
+    r"^(参考|重点参考|参考资料|参考文献|资料|链接|来源|出处|备注|注|注意|提示|例如|比如|举例|例子|"
+    r"示例|总结|小结|结论|问题|答案|回答|思考|说明|原文|翻译|摘要|引用|代码|输出|输入|结果|"
+    r"步骤|方法|todo|fixme|note|notes|tip|tips|warning|example|examples|e\.g|eg|i\.e|"
+    r"see also|see|ref|refs|reference|references|source|output|input|result|update|edit|"
+    r"ps|p\.s|question|answer|summary|usage|related|links?|also|why|how|what)$",
+    re.IGNORECASE,
+)
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "by",
+        "from",
+        "at",
+        "as",
+        "is",
+        "are",
+        "was",
+        "be",
+        "that",
+        "which",
+        "this",
+        "and",
+        "or",
+        "it",
+        "its",
+        "can",
+        "may",
+        "used",
+        "use",
+        "when",
+        "how",
+        "not",
+        "no",
+        "into",
+        "than",
+        "only",
+        "one",
+        "all",
+        "each",
+        "its",
+        "their",
+    ]
+)
+_ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_DATA = re.compile(r"^[\s\d.,:;/%x+\-*=()\[\]<>#@_|~^$&!{}]*$")
+
+
+def repo_name(url: str) -> str:
+    """``NAME`` of a ``https://github.com/owner/NAME`` (or GitLab) URL, else ``""``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.netloc.lower().removeprefix("www.") not in ("github.com", "gitlab.com"):
+        return ""
+    segments = [s for s in parts.path.split("/") if s]
+    if len(segments) != 2 or parts.query or parts.fragment:
+        return ""
+    return segments[1].removesuffix(".git")
+
+
+def is_label(term: str) -> bool:
+    """Whether ``term`` is a label word (``参考``, ``TODO``, ``Note``) rather than a term."""
+    return bool(_LABELS.match(term.strip(" *_`").rstrip("s")) or _LABELS.match(term.strip()))
+
+
+def is_prose(inline: InlineText, mask: str) -> bool:
+    """Whether an explanation is prose: not a lone URL, number, path, code or flag dump."""
+    text = "".join(c for c in mask if not is_atom(c) and c not in (STRONG_OPEN, STRONG_CLOSE, EM))
+    cjk = cjk_count(text)
+    if cjk >= 2:
+        return True
+    if cjk:
+        return len(text.strip()) >= 4 and bool(_WORD.search(text))
+    if _DATA.match(text):
+        return False
+    words = _WORD.findall(text)
+    if len(words) < 2:
+        return False
+    if any(w.lower() in _FUNCTION_WORDS for w in words):
+        return True
+    return len(words) >= 3 and any(len(w) >= 5 for w in words)
+
+
+def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
+    """The plain term of a term mask, and whether it is bold/code/link (a marked term)."""
+    mask = mask.strip().lstrip(_BULLETS).strip()
+    if not mask:
+        return None
+    atoms = [inline.atom(c) for c in mask if is_atom(c)]
+    atoms_kinds = [a.kind for a in atoms if a is not None]
+    if ATOM_URL in atoms_kinds:
+        if len(atoms_kinds) == 1 and len(mask) == 1 and atoms[0] is not None:
+            name = repo_name(atoms[0].href)
+            return (name, True) if name else None
+        return None
+    marked = mask[0] in (STRONG_OPEN, EM) or bool(atoms_kinds and mask[0] == mask.lstrip()[0])
+    plain = inline.plain(mask).strip(" *_")
+    if not plain or not any(c.isalpha() for c in plain):
+        return None
+    words = plain.split()
+    cjk = cjk_count(plain)
+    if len(plain) > 48 or len(words) > 6 or (cjk > 16 and len(words) <= 1 and cjk == len(plain)):
+        return None
+    if cjk > 20:
+        return None
+    if re.search(r"[，。；;！!？?,]", plain) and ATOM_CODE not in atoms_kinds:
+        return None
+    if _NOT_TERM.match(plain) or _NOT_TERM_CN.match(plain) or is_label(plain):
+        return None
+    if re.match(r"^[\d\s:.-]+$", plain):
+        return None
+    return plain, marked or ATOM_LINK in atoms_kinds
+
+
+def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
+    """A definition standing at the start of one mask line, if the line holds one."""
+    body = line.strip()
+    if not body:
+        return None
+    so_called = _SO_CALLED.match(inline.plain(body)) if "所谓" in body[:4] else None
+    if so_called and len(so_called.group("rest").strip()) >= 2:
+        return DefinitionHit(so_called.group("term").strip(), body)
+    hit = _colon_definition(inline, body) or _dash_definition(inline, body)
+    if hit:
+        return hit
+    hit = _copula_definition(inline, body)
+    if hit:
+        return hit
+    called = _CALLED.search(body)
+    if called:
+        return DefinitionHit(called.group("term").strip(), body, strong=True)
+    return None
+
+
+def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
+    match = _COLON.search(body)
+    if not match or match.start() == 0:
+        return None
+    term_mask, expl = body[: match.start()], body[match.end() :]
+    if not expl.strip() or not is_prose(inline, expl):
+        return None
+    if expl.lstrip()[:2] == "//" or (
+        body[match.start() : match.end()].strip() == ":"
+        and (body[match.start() - 1 : match.start()].isdigit() and expl[:1].isdigit())
+    ):
+        return None
+    term = _term_text(inline, term_mask)
+    if term is None:
+        return None
+    return DefinitionHit(term[0], expl.strip())
+
+
+def _dash_definition(inline: InlineText, body: str) -> DefinitionHit | None:
+    if body[0] not in (STRONG_OPEN,) and not is_atom(body[0]):
+        return None
+    match = _DASH.search(body)
+    if not match:
+        return None
+    term_mask, expl = body[: match.start()], body[match.end() :]
+    if not is_prose(inline, expl):
+        return None
+    term = _term_text(inline, term_mask)
+    if term is None or not term[1]:
+        return None
+    return DefinitionHit(term[0], expl.strip())
+
+
+def _split_subject(inline: InlineText, body: str) -> list[tuple[str, str]]:
+    """Candidate (subject, predicate) splits of a sentence at a copula."""
+    out: list[tuple[str, str]] = []
+    for match in re.finditer(r"(是指|指的是|就是|即为|是|指|即)", body[:60]):
+        out.append((body[: match.start()], body[match.start() :]))
+        break
+    english = re.search(r"\s(is|are|means|refers to|stands for)\s", body[:120], re.IGNORECASE)
+    if english:
+        out.append((body[: english.start()], body[english.start() :]))
+    return out
+
+
+def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
+    for subject, predicate in _split_subject(inline, body):
+        if not subject.strip():
+            continue
+        cn = _COPULA_CN.match(predicate)
+        if cn:
+            rest = predicate[cn.end() :]
+            if (
+                rest[:1] in ("不", "否", "什", "啥", "哪", "谁", "多", "怎", "如")
+                or len(inline.plain(rest)) < 4
+            ):
+                continue
+        elif not _COPULA_EN.match(predicate):
+            continue
+        subject_plain = inline.plain(subject)
+        if cn is None and (subject_plain[:1].islower() and not any(is_atom(c) for c in subject)):
+            continue
+        term = _term_text(inline, _ARTICLE.sub("", subject))
+        if term is None:
+            continue
+        if cn is not None and cjk_count(term[0]) == 0 and len(term[0].split()) > 4:
+            continue
+        return DefinitionHit(term[0], body)
+    return None

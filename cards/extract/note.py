@@ -1,0 +1,326 @@
+"""Cards from one note: explicit syntaxes first, then questions, definitions and list cards."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cards.draft import Draft, make_key
+from cards.extract.answers import item_body, next_reply, section_body, trim
+from cards.extract.boilerplate import boilerplate_key
+from cards.extract.definitions import find_definition, is_label, is_prose
+from cards.extract.explicit import find_explicit
+from cards.extract.parse import Block, Note, parse_note
+from cards.extract.questions import QMARKS, find_questions
+from cards.extract.text import InlineText, cjk_count, fold
+
+__all__ = ["extract_note", "note_mode"]
+
+_MODE = re.compile(r"^\s*wengu\s*:\s*(?P<mode>[\w-]+)\s*$", re.MULTILINE | re.IGNORECASE)
+_TEXT_KINDS = ("paragraph", "heading", "term")
+_NO_CARDS = ("table", "footnotes", "code", "html", "front_matter", "math", "title")
+_LEAD_COLON = re.compile(r"[:：]\s*$")
+_CALLOUT = re.compile(r"^\s*\[![\w-]+\][+-]?")
+
+
+def note_mode(note: Note) -> str:
+    """``all`` (default), ``explicit`` or ``none``, from the ``wengu:`` front matter key."""
+    match = _MODE.search(note.front_matter) if note.front_matter else None
+    if not match:
+        return "all"
+    mode = match.group("mode").lower()
+    if mode in ("false", "no", "off", "none"):
+        return "none"
+    if mode == "explicit":
+        return "explicit"
+    return "all"
+
+
+@dataclass(slots=True)
+class _Found:
+    kind: str
+    front: str
+    back_lines: tuple[int, int] | None
+    first: int
+    last: int
+    back: str = ""
+
+
+class _Walk:
+    """One pass over a parsed note."""
+
+    def __init__(self, note: Note, boilerplate: frozenset[str]) -> None:
+        self.note = note
+        self.lines = note.lines
+        self.order: list[Block] = []
+        self.context: dict[int, tuple[str, ...]] = {}
+        self.skip: set[int] = set()
+        self._preorder(boilerplate)
+
+    def _preorder(self, boilerplate: frozenset[str]) -> None:
+        headings: list[tuple[int, str]] = []
+        stack: list[Block] = list(reversed(self.note.root.children))
+        while stack:
+            block = stack.pop()
+            if block.kind in _NO_CARDS:
+                continue
+            if block.kind == "heading":
+                headings = [h for h in headings if h[0] < block.level]
+                headings.append((block.level, block.content.strip()))
+            self.order.append(block)
+            self.context[id(block)] = tuple(h[1] for h in headings)
+            stack.extend(reversed(block.children))
+        if boilerplate:
+            for i, line in enumerate(self.lines):
+                if line.strip() and boilerplate_key(line) in boilerplate:
+                    self.skip.add(i)
+
+    def text_blocks(self) -> list[Block]:
+        return [b for b in self.order if b.kind in _TEXT_KINDS and b.content]
+
+    def next_heading(self, heading: Block) -> Block | None:
+        after = False
+        for block in self.order:
+            if block is heading:
+                after = True
+            elif after and block.kind == "heading":
+                return block
+        return None
+
+
+def extract_note(text: str, path: str, *, boilerplate: frozenset[str] = frozenset()) -> list[Draft]:
+    """The cards a note holds, in the order of their lines.
+
+    ``path`` is the note's POSIX path relative to the import root (part of each key);
+    ``boilerplate`` the lines :func:`cards.extract.find_boilerplate` found in the import.
+    """
+    try:
+        note = parse_note(text)
+    except RecursionError:
+        return []
+    mode = note_mode(note)
+    if mode == "none":
+        return []
+    walk = _Walk(note, boilerplate)
+    found: list[tuple[_Found, Block]] = []
+    taken: set[int] = set()
+    blocks = walk.text_blocks()
+    for hit in find_explicit(blocks):
+        found.append(
+            (_Found(hit.kind, hit.front, hit.answer, hit.first, hit.last, hit.back), blocks[0])
+        )
+        taken.update(range(hit.first, hit.last + 1))
+        if hit.answer:
+            taken.update(range(hit.answer[0], hit.answer[1] + 1))
+    if mode == "all":
+        for block in blocks:
+            if _skipped(walk, block, taken):
+                continue
+            found.extend((f, block) for f in _implicit(walk, block))
+    return _drafts(walk, found, path)
+
+
+def _skipped(walk: _Walk, block: Block, taken: set[int]) -> bool:
+    first = block.first_line
+    count = len(block.content.split("\n"))
+    lines = range(first, first + count)
+    return any(i in taken for i in lines) or all(i in walk.skip for i in lines)
+
+
+def _drafts(walk: _Walk, found: list[tuple[_Found, Block]], path: str) -> list[Draft]:
+    drafts: dict[str, Draft] = {}
+    for f, block in sorted(found, key=lambda fb: (fb[0].first, fb[0].kind)):
+        front = f.front.strip()
+        if not front:
+            continue
+        back = f.back
+        if not back and f.back_lines and f.kind != "cloze":
+            lo, hi = f.back_lines
+            back = "\n".join(walk.lines[lo : hi + 1]).strip()
+        key = make_key(path, f.kind, front)
+        if key in drafts:
+            continue
+        drafts[key] = Draft(
+            kind=f.kind,
+            front=front,
+            back=back if f.kind != "cloze" else "",
+            line=f.first + 1,
+            end_line=f.last + 1,
+            answer_lines=(f.back_lines[0] + 1, f.back_lines[1] + 1) if f.back_lines else None,
+            context=walk.context.get(id(block), ()),
+            key=key,
+        )
+    return list(drafts.values())
+
+
+def _role(block: Block) -> str:
+    parent = block.parent
+    if block.kind == "heading":
+        return "heading"
+    if block.kind == "term":
+        return "term"
+    if (
+        parent is not None
+        and parent.kind == "item"
+        and parent.children
+        and parent.children[0] is block
+    ):
+        return "lead"
+    return "paragraph"
+
+
+def _siblings(block: Block) -> list[Block]:
+    return block.parent.children if block.parent is not None else [block]
+
+
+def _implicit(walk: _Walk, block: Block) -> list[_Found]:
+    """Questions, definitions and list cards in one text block."""
+    role = _role(block)
+    inline = block.text()
+    lines = inline.lines
+    if lines and _CALLOUT.match(lines[0]):
+        lines = [_CALLOUT.sub("", lines[0]), *lines[1:]]
+        inline.lines = lines
+    base = block.first_line
+    out: list[_Found] = []
+    starts: dict[int, str] = {}
+    questions = {
+        q.first: q for q in find_questions(inline, whole_block=role in ("heading", "lead"))
+    }
+    for q in questions.values():
+        starts[q.first] = "question"
+    definitions = {}
+    if role != "heading":
+        for li, line in enumerate(lines):
+            if li in questions or any(q.first <= li <= q.last for q in questions.values()):
+                continue
+            if role == "paragraph" and li and not _sentence_start(lines[li - 1], line):
+                continue
+            hit = find_definition(inline, line)
+            if hit is not None:
+                definitions[li] = hit
+                starts[li] = "definition"
+    order = sorted(starts)
+
+    def until_next(li: int) -> int:
+        later = [s for s in order if s > li]
+        return (later[0] - 1) if later else len(lines) - 1
+
+    for _, q in sorted(questions.items()):
+        answer: tuple[int, int] | None = None
+        if _answers(inline, q.rest):
+            answer = (base + q.last, base + until_next(q.last))
+        elif q.last < len(lines) - 1 and until_next(q.last) > q.last and role != "heading":
+            answer = (base + q.last + 1, base + until_next(q.last))
+        elif role == "heading":
+            answer = section_body(walk.lines, block, walk.next_heading(block), walk.skip)
+        elif role == "lead" and block.parent is not None:
+            answer = item_body(walk.lines, block.parent, block, walk.skip)
+        elif role == "paragraph" and q.last == len(lines) - 1:
+            answer = next_reply(walk.lines, block, _siblings(block), walk.skip)
+        front = inline.render(q.front)
+        out.append(
+            _Found(
+                "question", _with_subject(walk, block, front), answer, base + q.first, base + q.last
+            )
+        )
+    for li, hit in sorted(definitions.items()):
+        last = until_next(li)
+        if role == "lead" and block.parent is not None and last == len(lines) - 1:
+            answer = trim(walk.lines, base + li, block.parent.end - 1, walk.skip)
+        else:
+            answer = (base + li, base + last)
+        out.append(_Found("definition", hit.term, answer, base + li, base + li))
+    if role == "term":
+        out.extend(_deflist(walk, block, inline))
+    lead = _list_card(walk, block, inline, role)
+    if lead is not None and not any(f.first == lead.first for f in out):
+        out.append(lead)
+    return out
+
+
+def _sentence_start(prev: str, line: str) -> bool:
+    """Whether ``line`` starts a sentence (the previous line of the paragraph ended one)."""
+    tail = prev.rstrip()
+    return (
+        not tail
+        or tail[-1] in "。！!？?；;.:：)）"
+        or (cjk_count(line[:4]) > 0 and cjk_count(tail[-2:]) == 0)
+    )
+
+
+def _answers(inline: InlineText, rest: str) -> bool:
+    """Whether the text after a question on its line is an answer (prose, not a bare URL)."""
+    rest = rest.strip()
+    if not rest:
+        return False
+    plain = inline.plain(
+        "".join(c for c in rest if inline.atom(c) is None or inline.atom(c).kind != "url")
+    )  # type: ignore[union-attr]
+    letters = sum(1 for c in plain if c.isalnum())
+    return (letters >= 2 and is_prose(inline, rest)) or cjk_count(plain) >= 2
+
+
+def _with_subject(walk: _Walk, block: Block, front: str) -> str:
+    """A question that leans on its heading (``它``/``this``) gets the heading as a prefix."""
+    context = walk.context.get(id(block), ())
+    folded = fold(front)
+    if (
+        context
+        and block.kind != "heading"
+        and re.match(r"^(它|这|那|其|this|that|it)\b", folded, re.IGNORECASE)
+    ):
+        return f"{context[-1]}: {front}"
+    return front
+
+
+def _deflist(walk: _Walk, term: Block, inline: InlineText) -> list[_Found]:
+    parent = term.parent
+    if parent is None:
+        return []
+    siblings = parent.children
+    index = next(i for i, s in enumerate(siblings) if s is term)
+    details = []
+    for s in siblings[index + 1 :]:
+        if s.kind != "detail":
+            break
+        details.append(s)
+    if not details:
+        return []
+    answer = trim(walk.lines, details[0].start, details[-1].end - 1, walk.skip)
+    return [
+        _Found(
+            "definition",
+            inline.plain("\n".join(inline.lines)),
+            answer,
+            term.first_line,
+            term.first_line,
+        )
+    ]
+
+
+def _list_card(walk: _Walk, block: Block, inline: InlineText, role: str) -> _Found | None:
+    """A lead-in ending in a colon followed by a list: front the lead-in, back the list."""
+    if role not in ("paragraph", "lead") or not inline.lines:
+        return None
+    last = inline.lines[-1]
+    if not _LEAD_COLON.search(last) or any(q in last for q in QMARKS):
+        return None
+    lead = _LEAD_COLON.sub("", last)
+    plain = inline.plain(lead)
+    if len(plain) < 2 or is_label(plain) or len(plain) > 80:
+        return None
+    target: Block | None = None
+    if role == "lead" and block.parent is not None:
+        nested = [c for c in block.parent.children if c.kind == "list"]
+        target = nested[0] if nested else None
+    else:
+        siblings = _siblings(block)
+        index = next(i for i, s in enumerate(siblings) if s is block)
+        if index + 1 < len(siblings) and siblings[index + 1].kind == "list":
+            target = siblings[index + 1]
+    if target is None:
+        return None
+    answer = trim(walk.lines, target.start, target.end - 1, walk.skip)
+    line = block.first_line + len(inline.lines) - 1
+    return _Found("list", inline.render(lead), answer, line, line)

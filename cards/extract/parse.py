@@ -1,0 +1,162 @@
+"""Parse a note once with markdown-it-py into a light tree of blocks that know their lines.
+
+Only block structure is parsed up front; the inline content of a block is parsed on
+demand (:meth:`Block.text`), since most blocks never hold a card.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from cards.extract.text import InlineText, inline_text
+
+__all__ = ["Block", "Note", "parse_note", "parser"]
+
+# Deeper nesting than this is left unparsed (markdown-it stops there): no recursion blow-up.
+MAX_NESTING = 40
+
+_OPEN_KINDS = {
+    "heading_open": "heading",
+    "paragraph_open": "paragraph",
+    "bullet_list_open": "list",
+    "ordered_list_open": "list",
+    "list_item_open": "item",
+    "blockquote_open": "quote",
+    "table_open": "table",
+    "dl_open": "deflist",
+    "dt_open": "term",
+    "dd_open": "detail",
+    "admonition_open": "admonition",
+    "admonition_title_open": "title",
+    "footnote_block_open": "footnotes",
+    "footnote_open": "footnote",
+}
+_LEAF_KINDS = {
+    "fence": "code",
+    "code_block": "code",
+    "html_block": "html",
+    "hr": "hr",
+    "front_matter": "front_matter",
+    "math_block": "math",
+    "math_block_label": "math",
+}
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    """The markdown-it-py instance notes are parsed with (CommonMark plus note syntaxes)."""
+    md = (
+        MarkdownIt("commonmark", {"maxNesting": MAX_NESTING})
+        .enable(["table", "strikethrough"])
+        .use(front_matter_plugin)
+        .use(deflist_plugin)
+        .use(footnote_plugin)
+        .use(admon_plugin)
+        .use(dollarmath_plugin, allow_space=False, double_inline=True)
+    )
+    md.core.ruler.disable("inline")  # inline content is parsed per block, on demand
+    return md
+
+
+@dataclass(eq=False, slots=True)
+class Block:
+    """A block of the note: ``start``/``end`` are 0-based source lines, ``end`` exclusive."""
+
+    kind: str
+    start: int
+    end: int
+    level: int = 0
+    content: str = ""
+    info: str = ""
+    parent: Block | None = None
+    children: list[Block] = field(default_factory=list)
+    inline_start: int = -1
+    _text: InlineText | None = None
+
+    def text(self) -> InlineText:
+        """The mask of this block's inline content (parsed on first use)."""
+        if self._text is None:
+            if not self.content:
+                self._text = InlineText([""])
+            else:
+                md = parser()
+                tokens: list[Token] = []
+                md.inline.parse(self.content, md, {}, tokens)
+                self._text = inline_text(tokens, self.content)
+        return self._text
+
+    @property
+    def first_line(self) -> int:
+        """0-based line of the block's first inline line."""
+        return self.inline_start if self.inline_start >= 0 else self.start
+
+    def ancestors(self) -> list[Block]:
+        """The blocks this one sits in, innermost first."""
+        out: list[Block] = []
+        node = self.parent
+        while node is not None:
+            out.append(node)
+            node = node.parent
+        return out
+
+    def inside(self, *kinds: str) -> bool:
+        """Whether the block sits (at any depth) in a block of one of ``kinds``."""
+        return any(a.kind in kinds for a in self.ancestors())
+
+
+@dataclass(slots=True)
+class Note:
+    """A parsed note: its lines, the block tree and its front matter."""
+
+    lines: list[str]
+    root: Block
+    front_matter: str = ""
+
+
+def parse_note(source: str) -> Note:
+    """Parse ``source`` into a block tree with 0-based line ranges."""
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    lines = source.split("\n")
+    tokens = parser().parse(source)
+    root = Block("root", 0, len(lines))
+    note = Note(lines, root)
+    stack = [root]
+    for tok in tokens:
+        top = stack[-1]
+        if tok.nesting == 1:
+            kind = _OPEN_KINDS.get(tok.type, tok.type.removesuffix("_open"))
+            start, end = tok.map if tok.map else (top.start, top.end)
+            block = Block(kind, start, max(end, start + 1), parent=top)
+            if kind == "heading":
+                block.level = int(tok.tag[1:]) if tok.tag[1:].isdigit() else 1
+            elif kind == "admonition":
+                block.info = tok.info.strip()
+            elif kind == "list":
+                block.info = "ordered" if tok.type == "ordered_list_open" else "bullet"
+            elif kind == "item":
+                block.info = tok.info or tok.markup
+            top.children.append(block)
+            stack.append(block)
+        elif tok.nesting == -1:
+            if len(stack) > 1:
+                stack.pop()
+        elif tok.type == "inline":
+            top.content = tok.content
+            if tok.map:
+                top.inline_start = tok.map[0]
+        else:
+            kind = _LEAF_KINDS.get(tok.type, tok.type)
+            start, end = tok.map if tok.map else (top.start, top.start + 1)
+            top.children.append(Block(kind, start, max(end, start + 1), parent=top))
+            if kind == "front_matter":
+                note.front_matter = tok.content
+    return note

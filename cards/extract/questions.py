@@ -1,0 +1,165 @@
+"""Questions the author asks: a sentence ending in ``?``/``？``, or a clearly interrogative
+Chinese clause without one (``为什么…``, ``如何…``, ``…吗``, ``…是什么``).
+
+Works on a block's mask (see :mod:`cards.extract.text`), so question marks inside code,
+URLs and link text never count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cards.extract.text import InlineText, cjk_count, is_atom
+
+__all__ = ["QuestionHit", "find_questions", "has_question", "is_interrogative"]
+
+QMARKS = "?？"
+# Characters that end a sentence (a question's start is just after the previous one).
+_ENDERS = set("。！!？?；;")
+# A question mark ends a question when what follows is not more of a word (``a?b``).
+_AFTER_OK = re.compile(r"[\s?？!！)）\]】」』\"'”’.,，。:：;；~～…]|$|[^\x00-\x7f]")
+
+# Interrogatives that make a Chinese clause a question without a question mark.
+_CN_LEADING = re.compile(
+    r"(为什么|为何|为啥|如何|怎么|怎样|怎能|能不能|能否|可不可以|是不是|是否|有没有|有何|何时|"
+    r"什么时候|哪里|哪儿|哪些|哪个|哪种|哪几|多少|干嘛|何以)"
+)
+_CN_TRAILING = re.compile(r"(吗|呢|是啥|是什么|啥|如何)[\s。~～…]*$")
+_BECAUSE = re.compile(r"[,，;；]\s*(因为|因此|所以|应该|可能|答[:：])")
+# Words that carry no subject: a bare ``为什么?`` is not a card.
+_HOLLOW = re.compile(
+    r"^[\s\W]*(为什么|为何|为啥|如何|怎么办?|怎么|怎样|why|how|what|what\?|是啥|是什么|什么|"
+    r"啥|吗|呢|why not|really|huh|eh|ok|and|or|so|then|那么|所以|然后|这个|这|那|它)?[\s\W]*$",
+    re.IGNORECASE,
+)
+_TODO_WORDS = re.compile(r"^\s*(todo|fixme|xxx)\b|需要一个例子|完全搞清楚", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class QuestionHit:
+    """A question in a block: lines are indexes into the block's mask lines."""
+
+    first: int
+    last: int
+    front: str  # mask of the question sentence
+    rest: str  # mask of what follows the question on its last line
+
+
+def is_interrogative(clause: str) -> bool:
+    """Whether a Chinese clause (no question mark) asks something."""
+    if cjk_count(clause) < 2:
+        return False
+    stripped = clause.strip()
+    return bool(_CN_LEADING.search(stripped) or _CN_TRAILING.search(stripped))
+
+
+def _has_subject(text: str, inline: InlineText) -> bool:
+    plain = inline.plain(text)
+    if _HOLLOW.match(plain):
+        return False
+    letters = sum(1 for c in plain if c.isalnum())
+    return letters >= 2
+
+
+def has_question(inline: InlineText) -> bool:
+    """Whether any line of the mask holds a prose question mark."""
+    return any("?" in line or "？" in line for line in inline.lines)
+
+
+def _sentence_start(lines: list[str], li: int, pos: int) -> tuple[int, int]:
+    """Walk back from ``lines[li][pos]`` to just after the previous sentence end."""
+    line, i = li, pos - 1
+    while True:
+        text = lines[line]
+        while i >= 0:
+            c = text[i]
+            if c in _ENDERS or (c == "." and i + 1 < len(text) and text[i + 1] == " "):
+                return line, i + 1
+            i -= 1
+        if line == 0 or li - line >= 3:
+            return line, 0
+        prev = lines[line - 1].rstrip()
+        if not prev or prev[-1] in _ENDERS or prev[-1] == ".":
+            return line, 0
+        line -= 1
+        i = len(lines[line]) - 1
+
+
+def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[QuestionHit]:
+    """The questions in a block's mask, at most one starting per line.
+
+    ``whole_block`` (headings, list items' first lines) lets interrogative clauses
+    without a question mark count anywhere; in paragraphs they must stand alone.
+    """
+    hits: list[QuestionHit] = []
+    lines = inline.lines
+    taken: set[int] = set()
+    for li, text in enumerate(lines):
+        pos = _question_mark(text)
+        if pos >= 0:
+            sl, sp = _sentence_start(lines, li, pos)
+            front = _join(lines, sl, sp, li, pos + 1)
+            if sl in taken or not _has_subject(front.rstrip("?？ "), inline):
+                continue
+            if _TODO_WORDS.search(inline.plain(front)):
+                continue
+            rest = text[pos + 1 :]
+            rest = rest.lstrip("?？ ")
+            hits.append(QuestionHit(sl, li, front, rest))
+            taken.add(sl)
+            continue
+        hit = _interrogative_clause(inline, text, whole_block or len(lines) == 1)
+        if hit is not None and li not in taken:
+            front, rest = hit
+            hits.append(QuestionHit(li, li, front, rest))
+            taken.add(li)
+    return hits
+
+
+def _question_mark(text: str) -> int:
+    start = 0
+    while True:
+        candidates = [p for p in (text.find("?", start), text.find("？", start)) if p >= 0]
+        if not candidates:
+            return -1
+        pos = min(candidates)
+        after = text[pos + 1 : pos + 2]
+        before = text[pos - 1 : pos] if pos else ""
+        if before and is_atom(before) and not after.strip():
+            return pos  # `code`? is still a question
+        if not after or _AFTER_OK.match(after) or is_atom(after):
+            return pos
+        start = pos + 1
+
+
+def _join(lines: list[str], sl: int, sp: int, el: int, ep: int) -> str:
+    if sl == el:
+        return lines[sl][sp:ep]
+    parts = [lines[sl][sp:], *lines[sl + 1 : el], lines[el][:ep]]
+    return " ".join(p.strip() for p in parts)
+
+
+def _interrogative_clause(
+    inline: InlineText, text: str, standalone: bool
+) -> tuple[str, str] | None:
+    """An interrogative Chinese clause without a question mark: (front, inline answer)."""
+    if cjk_count(text) < 2:
+        return None
+    body = text.strip()
+    rest = ""
+    because = _BECAUSE.search(body)
+    if because:
+        body, rest = body[: because.start()], body[because.start() + 1 :]
+    sentence = re.split(r"[。；;!！]", body, maxsplit=1)
+    if len(sentence) > 1 and sentence[1].strip():
+        if not standalone:
+            return None
+        body, rest = sentence[0], sentence[1] + rest
+    if not standalone and len(inline.plain(body)) > 60:
+        return None
+    if not is_interrogative(inline.plain(body)):
+        return None
+    if not _has_subject(body, inline) or _TODO_WORDS.search(inline.plain(body)):
+        return None
+    return body, rest
