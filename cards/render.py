@@ -75,7 +75,51 @@ def _to_mathml(content: str, display: Literal["inline", "block"]) -> str:
         result: str = convert(content, display=display)
     except Exception:  # latex2mathml raises many types on malformed TeX; show the source
         return f'<code class="math-error">{html.escape(content)}</code>'
+    if not is_plain_mathml(result):
+        return f'<code class="math-error">{html.escape(content)}</code>'
     return result
+
+
+# latex2mathml copies \text{...} verbatim and turns \href and \style into attributes, so
+# its output is checked: MathML elements and presentation attributes only, else the TeX
+# source is shown escaped.
+_MATHML_ELEMENTS = frozenset(
+    [
+        "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup",
+        "mfrac", "msqrt", "mroot", "mstyle", "merror", "mpadded", "mphantom", "mfenced",
+        "menclose", "munder", "mover", "munderover", "mtable", "mtr", "mtd", "mlabeledtr",
+        "mmultiscripts", "mprescripts", "none", "semantics", "annotation",
+    ]
+)
+_MATHML_ATTRIBUTES = frozenset(
+    [
+        "display", "mathvariant", "mathsize", "mathcolor", "mathbackground", "stretchy",
+        "fence", "separator", "lspace", "rspace", "accent", "accentunder", "movablelimits",
+        "largeop", "symmetric", "minsize", "maxsize", "form", "width", "height", "depth",
+        "linethickness", "columnalign", "rowalign", "columnspacing", "rowspacing",
+        "columnlines", "rowlines", "frame", "notation", "open", "close", "separators",
+        "displaystyle", "scriptlevel", "numalign", "denomalign", "bevelled", "align", "rowspan",
+        "columnspan", "encoding",
+    ]
+)
+
+
+def is_plain_mathml(markup: str) -> bool:
+    """Whether ``markup`` is well-formed MathML with no links, styles, scripts or HTML."""
+    import xml.etree.ElementTree as ET
+
+    if "<!" in markup or "<?" in markup:
+        return False
+    try:
+        root = ET.fromstring(markup)
+    except ET.ParseError:
+        return False
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] not in _MATHML_ELEMENTS:
+            return False
+        if any(name not in _MATHML_ATTRIBUTES for name in element.attrib):
+            return False
+    return True
 
 
 def _math_inline_anki(content: str, _env: dict[str, Any] | None = None) -> str:
