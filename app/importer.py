@@ -1,0 +1,579 @@
+"""Importing notes into decks, again and again, without losing anything.
+
+:func:`import_notes` takes a batch of note files (from a folder on disk, see
+:func:`read_paths`, or an upload, see :mod:`app.uploads`) and brings the
+user's collection in line with them, one file per transaction:
+
+- a file whose content hash is unchanged since the last import is skipped
+  unparsed (re-importing an unchanged folder writes nothing);
+- otherwise its drafts (:mod:`cards.extract`) are matched to the stored cards
+  (:mod:`cards.identity`): a known card keeps its row and its scheduling, its
+  text is updated in place; a card the user edited by hand keeps the user's
+  text and the import reports a conflict; a card no longer in the note is
+  retired (hidden from review, history kept, restorable); a key the user
+  threw away (a tombstone) never comes back;
+- a file that vanished from a folder imported whole has its cards retired; a
+  file that reappears elsewhere with the same content (moved) keeps its cards.
+
+A failing file is rolled back and reported with its reason, and the rest goes
+on; a killed import leaves every finished file committed and the next import
+completes the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.media import MAX_IMAGE_BYTES, image_refs, image_type, media_name, resolve_image
+from app.models import Card, Deck, Media, NoteSource, Tag, Tombstone
+from cards.extract import extract_note, find_boilerplate, read_note
+from cards.identity import CardSpec, Stored, card_specs, match_cards
+
+__all__ = [
+    "CardExample",
+    "ImportReport",
+    "NoteFile",
+    "deck_for_path",
+    "import_notes",
+    "read_paths",
+]
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+EXAMPLES = 5  # how many cards of each outcome a report lists
+DEFAULT_DECK = "Default"
+_KEY_CHUNK = 500  # keys per IN (...) query
+
+AssetLoader = Callable[[str], bytes | None]
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFile:
+    """A note to import: its path within the import (``notes/kernel/mm.md``) and bytes."""
+
+    path: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CardExample:
+    """A card named in a report: its note, line and prompt."""
+
+    path: str
+    line: int | None
+    front: str
+
+
+OUTCOMES = ("new", "updated", "unchanged", "retired", "restored", "conflicts", "tombstoned")
+
+
+@dataclass
+class ImportReport:
+    """What an import did: files read, skipped and failed; cards per outcome, a few named."""
+
+    files_read: int = 0
+    files_skipped: int = 0
+    files_moved: int = 0
+    files_missing: list[str] = field(default_factory=list)
+    files_failed: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # not markdown (uploads)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    examples: dict[str, list[CardExample]] = field(
+        default_factory=lambda: {outcome: [] for outcome in OUTCOMES}
+    )
+
+    def add(self, outcome: str, path: str, line: int | None, front: str) -> None:
+        """Count a card under ``outcome``, naming it if few are named yet."""
+        self.counts[outcome] += 1
+        if len(self.examples[outcome]) < EXAMPLES:
+            self.examples[outcome].append(CardExample(path, line, _short(front)))
+
+    def merge(self, other: ImportReport) -> None:
+        """Add ``other``'s figures to this report (one file's part of a batch)."""
+        self.files_read += other.files_read
+        self.files_skipped += other.files_skipped
+        self.files_moved += other.files_moved
+        self.files_missing += other.files_missing
+        self.files_failed += other.files_failed
+        self.warnings += other.warnings
+        for outcome in OUTCOMES:
+            self.counts[outcome] += other.counts[outcome]
+            room = EXAMPLES - len(self.examples[outcome])
+            self.examples[outcome] += other.examples[outcome][: max(room, 0)]
+
+    @property
+    def files_total(self) -> int:
+        """Every note file the batch held."""
+        return self.files_read + self.files_skipped + len(self.files_failed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (stored on the import job)."""
+        return {
+            "files_read": self.files_read,
+            "files_skipped": self.files_skipped,
+            "files_moved": self.files_moved,
+            "files_missing": list(self.files_missing),
+            "files_failed": [list(item) for item in self.files_failed],
+            "ignored": list(self.ignored),
+            "warnings": [list(item) for item in self.warnings[:100]],
+            "counts": dict(self.counts),
+            "examples": {
+                outcome: [[e.path, e.line, e.front] for e in examples]
+                for outcome, examples in self.examples.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportReport:
+        """The report back from :meth:`to_dict`'s output."""
+        report = cls(
+            files_read=int(data.get("files_read", 0)),
+            files_skipped=int(data.get("files_skipped", 0)),
+            files_moved=int(data.get("files_moved", 0)),
+            files_missing=list(data.get("files_missing", [])),
+            files_failed=[(str(p), str(r)) for p, r in data.get("files_failed", [])],
+            ignored=list(data.get("ignored", [])),
+            warnings=[(str(p), str(w)) for p, w in data.get("warnings", [])],
+        )
+        report.counts.update(data.get("counts", {}))
+        for outcome, examples in data.get("examples", {}).items():
+            report.examples[outcome] = [CardExample(p, line, f) for p, line, f in examples]
+        return report
+
+
+def _short(text: str, limit: int = 80) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def deck_for_path(path: str) -> str:
+    """A note's deck: its folders, nested (``notes/kernel/mm/x.md`` → ``notes::kernel::mm``)."""
+    folder = posixpath.dirname(path)
+    return "::".join(folder.split("/")) if folder else DEFAULT_DECK
+
+
+def content_hash(data: bytes) -> str:
+    """The hash that decides whether a note changed since its last import."""
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- reading folders -----------------------------------------------------------------------
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".") or name in ("node_modules", "__pycache__")
+
+
+def read_paths(paths: Iterable[Path]) -> tuple[list[NoteFile], list[str], AssetLoader]:
+    """The notes under ``paths`` (folders and files), the folders' names, and an image loader.
+
+    A folder's notes are named from the folder itself (``notes/kernel/mm.md``
+    for ``wengu import ~/notes``), so importing the same folder from anywhere
+    gives the same keys; a single file is named from its parent folder.
+    Hidden folders (``.git``, ``.obsidian``) are left out.
+    """
+    files: list[NoteFile] = []
+    roots: list[str] = []
+    bases: dict[str, Path] = {}
+    for given in paths:
+        path = given.resolve()
+        if path.is_dir():
+            root = path.name or "notes"
+            roots.append(root)
+            bases[root] = path
+            for folder, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
+                rel = Path(folder).relative_to(path).as_posix()
+                for name in sorted(names):
+                    if name.lower().endswith(MARKDOWN_SUFFIXES) and not _is_hidden(name):
+                        inner = name if rel == "." else f"{rel}/{name}"
+                        data = (Path(folder) / name).read_bytes()
+                        files.append(NoteFile(f"{root}/{inner}", data))
+        else:
+            parent = path.parent.name or "notes"
+            bases.setdefault(parent, path.parent)
+            files.append(NoteFile(f"{parent}/{path.name}", path.read_bytes()))
+
+    def load(asset: str) -> bytes | None:
+        root, _, rest = asset.partition("/")
+        base = bases.get(root)
+        if base is None or not rest:
+            return None
+        target = (base / rest).resolve()
+        if not target.is_relative_to(base) or not target.is_file():
+            return None
+        if target.stat().st_size > MAX_IMAGE_BYTES:
+            return None
+        return target.read_bytes()
+
+    return files, roots, load
+
+
+# --- the batch -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _SourceRow:
+    id: int
+    path: str
+    content_hash: str
+    missing_since: datetime | None
+    deck_id: int | None
+
+
+class _Batch:
+    """Caches shared by the files of one import (reset when a file rolls back)."""
+
+    def __init__(self, session: Session, user_id: int, now: datetime) -> None:
+        self.session = session
+        self.user_id = user_id
+        self.now = now
+        self.decks: dict[str, int] = {}
+        self.tags: dict[str, Tag] = {}
+        self.tombstones: set[str] | None = None
+        self.reload()
+
+    def reload(self) -> None:
+        rows = self.session.execute(
+            select(Deck.name, Deck.id).where(Deck.user_id == self.user_id)
+        ).all()
+        self.decks = {name: deck_id for name, deck_id in rows}
+        self.tags = {}
+
+    def deck_id(self, name: str) -> int:
+        """The id of the user's deck ``name``, created (with its parents) if missing."""
+        known = self.decks.get(name)
+        if known is not None:
+            return known
+        parts = name.split("::")
+        parent_id: int | None = None
+        for depth in range(1, len(parts) + 1):
+            path = "::".join(parts[:depth])
+            deck_id = self.decks.get(path)
+            if deck_id is None:
+                deck = Deck(user_id=self.user_id, name=path, parent_id=parent_id,
+                            created_at=self.now)
+                self.session.add(deck)
+                self.session.flush()
+                deck_id = self.decks[path] = deck.id
+            parent_id = deck_id
+        assert parent_id is not None
+        return parent_id
+
+    def is_tombstoned(self, key: str) -> bool:
+        if self.tombstones is None:
+            self.tombstones = set(
+                self.session.scalars(select(Tombstone.key).where(Tombstone.user_id == self.user_id))
+            )
+        return key in self.tombstones
+
+    def tag(self, name: str) -> Tag:
+        tag = self.tags.get(name)
+        if tag is None:
+            tag = self.session.scalar(
+                select(Tag).where(Tag.user_id == self.user_id, Tag.name == name)
+            )
+            if tag is None:
+                tag = Tag(user_id=self.user_id, name=name)
+                self.session.add(tag)
+            self.tags[name] = tag
+        return tag
+
+
+def import_notes(
+    session: Session,
+    user_id: int,
+    files: Sequence[NoteFile],
+    *,
+    roots: Collection[str] = (),
+    deck: str | None = None,
+    load_asset: AssetLoader | None = None,
+    progress: Progress | None = None,
+    now: Callable[[], datetime] = utcnow,
+) -> ImportReport:
+    """Import ``files`` for ``user_id``, committing after each file.
+
+    ``roots``: folders imported whole; their notes that are no longer in
+    ``files`` are *missing* and their cards retired. ``deck``: put every card
+    in this deck instead of one deck per folder. ``progress(done, total,
+    path)`` is called after each file.
+    """
+    report = ImportReport()
+    batch = _Batch(session, user_id, now())
+    sources = {
+        row.path: row
+        for row in (
+            _SourceRow(*values)
+            for values in session.execute(
+                select(NoteSource.id, NoteSource.path, NoteSource.content_hash,
+                       NoteSource.missing_since, NoteSource.deck_id)
+                .where(NoteSource.user_id == user_id)
+            )
+        )
+    }
+    session.rollback()  # end the read transaction: each file gets its own
+    in_batch = {file.path for file in files}
+    prefixes = tuple(f"{root}/" for root in roots)
+    gone = {
+        path: row for path, row in sources.items()
+        if path not in in_batch and prefixes and path.startswith(prefixes)
+    }
+    # Where a moved file may come from: a note gone from this batch's folders, or one
+    # that went missing from an earlier import.
+    moved_from: dict[str, list[_SourceRow]] = {}
+    claimed: set[int] = set()
+    for row in sources.values():
+        if row.path in gone or (row.missing_since is not None and row.path not in in_batch):
+            moved_from.setdefault(row.content_hash, []).append(row)
+
+    hashes = [content_hash(file.data) for file in files]
+    deck_names = [deck or deck_for_path(file.path) for file in files]
+
+    def unchanged(i: int) -> bool:
+        row = sources.get(files[i].path)
+        return (
+            row is not None
+            and row.content_hash == hashes[i]
+            and row.missing_since is None
+            and row.deck_id is not None
+            and row.deck_id == batch.decks.get(deck_names[i])
+        )
+
+    todo = [i for i in range(len(files)) if not unchanged(i)]
+    report.files_skipped = len(files) - len(todo)
+    boilerplate: frozenset[str] = frozenset()
+    if todo:
+        texts = [read_note(file.data, file.path)[0] for file in files]
+        boilerplate = find_boilerplate(texts)
+        del texts
+    done = report.files_skipped
+    for i in todo:
+        file = files[i]
+        part = ImportReport()
+        moved = None
+        try:
+            if file.path not in sources:
+                moved = _claim_moved(moved_from.get(hashes[i], []), claimed, file.path)
+            _import_file(batch, file, hashes[i], deck_names[i], sources.get(file.path) or moved,
+                         boilerplate, load_asset, part)
+            session.commit()
+        except Exception as error:  # one file's failure must not stop the batch; it is reported
+            session.rollback()
+            if moved is not None:
+                claimed.discard(moved.id)
+            batch.reload()
+            batch.now = now()
+            part = ImportReport(files_failed=[(file.path, f"{type(error).__name__}: {error}")])
+        report.merge(part)
+        done += 1
+        if progress is not None:
+            progress(done, len(files), file.path)
+
+    for path, row in sorted(gone.items()):
+        if row.id in claimed:
+            continue
+        try:
+            _retire_source(batch, row, report)
+            session.commit()
+        except Exception as error:  # reported like a failing file; the next import retries
+            session.rollback()
+            report.files_failed.append((path, f"{type(error).__name__}: {error}"))
+    return report
+
+
+def _retire_source(batch: _Batch, row: _SourceRow, report: ImportReport) -> None:
+    """A note gone from its folder: its live cards retired, the note marked missing."""
+    session = batch.session
+    source = session.get(NoteSource, row.id)
+    if source is None:
+        return
+    cards = session.scalars(
+        select(Card).where(
+            Card.source_id == source.id, Card.retired_at.is_(None), Card.deleted_at.is_(None)
+        )
+    ).all()
+    for card in cards:
+        card.retired_at = batch.now
+        report.add("retired", source.path, card.line, card.front)
+    if source.missing_since is None:
+        source.missing_since = batch.now
+        report.files_missing.append(source.path)
+
+
+def _claim_moved(rows: list[_SourceRow], claimed: set[int], path: str) -> _SourceRow | None:
+    """The source a new note moved from (same content, no longer where it was), if any."""
+    for row in rows:
+        if row.id not in claimed and row.path != path:
+            claimed.add(row.id)
+            return row
+    return None
+
+
+def _import_file(
+    batch: _Batch,
+    file: NoteFile,
+    digest: str,
+    deck_name: str,
+    known: _SourceRow | None,
+    boilerplate: frozenset[str],
+    load_asset: AssetLoader | None,
+    report: ImportReport,
+) -> None:
+    """Bring one note's cards in line with the note (no commit)."""
+    session, user_id, now = batch.session, batch.user_id, batch.now
+    deck_id = batch.deck_id(deck_name)
+    source = session.get(NoteSource, known.id) if known is not None else None
+    if source is not None and source.path != file.path:
+        source.path = file.path  # the note moved here, its content unchanged
+        report.files_moved += 1
+    if source is None:
+        source = NoteSource(user_id=user_id, path=file.path, content_hash="", imported_at=now)
+        session.add(source)
+        session.flush()
+    old_deck_id = source.deck_id
+
+    text, warnings = read_note(file.data, file.path)
+    report.warnings += [(file.path, warning) for warning in warnings]
+    drafts = extract_note(text, file.path, boilerplate=boilerplate)
+    specs = [spec for draft in drafts for spec in card_specs(draft)]
+    tags_by_key = {draft.key: draft.tags for draft in drafts if draft.tags}
+
+    keys = list({spec.key for spec in specs})
+    cards: dict[int, Card] = {
+        card.id: card for card in session.scalars(select(Card).where(Card.source_id == source.id))
+    }
+    for start in range(0, len(keys), _KEY_CHUNK):
+        chunk = keys[start : start + _KEY_CHUNK]
+        for card in session.scalars(
+            select(Card).where(Card.user_id == user_id, Card.key.in_(chunk))
+        ):
+            cards[card.id] = card
+    stored = [
+        Stored(
+            id=card.id, key=card.key, kind=card.kind,
+            prompt=card.back if card.kind == "reversed" and card.ord == 1 else card.front,
+            local=card.source_id == source.id,
+            retired=card.retired_at is not None, line=card.line,
+        )
+        for card in cards.values()
+    ]
+    matching = match_cards(specs, stored)
+
+    for match in matching.matched:
+        card = cards[match.card_id]
+        spec = match.spec
+        if card.deleted_at is not None or batch.is_tombstoned(card.key):
+            report.add("tombstoned", file.path, spec.line, spec.front)
+            continue
+        outcome = _update_card(card, spec, source.id, now)
+        if card.deck_id == old_deck_id and card.deck_id != deck_id:
+            card.deck_id = deck_id
+        _add_tags(batch, card, tags_by_key.get(spec.note_key, ()))
+        report.add(outcome, file.path, spec.line, spec.front)
+
+    for spec in matching.new:
+        if batch.is_tombstoned(spec.key):
+            report.add("tombstoned", file.path, spec.line, spec.front)
+            continue
+        card = Card(
+            user_id=user_id, deck_id=deck_id, source_id=source.id, key=spec.key,
+            note_key=spec.note_key, ord=spec.ord, kind=spec.kind, front=spec.front,
+            back=spec.back, line=spec.line, end_line=spec.end_line,
+            answer_start=spec.answer_start, answer_end=spec.answer_end, context=spec.context,
+            needs_answer=spec.needs_answer, created_at=now, modified_at=now,
+        )
+        session.add(card)
+        _add_tags(batch, card, tags_by_key.get(spec.note_key, ()))
+        report.add("new", file.path, spec.line, spec.front)
+
+    for card_id in matching.gone:
+        card = cards[card_id]
+        if card.retired_at is None and card.deleted_at is None:
+            card.retired_at = now
+            report.add("retired", file.path, card.line, card.front)
+
+    for spec in matching.duplicates:
+        report.warnings.append((file.path, f"line {spec.line}: the same card twice, kept once"))
+
+    if load_asset is not None:
+        _store_images(batch, file.path, text, load_asset)
+
+    source.content_hash = digest
+    source.content = text
+    source.deck_id = deck_id
+    source.imported_at = now
+    source.missing_since = None
+    report.files_read += 1
+    session.flush()
+
+
+def _update_card(card: Card, spec: CardSpec, source_id: int, now: datetime) -> str:
+    """Bring a matched card in line with its spec; returns the outcome for the report."""
+    outcome = "unchanged"
+    if card.retired_at is not None:
+        card.retired_at = None
+        outcome = "restored"
+    fields: dict[str, object] = {
+        "key": spec.key, "note_key": spec.note_key, "ord": spec.ord, "source_id": source_id,
+        "line": spec.line, "end_line": spec.end_line, "answer_start": spec.answer_start,
+        "answer_end": spec.answer_end, "context": spec.context,
+    }
+    for name, value in fields.items():
+        if getattr(card, name) != value:
+            setattr(card, name, value)
+    content_differs = (card.front, card.back, card.kind) != (spec.front, spec.back, spec.kind)
+    if content_differs and card.edited:
+        # The user's text wins. A note that merely still lacks the answer the user
+        # wrote in the app is no conflict.
+        answered_in_app = spec.needs_answer and card.front == spec.front
+        return outcome if answered_in_app or outcome != "unchanged" else "conflicts"
+    if content_differs:
+        card.front, card.back, card.kind = spec.front, spec.back, spec.kind
+        card.modified_at = now
+        if outcome == "unchanged":
+            outcome = "updated"
+    if card.needs_answer != spec.needs_answer and not card.edited:
+        card.needs_answer = spec.needs_answer
+    return outcome
+
+
+def _add_tags(batch: _Batch, card: Card, names: Sequence[str]) -> None:
+    if not names:
+        return
+    have = {tag.name for tag in card.tags}
+    for name in names:
+        if name not in have:
+            card.tags.append(batch.tag(name))
+
+
+def _store_images(batch: _Batch, note_path: str, text: str, load_asset: AssetLoader) -> None:
+    """Store the images the note shows that the import holds (once per content and name)."""
+    for src in image_refs(text):
+        path = resolve_image(note_path, src)
+        if path is None or image_type(path) is None:
+            continue
+        data = load_asset(path)
+        if data is None or len(data) > MAX_IMAGE_BYTES:
+            continue
+        name, digest = media_name(data, path)
+        exists = batch.session.scalar(
+            select(Media.id).where(Media.user_id == batch.user_id, Media.name == name)
+        )
+        if exists is None:
+            batch.session.add(Media(
+                user_id=batch.user_id, name=name, original_path=path,
+                mime=image_type(path) or "application/octet-stream", sha256=digest, data=data,
+                created_at=batch.now,
+            ))
