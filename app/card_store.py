@@ -217,7 +217,7 @@ def edit_card(
     """Change a card's text, tags and deck; siblings of a hand-made pair or cloze follow.
 
     An extracted card becomes ``edited``, so that imports report a conflict
-    rather than overwrite it.
+    rather than overwrite it; a question given a back no longer needs an answer.
     """
     front, back = front.replace("\r\n", "\n"), back.replace("\r\n", "\n")
     kind = card.kind if card.kind in MANUAL_KINDS else CardKind.BASIC.value
@@ -239,6 +239,8 @@ def edit_card(
         other.modified_at = now
         if is_extracted(other):
             other.edited = True
+        if other.needs_answer and other.back.strip():
+            other.needs_answer = False  # answered through the edit form
     session.flush()
 
 

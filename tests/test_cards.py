@@ -255,6 +255,19 @@ def test_edit_extracted_card_marks_it_edited(
     assert "云原生" in card.search_text
 
 
+def test_edit_giving_a_question_a_back_answers_it(
+    client: FlaskClient, db: Session, user_id: int
+) -> None:
+    card = make_card(db, user_id, "Why?", "", kind="question", key="question-why",
+                     needs_answer=True)
+    db.commit()
+    client.post(f"/cards/{card.id}/edit", data={"front": "Why?", "back": "Because.",
+                                                 "deck_id": str(card.deck_id)})
+    db.expire_all()
+    fresh = db.get(Card, card.id)
+    assert fresh is not None and (fresh.needs_answer, fresh.back) == (False, "Because.")
+
+
 def test_edit_hand_made_card_is_not_marked_edited(
     client: FlaskClient, db: Session, user_id: int
 ) -> None:
