@@ -52,4 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app import export
 
     app.register_blueprint(export.bp)
+    from app import stats
+
+    app.register_blueprint(stats.bp)
     return app

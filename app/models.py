@@ -13,7 +13,7 @@ of kind ``undo`` pointing at the review it undoes.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -225,6 +225,11 @@ class Card(Base):
         # The day's same-day repeats, in the order they were answered.
         Index("ix_cards_user_repeat", "user_id", "repeat_pending", "last_reviewed_at"),
         Index("ix_cards_source_key", "source_id", "key"),
+        # Statistics: forecast, state counts and distributions read only this index.
+        Index(
+            "ix_cards_user_stats", "user_id", "due", "interval_days", "reps", "ef", "lapses",
+            "deck_id", "suspended", "needs_answer", "retired_at", "deleted_at",
+        ),
     )
 
 
@@ -287,7 +292,8 @@ class ReviewDayStat(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    day: Mapped[date] = mapped_column(primary_key=True)
+    # The user's day as days since 1970-01-01 (app.stats_queries.to_date turns it into a date).
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
     review_class: Mapped[int] = mapped_column(Integer, primary_key=True)
     mature: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     grade: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -28,6 +28,7 @@ new rows are aggregated live.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -155,9 +156,15 @@ def day_number(column: Any, segments: Sequence[tuple[datetime, int]]) -> ColumnE
     return (epoch_seconds(column) + shift) // DAY_SECONDS
 
 
+@functools.lru_cache(maxsize=8192)
 def to_date(number: int) -> date:
     """A day number from :func:`day_number` as a date."""
     return EPOCH + timedelta(days=int(number))
+
+
+def to_number(day: date) -> int:
+    """A date as a day number (days since 1970-01-01)."""
+    return (day - EPOCH).days
 
 
 # -- reviews -----------------------------------------------------------------------------
@@ -178,33 +185,40 @@ def review_class() -> ColumnElement[int]:
 
 
 def _group_reviews(
-    session: Session, segments: Sequence[tuple[datetime, int]], *conditions: Any
+    session: Session,
+    segments: Sequence[tuple[datetime, int]],
+    *conditions: Any,
+    before: datetime | None = None,
+    since: date | None = None,
 ) -> Groups:
+    """Answers matching ``conditions`` grouped by (day, class, mature, grade).
+
+    ``before`` and ``since`` filter the groups after SQL, so that the only
+    conditions the planner sees are the ones meant for an index.
+    """
     day = day_number(Review.reviewed_at, segments).label("day")
     cls = review_class().label("cls")
     mature = case((Review.interval_before >= MATURE_DAYS, 1), else_=0).label("mature")
+    early = (
+        case((Review.reviewed_at < before, 1), else_=0) if before is not None else literal(1)
+    ).label("early")
     stmt = (
-        select(day, cls, mature, Review.grade, func.count(), func.sum(Review.duration_ms))
+        select(day, cls, mature, Review.grade, early, func.count(), func.sum(Review.duration_ms))
         .where(Review.kind != "undo", Review.grade.is_not(None), *conditions)
-        .group_by(day, cls, mature, Review.grade)
+        .group_by(day, cls, mature, Review.grade, early)
     )
     groups: Groups = {}
-    for number, klass, mat, grade, count, ms in session.execute(stmt):
-        groups[(to_date(number), int(klass), bool(mat), int(grade))] = [int(count), int(ms or 0)]
+    for number, klass, mat, grade, kept, count, ms in session.connection().execute(stmt).all():
+        when = to_date(number)
+        if not kept or (since is not None and when < since):
+            continue
+        groups[(when, int(klass), bool(mat), int(grade))] = [int(count), int(ms or 0)]
     return groups
 
 
-def _add(into: Groups, other: Groups, sign: int = 1) -> None:
-    for key, (count, ms) in other.items():
-        row = into.setdefault(key, [0, 0])
-        row[0] += sign * count
-        row[1] += sign * ms
-
-
-def _undone_ids(user_id: int) -> Any:
-    return select(Review.undoes_id).where(
-        Review.user_id == user_id, Review.undoes_id.is_not(None), Review.kind == "undo"
-    )
+def _undone_ids() -> Any:
+    # Only undo rows point at other reviews; the outer query keeps the user's own.
+    return select(Review.undoes_id).where(Review.undoes_id.is_not(None))
 
 
 def _history_segments(
@@ -216,7 +230,39 @@ def _history_segments(
     return clock.segments(min(first, now) - timedelta(days=1), now + timedelta(days=2))
 
 
-def review_groups(
+@dataclass
+class ReviewTotals:
+    """Counted answers, undone ones left out, in the shapes the page needs."""
+
+    # day -> answers (every day from ``since``: the heatmap and the streak)
+    per_day: dict[date, int] = field(default_factory=dict)
+    # (day, class, mature, correct) -> [answers, duration_ms], days from ``detail_since``
+    days: dict[tuple[date, int, bool, bool], list[int]] = field(default_factory=dict)
+    # (class, mature, grade) -> answers, days from ``detail_since``
+    buttons: dict[tuple[int, bool, int], int] = field(default_factory=dict)
+
+    def fold(self, groups: Groups, detail_since: date | None, sign: int = 1) -> None:
+        """Add (or with ``sign=-1`` take away) fine-grained groups."""
+        for (day, cls, mature, grade), (count, ms) in groups.items():
+            self.per_day[day] = self.per_day.get(day, 0) + sign * count
+            if detail_since is not None and day < detail_since:
+                continue
+            row = self.days.setdefault((day, cls, mature, grade >= 3), [0, 0])
+            row[0] += sign * count
+            row[1] += sign * ms
+            key = (cls, mature, grade)
+            self.buttons[key] = self.buttons.get(key, 0) + sign * count
+
+    def pruned(self) -> ReviewTotals:
+        """The same totals without empty entries."""
+        return ReviewTotals(
+            {day: count for day, count in self.per_day.items() if count},
+            {key: row for key, row in self.days.items() if row[0] or row[1]},
+            {key: count for key, count in self.buttons.items() if count},
+        )
+
+
+def review_totals(
     session: Session,
     user_id: int,
     clock: DayClock,
@@ -224,34 +270,44 @@ def review_groups(
     *,
     card_ids: Any = None,
     since: date | None = None,
+    detail_since: date | None = None,
     use_rollup: bool = True,
-) -> Groups:
-    """Counted answers by (day, class, mature, grade), undone answers left out.
+) -> ReviewTotals:
+    """Answers per day from ``since``; by class, maturity, grade from ``detail_since``.
 
     ``card_ids`` (a subquery) limits them to some cards, which bypasses the
-    rollup; ``since`` drops earlier days.
+    rollup; ``since`` drops earlier days. Undone answers are left out.
     """
+    totals = ReviewTotals()
     segments = _history_segments(session, user_id, clock, now)
     if segments is None:
-        return {}
+        return totals
     scope: list[Any] = [Review.user_id == user_id]
     if card_ids is not None:
         scope.append(Review.card_id.in_(card_ids))
     if since is not None:
         scope.append(Review.reviewed_at >= clock.day_start(since))
     if card_ids is None and use_rollup:
-        groups, sealed_until, last_id = _read_rollup(session, user_id, clock, since)
-        live = [
-            (Review.reviewed_at >= sealed_until) | (Review.id > last_id)
-            if sealed_until is not None
-            else literal(True)
-        ]
-        _add(groups, _group_reviews(session, segments, *scope, *live))
+        sealed_until, last_id = _read_rollup(session, user_id, clock, since, detail_since,
+                                             totals)
+        if sealed_until is None:
+            totals.fold(_group_reviews(session, segments, *scope), detail_since)
+        else:
+            # The open days (an index range on time), then the answers stored since the
+            # rollup with an older time (a primary-key range).
+            start = sealed_until
+            if since is not None:
+                start = max(start, clock.day_start(since))
+            today = [Review.user_id == user_id, Review.reviewed_at >= start]
+            totals.fold(_group_reviews(session, segments, *today), detail_since)
+            late = _group_reviews(session, segments, Review.user_id == user_id,
+                                  Review.id > last_id, before=sealed_until, since=since)
+            totals.fold(late, detail_since)
     else:
-        groups = _group_reviews(session, segments, *scope)
-    undone = _group_reviews(session, segments, *scope, Review.id.in_(_undone_ids(user_id)))
-    _add(groups, undone, -1)
-    return {key: row for key, row in groups.items() if row[0] or row[1]}
+        totals.fold(_group_reviews(session, segments, *scope), detail_since)
+    undone = _group_reviews(session, segments, *scope, Review.id.in_(_undone_ids()))
+    totals.fold(undone, detail_since, -1)
+    return totals.pruned()
 
 
 # -- the rollup of closed days --------------------------------------------------------------
@@ -262,24 +318,43 @@ class StaleRollup(RuntimeError):
 
 
 def _read_rollup(
-    session: Session, user_id: int, clock: DayClock, since: date | None
-) -> tuple[Groups, datetime | None, int]:
+    session: Session, user_id: int, clock: DayClock, since: date | None,
+    detail_since: date | None, into: ReviewTotals,
+) -> tuple[datetime | None, int]:
+    """Add the sealed days to ``into`` (aggregated in SQL); returns the seal and last id."""
     mark = session.get(ReviewStatsMark, user_id)
     if mark is None or (mark.timezone, mark.day_start_hour) != (
         clock.timezone, clock.day_start_hour
     ):
-        return {}, None, 0
-    stmt = select(
-        ReviewDayStat.day, ReviewDayStat.review_class, ReviewDayStat.mature, ReviewDayStat.grade,
-        ReviewDayStat.reviews, ReviewDayStat.duration_ms,
-    ).where(ReviewDayStat.user_id == user_id)
+        return None, 0
+    stat = ReviewDayStat
+    connection = session.connection()
+    per_day = select(stat.day, func.sum(stat.reviews)).where(stat.user_id == user_id)
     if since is not None:
-        stmt = stmt.where(ReviewDayStat.day >= since)
-    groups: Groups = {
-        (day, int(cls), bool(mature), int(grade)): [int(count), int(ms)]
-        for day, cls, mature, grade, count, ms in session.execute(stmt)
-    }
-    return groups, mark.sealed_until, mark.last_review_id
+        per_day = per_day.where(stat.day >= to_number(since))
+    for day, count in connection.execute(per_day.group_by(stat.day)).all():
+        into.per_day[to_date(day)] = int(count)
+    correct = case((stat.grade >= 3, 1), else_=0).label("correct")
+    detail = (
+        select(stat.day, stat.review_class, stat.mature, correct, func.sum(stat.reviews),
+               func.sum(stat.duration_ms))
+        .where(stat.user_id == user_id)
+        .group_by(stat.day, stat.review_class, stat.mature, correct)
+    )
+    if detail_since is not None:
+        detail = detail.where(stat.day >= to_number(detail_since))
+    for day, cls, mature, right, count, ms in connection.execute(detail).all():
+        into.days[(to_date(day), cls, bool(mature), bool(right))] = [int(count), int(ms)]
+    buttons = (
+        select(stat.review_class, stat.mature, stat.grade, func.sum(stat.reviews))
+        .where(stat.user_id == user_id)
+        .group_by(stat.review_class, stat.mature, stat.grade)
+    )
+    if detail_since is not None:
+        buttons = buttons.where(stat.day >= to_number(detail_since))
+    for cls, mature, grade, count in connection.execute(buttons).all():
+        into.buttons[(cls, bool(mature), grade)] = int(count)
+    return mark.sealed_until, mark.last_review_id
 
 
 def refresh_rollup(session: Session, user: User, now: datetime) -> bool:
@@ -344,9 +419,9 @@ def _upsert(session: Session, user_id: int, groups: Groups) -> None:
     if not groups:
         return
     keys = list(groups)
-    days = sorted({key[0] for key in keys})
+    days = sorted({to_number(key[0]) for key in keys})
     existing = {
-        (day, int(cls), bool(mature), int(grade))
+        (to_date(day), int(cls), bool(mature), int(grade))
         for day, cls, mature, grade in session.execute(
             select(ReviewDayStat.day, ReviewDayStat.review_class, ReviewDayStat.mature,
                    ReviewDayStat.grade)
@@ -361,7 +436,7 @@ def _upsert(session: Session, user_id: int, groups: Groups) -> None:
             day, cls, mature, grade = key
             session.execute(
                 update(ReviewDayStat)
-                .where(ReviewDayStat.user_id == user_id, ReviewDayStat.day == day,
+                .where(ReviewDayStat.user_id == user_id, ReviewDayStat.day == to_number(day),
                        ReviewDayStat.review_class == cls, ReviewDayStat.mature == mature,
                        ReviewDayStat.grade == grade)
                 .values(reviews=ReviewDayStat.reviews + count,
@@ -369,7 +444,7 @@ def _upsert(session: Session, user_id: int, groups: Groups) -> None:
                 .execution_options(synchronize_session=False)
             )
         else:
-            fresh.append({"user_id": user_id, "day": key[0], "review_class": key[1],
+            fresh.append({"user_id": user_id, "day": to_number(key[0]), "review_class": key[1],
                           "mature": key[2], "grade": key[3], "reviews": count,
                           "duration_ms": ms})
     if fresh:
@@ -520,19 +595,24 @@ def hardest_cards(
     session: Session, user_id: int, deck_ids: Sequence[int] | None = None, limit: int = 10
 ) -> tuple[list[HardCard], list[HardCard]]:
     """The cards with the most lapses, and the answered cards with the lowest E-factor."""
-    base = (
-        select(Card.id, Card.front, Card.lapses, Card.ef, Card.reps, NoteSource.path, Card.line)
-        .outerjoin(NoteSource, NoteSource.id == Card.source_id)
-        .where(*_live_cards(user_id, deck_ids), Card.retired_at.is_(None))
-    )
+    base = select(Card.id).where(*_live_cards(user_id, deck_ids), Card.retired_at.is_(None))
     most_lapses = base.where(Card.lapses > 0).order_by(Card.lapses.desc(), Card.ef, Card.id)
     lowest_ef = base.where(Card.due.is_not(None), Card.ef < 250).order_by(
         Card.ef, Card.lapses.desc(), Card.id
     )
-    return (
-        [HardCard(*row) for row in session.execute(most_lapses.limit(limit))],
-        [HardCard(*row) for row in session.execute(lowest_ef.limit(limit))],
-    )
+    # The ids come from the covering index alone; then the few rows' text and note.
+    lapse_ids = list(session.scalars(most_lapses.limit(limit)))
+    ef_ids = list(session.scalars(lowest_ef.limit(limit)))
+    details = {
+        row[0]: HardCard(*row)
+        for row in session.execute(
+            select(Card.id, Card.front, Card.lapses, Card.ef, Card.reps, NoteSource.path,
+                   Card.line)
+            .outerjoin(NoteSource, NoteSource.id == Card.source_id)
+            .where(Card.id.in_(lapse_ids + ef_ids))
+        )
+    }
+    return [details[i] for i in lapse_ids], [details[i] for i in ef_ids]
 
 
 def next_days_load(
@@ -662,30 +742,29 @@ def _bin_index(bins: Sequence[Bin], day: date) -> int | None:
     return None
 
 
-def period_start(period: str, today: date, groups: Groups) -> date:
+def period_start(period: str, today: date, totals: ReviewTotals | None = None) -> date:
     """The first day of ``period`` (``all``: the first day with an answer)."""
     days = PERIODS[period]
     if days is None:
-        return min((key[0] for key in groups), default=today)
+        return min(totals.per_day if totals else (), default=today)
     return today - timedelta(days=days - 1)
 
 
-def review_figures(groups: Groups, today: date, period: str) -> ReviewFigures:
-    """Heatmap, streak, average, per-bin counts, retention and buttons from ``groups``.
+def review_figures(totals: ReviewTotals, today: date, period: str) -> ReviewFigures:
+    """Heatmap, streak, average, per-bin counts, retention and buttons from ``totals``.
 
     The streak counts the days in a row with an answer, ending today, or
     yesterday while today has none yet. The daily average is over the days
-    studied in the past year.
+    studied in the past year. Buttons leave same-day repeats out; retention
+    counts answers of class "review" only.
     """
-    start = period_start(period, today, groups)
+    start = period_start(period, today, totals)
     unit = {"1m": "day", "3m": "day", "1y": "week"}.get(period, "month")
     retention_unit = "week" if period in ("1m", "3m") else "month"
     bins, retention_bins = _bins(start, today, unit), _bins(start, today, retention_unit)
-    per_day: dict[date, int] = defaultdict(int)
-    buttons = {name: [0] * 6 for name in ("learning", "young", "mature")}
+    per_day = totals.per_day
     total = total_ms = 0
-    for (day, cls, mature, grade), (count, ms) in groups.items():
-        per_day[day] += count
+    for (day, cls, mature, correct), (count, ms) in totals.days.items():
         if day < start or day > today:
             continue
         total += count
@@ -694,16 +773,18 @@ def review_figures(groups: Groups, today: date, period: str) -> ReviewFigures:
         if index is not None:
             bins[index].by_class[cls] += count
             bins[index].duration_ms += ms
-        if cls == REPEAT:
-            continue
-        group = "learning" if cls in (NEW, LEARNING) else "mature" if mature else "young"
-        buttons[group][grade] += count
         if cls == REVIEW:
             index = _bin_index(retention_bins, day)
             if index is not None:
                 slot = 2 if mature else 0
-                retention_bins[index].retention[slot] += count if grade >= 3 else 0
+                retention_bins[index].retention[slot] += count if correct else 0
                 retention_bins[index].retention[slot + 1] += count
+    buttons = {name: [0] * 6 for name in ("learning", "young", "mature")}
+    for (cls, mature, grade), count in totals.buttons.items():
+        if cls == REPEAT:
+            continue
+        group = "learning" if cls in (NEW, LEARNING) else "mature" if mature else "young"
+        buttons[group][grade] += count
     heatmap = [
         (today - timedelta(days=back), per_day.get(today - timedelta(days=back), 0))
         for back in range(HEATMAP_DAYS - 1, -1, -1)

@@ -59,15 +59,16 @@ def undo(db: Session, target: Review, at: datetime) -> Review:
     return row
 
 
-def per_day(groups: q.Groups) -> dict[date, int]:
+def per_day(totals: q.ReviewTotals) -> dict[date, int]:
     days: dict[date, int] = {}
-    for (day, *_rest), (count, _ms) in groups.items():
+    for (day, *_rest), (count, _ms) in totals.days.items():
         days[day] = days.get(day, 0) + count
+    assert days == totals.per_day
     return days
 
 
-def groups(db: Session, who: User, now: datetime, **kw: Any) -> q.Groups:
-    return q.review_groups(db, who.id, q.clock_for(who), now, **kw)
+def groups(db: Session, who: User, now: datetime, **kw: Any) -> q.ReviewTotals:
+    return q.review_totals(db, who.id, q.clock_for(who), now, **kw)
 
 
 # -- day boundaries --------------------------------------------------------------------------
@@ -254,6 +255,9 @@ def test_rollup_extends_and_matches_live_counts(db: Session) -> None:
     later = now + timedelta(days=3)
     assert q.refresh_rollup(db, who, later)
     assert groups(db, who, later) == groups(db, who, later, use_rollup=False)
+    window = {"since": date(2026, 10, 2), "detail_since": date(2026, 10, 20)}
+    assert groups(db, who, later, **window) == groups(db, who, later, use_rollup=False, **window)
+    assert groups(db, who, later, **window).buttons != groups(db, who, later).buttons
     assert sum(row.reviews for row in db.scalars(select(ReviewDayStat)).all()) == 40
     # A new time zone rebuilds it.
     who.timezone = "Asia/Shanghai"

@@ -1,0 +1,101 @@
+"""The statistics page: what the user did, what is coming, and which cards are hard.
+
+``/stats?deck=ID&period=1m|3m|1y|all&forecast=30|90|365``. The figures come
+from :mod:`app.stats_queries` (SQL grouped by the user's day); the charts from
+:mod:`app.charts`. Viewing the page extends the rollup of closed days and
+commits it (derived data only).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from app import charts
+from app import stats_queries as q
+from app.auth import current_user, login_required
+from app.db import get_session, utcnow
+from app.i18n import _
+from app.models import Card, Deck
+
+bp = Blueprint("stats", __name__, url_prefix="/stats")
+
+FORECAST_SPANS = (30, 90, 365)
+
+
+def _card_url(card_id: int) -> str | None:
+    try:
+        return url_for("cards.show", card_id=card_id)
+    except BuildError:
+        return None
+
+
+@bp.route("")
+@login_required
+def index() -> str:
+    """The statistics page for all decks or one deck (sub-decks included)."""
+    session = get_session()
+    user = current_user()
+    now = utcnow()
+    period = request.args.get("period", "1m")
+    if period not in q.PERIODS:
+        period = "1m"
+    span = request.args.get("forecast", type=int, default=30)
+    if span not in FORECAST_SPANS:
+        span = 30
+    deck_id = request.args.get("deck", type=int)
+    deck_ids: list[int] | None = None
+    deck: Deck | None = None
+    if deck_id is not None:
+        deck_ids = q.deck_subtree(session, user.id, deck_id)
+        if deck_ids is None:
+            abort(404)
+        deck = session.get(Deck, deck_id)
+
+    try:
+        q.refresh_rollup(session, user, now)
+        session.commit()
+    except q.StaleRollup:  # another request extended it first: theirs is as good
+        session.rollback()
+
+    clock = q.clock_for(user)
+    today = clock.day_of(now)
+    since = detail_since = None
+    if q.PERIODS[period] is not None:
+        detail_since = q.period_start(period, today)
+        since = min(detail_since, today - timedelta(days=q.HEATMAP_DAYS - 1))
+    card_ids = None
+    if deck_ids is not None:
+        card_ids = select(Card.id).where(Card.user_id == user.id, Card.deck_id.in_(deck_ids))
+    totals = q.review_totals(session, user.id, clock, now, card_ids=card_ids, since=since,
+                             detail_since=detail_since)
+    figures = q.review_figures(totals, today, period)
+    cards = q.card_figures(session, user.id, deck_ids)
+    most_lapses, lowest_ef = q.hardest_cards(session, user.id, deck_ids)
+    due = q.forecast(session, user.id, clock, now, span, deck_ids)
+    chart_list = [
+        charts.forecast_chart(due),
+        charts.reviews_chart(figures),
+        charts.time_chart(figures),
+        charts.retention_chart(figures),
+        charts.buttons_chart(figures),
+        charts.states_chart(cards),
+        charts.intervals_chart(cards),
+        charts.efactor_chart(cards),
+    ]
+    decks = session.execute(
+        select(Deck.id, Deck.name).where(Deck.user_id == user.id).order_by(Deck.name)
+    ).all()
+    periods = [("1m", _("1 month")), ("3m", _("3 months")), ("1y", _("1 year")),
+               ("all", _("All time"))]
+    return render_template(
+        "stats/index.html",
+        figures=figures, cards=cards, heatmap=charts.heatmap_chart(figures),
+        charts=chart_list, most_lapses=most_lapses, lowest_ef=lowest_ef, card_url=_card_url,
+        deck=deck, decks=decks, period=period, periods=periods, span=span,
+        spans=FORECAST_SPANS, due_today=due[0][1] + due[0][2] if due else 0,
+        minutes=charts.minutes, state_names=charts.state_names(),
+    )
