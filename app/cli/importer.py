@@ -1,0 +1,92 @@
+"""``wengu import PATH... --user NAME [--deck NAME]``: notes folders into decks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from app.cli.common import app_context, find_user, new_session
+from app.importer import OUTCOMES, ImportReport, import_notes, read_paths
+
+PROGRESS_FROM = 5  # files: a progress bar for imports larger than this
+
+OUTCOME_LABELS = {
+    "new": "new",
+    "updated": "updated",
+    "unchanged": "unchanged",
+    "retired": "retired",
+    "restored": "restored",
+    "conflicts": "conflicts (your edit kept)",
+    "tombstoned": "thrown away earlier, not brought back",
+}
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--user", "user_name", required=True, help="Whose collection to import into.")
+@click.option("--deck", default=None, help="Put every card in this deck (default: one per folder).")
+def import_command(paths: tuple[Path, ...], user_name: str, deck: str | None) -> None:
+    """Import markdown notes (folders or files) into decks, keeping every card's history.
+
+    Run it again whenever the notes change: unchanged files are skipped,
+    changed cards are updated in place, vanished ones retired.
+    """
+    console = Console(stderr=True)
+    files, roots, load_asset = read_paths(paths)
+    if deck is not None and not deck.strip(" :"):
+        raise click.BadParameter("a deck needs a name", param_hint="--deck")
+    with app_context():
+        session = new_session()
+        try:
+            user = find_user(session, user_name)
+            user_id = user.id
+            session.rollback()
+            if len(files) > PROGRESS_FROM:
+                with Progress(
+                    TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True,
+                ) as bar:
+                    task = bar.add_task("importing", total=len(files))
+
+                    def advance(done: int, total: int, _path: str) -> None:
+                        bar.update(task, completed=done, total=total)
+
+                    report = import_notes(session, user_id, files, roots=roots,
+                                          deck=deck.strip() if deck else None,
+                                          load_asset=load_asset, progress=advance)
+            else:
+                report = import_notes(session, user_id, files, roots=roots,
+                                      deck=deck.strip() if deck else None, load_asset=load_asset)
+        finally:
+            session.close()
+    click.echo(format_report(report))
+    if report.files_failed:
+        raise SystemExit(1)
+
+
+def format_report(report: ImportReport) -> str:
+    """The report as plain text lines."""
+    lines = [
+        f"files: {report.files_read} read, {report.files_skipped} unchanged (skipped), "
+        f"{len(report.files_failed)} failed, {report.files_moved} moved, "
+        f"{len(report.files_missing)} missing",
+        "cards: " + ", ".join(f"{report.counts[o]} {OUTCOME_LABELS[o]}" for o in OUTCOMES
+                              if report.counts[o] or o in ("new", "updated", "retired")),
+    ]
+    for path, reason in report.files_failed:
+        lines.append(f"  failed: {path}: {reason}")
+    for path in report.files_missing[:5]:
+        lines.append(f"  missing: {path}")
+    for outcome in OUTCOMES:
+        if outcome == "unchanged":
+            continue
+        for example in report.examples[outcome]:
+            where = f"{example.path}:{example.line}" if example.line else example.path
+            lines.append(f"  {outcome}: {where}  {example.front}")
+    for path, warning in report.warnings[:5]:
+        lines.append(f"  warning: {path}: {warning}")
+    return "\n".join(lines)
