@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import genanki
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -67,6 +68,11 @@ def fields_of(db: sqlite3.Connection, guid: str) -> list[str]:
 def test_guid_comes_from_the_note_key_only() -> None:
     assert note_guid("question-abc") == note_guid("question-abc")
     assert note_guid("question-abc") != note_guid("question-abd")
+
+
+@given(st.text())
+def test_guid_is_genankis_guid_for_the_key(key: str) -> None:
+    assert note_guid(key) == genanki.guid_for("wengu", key)
 
 
 def test_guid_survives_an_edit(tmp_path: Path) -> None:

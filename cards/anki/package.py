@@ -121,9 +121,8 @@ class _Note(genanki.Note):  # type: ignore[misc]
             (self.note_id, self.guid, self.model.model_id, self.mod, -1, self._format_tags(),
              self._format_fields(), self.fields[0], 0, 0, ""),
         )
-        cursor.executemany(
-            "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self.card_rows
-        )
+        for row in self.card_rows:
+            cursor.execute("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
 
 
 class _Builder:
