@@ -33,7 +33,7 @@ class DefinitionHit:
 
     term: str
     explanation: str
-    strong: bool = False  # the definition names a bold term in running prose
+    marked: bool = False  # the term is bold, code or a link
 
 
 _BULLETS = "·•◦▪‣-*+ \t"
@@ -59,7 +59,10 @@ _CALLED = re.compile(
 _NOT_TERM_CN = re.compile(
     r"^(这|那|它|他|她|我|你|您|其|该|此|但|而|所以|因此|因为|如果|不过|然后|也|都|还|就|"
     r"于是|同时|这里|那么|本书|本文|一般|通常|其实|总之|主要|注意|问题|原因|目的|结果|答案|"
-    r"不|没|可能|应该|感觉|觉得|好像|似乎|看来|现在|目前|之前|之后|最后|首先|其次|然而)"
+    r"不|没|可能|应该|感觉|觉得|好像|似乎|看来|现在|目前|之前|之后|最后|首先|其次|然而|"
+    r"前者|后者|前面|后面|上面|下面|以上|以下|上述|如下|至少|至多|虽然|尽管|假定|假设|设|令|"
+    r"使用|例如|比如|具体|每个|每一|某些|某个|所有|一些|有些|很多|许多|与|和|跟|对于|对|在|从|"
+    r"把|被|将|让|给|当|若|只|只是|才|再|找到|得到|可以|需要|要|会|能)"
 )
 _NOT_TERM = re.compile(
     r"^(it|this|that|these|those|there|here|he|she|they|we|you|i|what|which|who|why|how|"
@@ -73,6 +76,9 @@ _LABELS = re.compile(
     r"示例|总结|小结|结论|问题|答案|回答|思考|说明|原文|翻译|摘要|引用|代码|输出|输入|结果|"
     r"步骤|方法|todo|fixme|note|notes|tip|tips|warning|example|examples|e\.g|eg|i\.e|"
     r"see also|see|ref|refs|reference|references|source|output|input|result|update|edit|"
+    r"作者|时间|日期|授课|讲师|老师|教师|地点|课程|学期|邮箱|版本|标签|分类|"
+    r"author|date|time|tags?|title|version|category|categories|layout|"
+    r"yes|no|是|否|对|不对|不是|没有|有|ok|okay|"
     r"ps|p\.s|question|answer|summary|usage|related|links?|also|why|how|what)$",
     re.IGNORECASE,
 )
@@ -120,6 +126,15 @@ _FUNCTION_WORDS = frozenset(
         "their",
     ]
 )
+# A Chinese copula; a lone 指/即 only where it cannot be part of a word (指针, 即使, 立即).
+_CN_SPLIT = re.compile(
+    r"是指|指的是|就是|即为|即是|是(?![否不])|(?<=[\s)）\]】A-Za-z0-9\U000f0000-\U000ffffd])指(?![定出向针令南导标挥数示引])"
+    r"|(?<![立随])即(?![使便可将刻时])"
+)
+# A Chinese subject does not end in an adverb, particle or preposition (…都是, …于是).
+_CN_TERM_END = re.compile(
+    r"[都也还就只不才又再却便总很最更已的了着过在于为把被让给对从向和与及或说看想要会能可得地而所但就算]$"
+)
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _DATA = re.compile(r"^[\s\d.,:;/%x+\-*=()\[\]<>#@_|~^$&!{}]*$")
@@ -165,7 +180,7 @@ def is_prose(inline: InlineText, mask: str) -> bool:
 def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
     """The plain term of a term mask, and whether it is bold/code/link (a marked term)."""
     mask = mask.strip().lstrip(_BULLETS).strip()
-    if not mask:
+    if not mask or mask.count(STRONG_OPEN) != mask.count(STRONG_CLOSE):
         return None
     atoms = [inline.atom(c) for c in mask if is_atom(c)]
     atoms_kinds = [a.kind for a in atoms if a is not None]
@@ -176,7 +191,7 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
         return None
     marked = mask[0] in (STRONG_OPEN, EM) or bool(atoms_kinds and mask[0] == mask.lstrip()[0])
     plain = inline.plain(mask).strip(" *_")
-    if not plain or not any(c.isalpha() for c in plain):
+    if not plain or not (any(c.isalpha() for c in plain) or ATOM_CODE in atoms_kinds):
         return None
     words = plain.split()
     cjk = cjk_count(plain)
@@ -200,7 +215,9 @@ def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
         return None
     so_called = _SO_CALLED.match(inline.plain(body)) if "所谓" in body[:4] else None
     if so_called and len(so_called.group("rest").strip()) >= 2:
-        return DefinitionHit(so_called.group("term").strip(), body)
+        term = so_called.group("term").strip(" ，,、：:")
+        if term:
+            return DefinitionHit(term, body)
     hit = _colon_definition(inline, body) or _dash_definition(inline, body)
     if hit:
         return hit
@@ -209,7 +226,7 @@ def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
         return hit
     called = _CALLED.search(body)
     if called:
-        return DefinitionHit(called.group("term").strip(), body, strong=True)
+        return DefinitionHit(called.group("term").strip(), body, marked=True)
     return None
 
 
@@ -228,7 +245,7 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
     term = _term_text(inline, term_mask)
     if term is None:
         return None
-    return DefinitionHit(term[0], expl.strip())
+    return DefinitionHit(term[0], expl.strip(), marked=term[1])
 
 
 def _dash_definition(inline: InlineText, body: str) -> DefinitionHit | None:
@@ -243,15 +260,14 @@ def _dash_definition(inline: InlineText, body: str) -> DefinitionHit | None:
     term = _term_text(inline, term_mask)
     if term is None or not term[1]:
         return None
-    return DefinitionHit(term[0], expl.strip())
+    return DefinitionHit(term[0], expl.strip(), marked=term[1])
 
 
 def _split_subject(inline: InlineText, body: str) -> list[tuple[str, str]]:
-    """Candidate (subject, predicate) splits of a sentence at a copula."""
+    """Candidate (subject, predicate) splits of a sentence at a copula, nearest first."""
     out: list[tuple[str, str]] = []
-    for match in re.finditer(r"(是指|指的是|就是|即为|是|指|即)", body[:60]):
+    for match in _CN_SPLIT.finditer(body[:40]):
         out.append((body[: match.start()], body[match.start() :]))
-        break
     english = re.search(r"\s(is|are|means|refers to|stands for)\s", body[:120], re.IGNORECASE)
     if english:
         out.append((body[: english.start()], body[english.start() :]))
@@ -265,14 +281,19 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         cn = _COPULA_CN.match(predicate)
         if cn:
             rest = predicate[cn.end() :]
+            clause = re.split(r"[，,。；;！!]", inline.plain(rest), maxsplit=1)[0].strip()
             if (
                 rest[:1] in ("不", "否", "什", "啥", "哪", "谁", "多", "怎", "如")
                 or len(inline.plain(rest)) < 4
+                or clause.endswith("的")
+                or clause.startswith(("关于", "因为", "为了", "由于", "在", "对", "有", "没有"))
             ):
                 continue
         elif not _COPULA_EN.match(predicate):
             continue
         subject_plain = inline.plain(subject)
+        if cn is not None and (_CN_TERM_END.search(subject_plain) or cjk_count(subject_plain) > 14):
+            continue
         if cn is None and (subject_plain[:1].islower() and not any(is_atom(c) for c in subject)):
             continue
         term = _term_text(inline, _ARTICLE.sub("", subject))
@@ -280,5 +301,5 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
             continue
         if cn is not None and cjk_count(term[0]) == 0 and len(term[0].split()) > 4:
             continue
-        return DefinitionHit(term[0], body)
+        return DefinitionHit(term[0], body, marked=term[1])
     return None

@@ -9,6 +9,7 @@ from pathlib import Path
 __all__ = ["NOTE_SUFFIXES", "is_binary", "iter_note_files", "read_note"]
 
 NOTE_SUFFIXES = (".md", ".markdown")
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
 
 
 def is_binary(data: bytes) -> bool:
@@ -18,8 +19,15 @@ def is_binary(data: bytes) -> bool:
         return False
     if head.startswith((b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\x7fELF", b"GIF8", b"\xff\xd8\xff")):
         return True
-    nul = head.count(0)
-    return nul > len(head) // 10
+    control = sum(1 for b in head if (b < 32 and b not in _TEXT_CONTROLS) or b == 127)
+    if control > len(head) // 10:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not just a character cut at the edge
+            return control > len(head) // 100
+    return False
 
 
 def read_note(data: bytes, path: str) -> tuple[str, list[str]]:

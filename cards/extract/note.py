@@ -192,13 +192,24 @@ def _implicit(walk: _Walk, block: Block) -> list[_Found]:
     definitions = {}
     if role != "heading":
         for li, line in enumerate(lines):
-            if li in questions or any(q.first <= li <= q.last for q in questions.values()):
+            question = questions.get(li)
+            if question is None and any(q.first <= li <= q.last for q in questions.values()):
                 continue
-            if role == "paragraph" and li and not _sentence_start(lines[li - 1], line):
+            if question is not None and question.marked:
                 continue
             hit = find_definition(inline, line)
+            if (
+                hit is not None
+                and role == "paragraph"
+                and li
+                and not hit.marked
+                and li - 1 not in definitions
+                and not _sentence_start(lines[li - 1], line)
+            ):
+                continue
             if hit is not None:
                 definitions[li] = hit
+                questions.pop(li, None)  # a definition wins over an unmarked question
                 starts[li] = "definition"
     order = sorted(starts)
 
@@ -254,9 +265,7 @@ def _answers(inline: InlineText, rest: str) -> bool:
     rest = rest.strip()
     if not rest:
         return False
-    plain = inline.plain(
-        "".join(c for c in rest if inline.atom(c) is None or inline.atom(c).kind != "url")
-    )  # type: ignore[union-attr]
+    plain = inline.plain("".join(c for c in rest if "url" not in inline.kinds(c)))
     letters = sum(1 for c in plain if c.isalnum())
     return (letters >= 2 and is_prose(inline, rest)) or cjk_count(plain) >= 2
 

@@ -22,10 +22,13 @@ _AFTER_OK = re.compile(r"[\s?？!！)）\]】」』\"'”’.,，。:：;；~～
 
 # Interrogatives that make a Chinese clause a question without a question mark.
 _CN_LEADING = re.compile(
-    r"(为什么|为何|为啥|如何|怎么|怎样|怎能|能不能|能否|可不可以|是不是|是否|有没有|有何|何时|"
-    r"什么时候|哪里|哪儿|哪些|哪个|哪种|哪几|多少|干嘛|何以)"
+    r"(?<!再)(为什么|为何|为啥|如何|怎么(?!也)|怎样|能不能|能否|可不可以|是不是|是否|有没有)"
 )
-_CN_TRAILING = re.compile(r"(吗|呢|是啥|是什么|啥|如何)[\s。~～…]*$")
+# An interrogative after these is an indirect question inside a statement.
+_INDIRECT = re.compile(
+    r"(关于|知道|了解|介绍|讨论|解释|说明|分析|研究|决定|取决于|明白|清楚|看看|学习|记录|展示|告诉)(了|一下|下|过)?\s*$"
+)
+_CN_TRAILING = re.compile(r"(吗|是啥|是什么|是啥子|如何)[\s。~～…]*$")
 _BECAUSE = re.compile(r"[,，;；]\s*(因为|因此|所以|应该|可能|答[:：])")
 # Words that carry no subject: a bare ``为什么?`` is not a card.
 _HOLLOW = re.compile(
@@ -44,6 +47,7 @@ class QuestionHit:
     last: int
     front: str  # mask of the question sentence
     rest: str  # mask of what follows the question on its last line
+    marked: bool = True  # ends in a question mark (not only an interrogative word)
 
 
 def is_interrogative(clause: str) -> bool:
@@ -51,7 +55,12 @@ def is_interrogative(clause: str) -> bool:
     if cjk_count(clause) < 2:
         return False
     stripped = clause.strip()
-    return bool(_CN_LEADING.search(stripped) or _CN_TRAILING.search(stripped))
+    if stripped.endswith((":", "：", "。")):
+        return False
+    if _CN_TRAILING.search(stripped):
+        return True
+    leading = _CN_LEADING.search(stripped)
+    return bool(leading and not _INDIRECT.search(stripped[: leading.start()]))
 
 
 def _has_subject(text: str, inline: InlineText) -> bool:
@@ -96,29 +105,31 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
     lines = inline.lines
     taken: set[int] = set()
     for li, text in enumerate(lines):
-        pos = _question_mark(text)
-        if pos >= 0:
+        pos = _question_mark(text, 0)
+        found = False
+        while pos >= 0:
             sl, sp = _sentence_start(lines, li, pos)
             front = _join(lines, sl, sp, li, pos + 1)
-            if sl in taken or not _has_subject(front.rstrip("?？ "), inline):
-                continue
-            if _TODO_WORDS.search(inline.plain(front)):
-                continue
-            rest = text[pos + 1 :]
-            rest = rest.lstrip("?？ ")
-            hits.append(QuestionHit(sl, li, front, rest))
-            taken.add(sl)
+            plain = inline.plain(front)
+            if sl not in taken and _has_subject(front.rstrip("?？ "), inline):
+                if not _TODO_WORDS.search(plain):
+                    rest = text[pos + 1 :].lstrip("?？ ")
+                    hits.append(QuestionHit(sl, li, front, rest))
+                    taken.add(sl)
+                found = True
+                break
+            pos = _question_mark(text, pos + 1)
+        if found or pos >= 0:
             continue
         hit = _interrogative_clause(inline, text, whole_block or len(lines) == 1)
         if hit is not None and li not in taken:
             front, rest = hit
-            hits.append(QuestionHit(li, li, front, rest))
+            hits.append(QuestionHit(li, li, front, rest, marked=False))
             taken.add(li)
     return hits
 
 
-def _question_mark(text: str) -> int:
-    start = 0
+def _question_mark(text: str, start: int) -> int:
     while True:
         candidates = [p for p in (text.find("?", start), text.find("？", start)) if p >= 0]
         if not candidates:
