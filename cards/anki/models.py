@@ -44,8 +44,8 @@ BASIC_MODEL_ID: Final = 1738420501
 REVERSED_MODEL_ID: Final = 1738420502
 CLOZE_MODEL_ID: Final = 1738420503
 
-MODELS_MODIFIED: Final = 1795564800
-"""When the templates or CSS last changed (Unix seconds; 2026-11-25). Bump on every change."""
+MODELS_MODIFIED: Final = 1795622400
+"""When the templates or CSS last changed (2026-11-25 16:00 UTC); bump on any change."""
 
 _FONT = (
     'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", '
@@ -74,7 +74,7 @@ _BASE_CSS = f"""\
 .wengu pre {{ padding: .75rem 1rem; border-radius: 6px; overflow-x: auto; font-size: .85em; }}
 .wengu code {{ background: #f3f1ec; padding: .1em .3em; border-radius: 4px; font-size: .92em; }}
 .nightMode .wengu code {{ background: #262a31; }}
-.wengu pre code {{ background: none; padding: 0; }}
+.wengu pre code, .nightMode .wengu pre code {{ background: none; padding: 0; }}
 .wengu img {{ max-width: 100%; height: auto; }}
 .wengu table {{ border-collapse: collapse; }}
 .wengu th, .wengu td {{ border-bottom: 1px solid #e4e0d8; padding: .3rem .5rem; text-align: left; }}
