@@ -131,7 +131,7 @@ def load_export_notes(
     ):
         if card_id in card_ids:
             tags.setdefault(card_id, []).append(name)
-    reviews = _load_reviews(session, user_id, card_ids) if options.scheduling else {}
+    reviews = _load_reviews(session, user_id, card_ids, deck_ids) if options.scheduling else {}
 
     grouped: dict[str, list[Any]] = {}
     cards: dict[str, list[ExportCard]] = {}
@@ -162,10 +162,10 @@ def load_export_notes(
 
 
 def _load_reviews(
-    session: Session, user_id: int, card_ids: Collection[int]
+    session: Session, user_id: int, card_ids: Collection[int], deck_ids: Collection[int] | None
 ) -> dict[int, list[ExportReview]]:
     """Each card's answers, oldest first, without undo rows and the answers they undid."""
-    rows = session.execute(
+    query = (
         select(
             Review.id, Review.card_id, Review.kind, Review.grade, Review.reviewed_at,
             Review.duration_ms, Review.undoes_id, Review.due_before, Review.interval_before,
@@ -173,7 +173,12 @@ def _load_reviews(
         )
         .where(Review.user_id == user_id)
         .order_by(Review.reviewed_at, Review.id)
-    ).all()
+    )
+    if deck_ids is not None:
+        query = query.where(Review.card_id.in_(
+            select(Card.id).where(Card.user_id == user_id, Card.deck_id.in_(list(deck_ids)))
+        ))
+    rows = session.execute(query).all()
     undone = {row.undoes_id for row in rows if row.undoes_id is not None}
     found: dict[int, list[ExportReview]] = {}
     for row in rows:

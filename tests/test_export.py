@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.export import package_file_name
 from app.models import Card, Media, NoteSource, Tag, Tombstone
-from app.scheduling import record_answer
+from app.scheduling import record_answer, undo_answer
 from cards.anki.naming import note_guid
 from tests.conftest import make_user
 from tests.factories import make_card, make_deck
@@ -185,6 +185,11 @@ def test_reviews_in_wengu_carry_on_in_anki(
     for days, grade in ((0, 5), (1, 4), (7, 3)):
         record_answer(db, card, grade, first + timedelta(days=days), same_day_repeat=False,
                       duration_ms=2500)
+    db.flush()
+    # A fourth answer, undone: neither it nor the undo reaches Anki.
+    slip = record_answer(db, card, 1, first + timedelta(days=8), same_day_repeat=False)
+    db.flush()
+    undo_answer(db, slip, first + timedelta(days=8, minutes=1))
     db.commit()
     assert (card.interval_days, card.ef) == (16, 246)
     due = card.due
