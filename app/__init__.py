@@ -55,4 +55,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app import stats
 
     app.register_blueprint(stats.bp)
+    from app import imports, media
+
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(media.bp)
     return app

@@ -1,0 +1,207 @@
+"""The import pages: upload, report, background progress, retired cards, media."""
+
+from __future__ import annotations
+
+import io
+import threading
+import zipfile
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import app.imports as imports_module
+from app.models import Card, ImportJob, Media, NoteSource
+from tests.conftest import AuthActions
+from tests.factories import make_card
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 24
+DISKS = "# Disks\n\nQ: How do I grow a qcow2 image?\nA: qemu-img resize.\n\n![d](img/d.png)\n"
+PAGING = "# Paging\n\n## What is a page table?\n\nA map from pages to frames.\n"
+
+
+def zip_of(entries: dict[str, bytes | str]) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    buffer.seek(0)
+    return buffer
+
+
+def upload(client: FlaskClient, *files: tuple[io.BytesIO, str], deck: str = "") -> Any:
+    return client.post("/import/", data={"files": list(files), "deck": deck},
+                       content_type="multipart/form-data")
+
+
+def live_fronts(db: Session, user_id: int) -> set[str]:
+    db.expire_all()
+    return set(db.scalars(select(Card.front).where(
+        Card.user_id == user_id, Card.retired_at.is_(None), Card.deleted_at.is_(None))))
+
+
+def test_import_page_needs_login(client: FlaskClient, auth: AuthActions) -> None:
+    auth.create("ada")
+    assert client.get("/import/").status_code == 302
+
+
+def test_upload_zip_imports_and_reports(client: FlaskClient, user_id: int, db: Session) -> None:
+    page = client.get("/import/")
+    assert page.status_code == 200 and b'name="files"' in page.data
+    notes = zip_of({"notes/disks.md": DISKS, "notes/os/paging.md": PAGING,
+                    "notes/img/d.png": PNG, "notes/slides.pdf": b"%PDF"})
+    response = upload(client, (notes, "notes.zip"))
+    assert response.status_code == 302
+    report = client.get(response.headers["Location"])
+    text = report.get_data(as_text=True)
+    assert "How do I grow a qcow2 image?" in text and "notes/slides.pdf" in text
+    assert live_fronts(db, user_id) == {"How do I grow a qcow2 image?", "What is a page table?"}
+    job = db.scalar(select(ImportJob).where(ImportJob.user_id == user_id))
+    assert job is not None and job.status == "done" and job.report is not None
+    assert job.report["counts"]["new"] == 2 and job.report["ignored"] == ["notes/slides.pdf"]
+    media = db.scalars(select(Media)).all()
+    assert [m.original_path for m in media] == ["notes/img/d.png"]
+    # The image is served to its owner, as an image.
+    served = client.get(f"/media/{media[0].name}")
+    assert served.status_code == 200 and served.mimetype == "image/png" and served.data == PNG
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_reupload_unchanged_changes_nothing(client: FlaskClient, user_id: int,
+                                            db: Session) -> None:
+    upload(client, (zip_of({"notes/disks.md": DISKS}), "notes.zip"))
+    upload(client, (zip_of({"notes/disks.md": DISKS}), "notes.zip"))
+    jobs = db.scalars(select(ImportJob).order_by(ImportJob.id)).all()
+    assert jobs[-1].report is not None
+    assert jobs[-1].report["files_skipped"] == 1 and jobs[-1].report["counts"]["new"] == 0
+    assert db.scalar(select(func.count()).select_from(Card)) == 1
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ([], "Choose markdown files"),
+        ([(zip_of({"../evil.md": "Q: x?\nA: y\n"}), "n.zip")], "unsafe path"),
+        ([(io.BytesIO(b"not a zip"), "n.zip")], "not a readable zip"),
+        ([(io.BytesIO(b"%PDF"), "paper.pdf")], "no markdown notes"),
+    ],
+)
+def test_bad_uploads_are_refused_with_nothing_saved(
+    client: FlaskClient, user_id: int, db: Session, files: list[Any], message: str
+) -> None:
+    response = upload(client, *files, deck="Kept deck")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert message in text and 'value="Kept deck"' in text
+    assert db.scalar(select(func.count()).select_from(ImportJob)) == 0
+    assert db.scalar(select(func.count()).select_from(NoteSource)) == 0
+
+
+def test_upload_over_the_size_limit(app: Flask, client: FlaskClient, user_id: int) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    response = upload(client, (io.BytesIO(b"# big\n" + b"x" * 4096), "big.md"))
+    assert response.status_code == 413
+    assert "larger than" in response.get_data(as_text=True)
+
+
+def test_loose_files_into_a_chosen_deck(client: FlaskClient, user_id: int, db: Session) -> None:
+    upload(client, (io.BytesIO(DISKS.encode()), "disks.md"), deck=" Study :: Disks ")
+    card = db.scalar(select(Card).where(Card.user_id == user_id))
+    assert card is not None and card.deck.name == "Study::Disks"
+
+
+def test_large_upload_runs_in_the_background(
+    app: Flask, client: FlaskClient, user_id: int, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.config["IMPORT_BACKGROUND_FILES"] = 2
+    release, started = threading.Event(), threading.Event()
+    real = imports_module.import_notes
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        assert release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports_module, "import_notes", slow)
+    notes = {f"notes/n{i}.md": f"Q: What is item {i}?\nA: Item {i}.\n" for i in range(5)}
+    response = upload(client, (zip_of(notes), "notes.zip"))
+    assert response.status_code == 302
+    job_url = response.headers["Location"]
+    assert started.wait(10)
+    # While it runs, the app answers other pages, and the job says it is running.
+    assert client.get("/").status_code == 200
+    progress = client.get(job_url)
+    assert b"data-status-url" in progress.data and b"imports.js" in progress.data
+    assert client.get(job_url + "/status").get_json()["status"] == "running"
+    release.set()
+    thread = app.extensions["wengu.import_threads"][int(job_url.rsplit("/", 1)[1])]
+    thread.join(30)
+    status = client.get(job_url + "/status").get_json()
+    assert status == {"status": "done", "total": 5, "done": 5, "finished": True}
+    assert len(live_fronts(db, user_id)) == 5
+    assert b"data-status-url" not in client.get(job_url).data
+
+
+def test_jobs_are_private(client: FlaskClient, auth: AuthActions, user_id: int,
+                          db: Session) -> None:
+    upload(client, (zip_of({"notes/disks.md": DISKS, "notes/img/d.png": PNG}), "notes.zip"))
+    job = db.scalar(select(ImportJob))
+    media = db.scalar(select(Media))
+    assert job is not None and media is not None
+    auth.logout()
+    auth.create("bob")
+    auth.login("bob")
+    assert client.get(f"/import/{job.id}").status_code == 404
+    assert client.get(f"/import/{job.id}/status").status_code == 404
+    assert client.get(f"/media/{media.name}").status_code == 404
+
+
+def test_retired_cards_can_be_restored(client: FlaskClient, user_id: int, db: Session) -> None:
+    upload(client, (zip_of({"notes/disks.md": DISKS, "notes/paging.md": PAGING}), "notes.zip"))
+    upload(client, (zip_of({"notes/paging.md": PAGING}), "notes.zip"))
+    assert live_fronts(db, user_id) == {"What is a page table?"}
+    page = client.get("/import/retired").get_data(as_text=True)
+    assert "How do I grow a qcow2 image?" in page and "notes/disks.md" in page
+    card = db.scalar(select(Card).where(Card.front == "How do I grow a qcow2 image?"))
+    assert card is not None
+    assert client.post(f"/import/retired/{card.id}/restore").status_code == 302
+    assert "How do I grow a qcow2 image?" in live_fronts(db, user_id)
+    # Restored, it stays: importing the folder again does not retire it anew.
+    upload(client, (zip_of({"notes/paging.md": PAGING + "\n"}), "notes.zip"))
+    assert "How do I grow a qcow2 image?" in live_fronts(db, user_id)
+    # A live card cannot be "restored"; nor can someone else's.
+    assert client.post(f"/import/retired/{card.id}/restore").status_code == 404
+
+
+def test_someone_elses_retired_card_is_404(client: FlaskClient, auth: AuthActions,
+                                           user_id: int, app: Flask) -> None:
+    bob = auth.create("bob")
+    with app.app_context():
+        session: Session = app.extensions["wengu.sessionmaker"]()
+        from app.db import utcnow
+
+        card = make_card(session, bob, retired_at=utcnow())
+        session.commit()
+        card_id = card.id
+        session.close()
+    assert client.post(f"/import/retired/{card_id}/restore").status_code == 404
+    assert "What is a card?" not in client.get("/import/retired").get_data(as_text=True)
+
+
+def test_media_url_for_maps_a_notes_image(app: Flask, client: FlaskClient, user_id: int,
+                                          db: Session) -> None:
+    from app.media import media_url_for
+
+    upload(client, (zip_of({"notes/disks.md": DISKS, "notes/img/d.png": PNG}), "notes.zip"))
+    media = db.scalar(select(Media))
+    assert media is not None
+    with app.test_request_context():
+        assert media_url_for(user_id, "notes/disks.md", "img/d.png") == f"/media/{media.name}"
+        assert media_url_for(user_id, "notes/sub/x.md", "../img/d.png") == f"/media/{media.name}"
+        assert media_url_for(user_id, "notes/disks.md", "img/missing.png") is None
+        assert media_url_for(user_id, "notes/disks.md", "../../etc/passwd") is None
+        assert media_url_for(user_id + 1, "notes/disks.md", "img/d.png") is None
+        assert media_url_for(user_id, "notes/a.md", "https://x.org/a.png") == "https://x.org/a.png"
