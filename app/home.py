@@ -14,11 +14,16 @@ bp = Blueprint("home", __name__)
 def index() -> str:
     """The deck list: every deck, nested, with today's due, new and learning counts."""
     from app.auth import current_user
+    from app.charts import sparkline_svg
     from app.db import get_session, utcnow
     from app.queue import deck_overview
+    from app.stats_queries import next_days_load
 
-    decks = deck_overview(get_session(), current_user(), utcnow())
-    return render_template("home.html", decks=decks)
+    session, user, now = get_session(), current_user(), utcnow()
+    decks = deck_overview(session, user, now)
+    load = next_days_load(session, user.id, [deck.id for deck in decks], now=now)
+    sparklines = {deck_id: sparkline_svg(counts) for deck_id, counts in load.items()}
+    return render_template("home.html", decks=decks, sparklines=sparklines)
 
 
 # The main navigation, in order. An entry shows once its blueprint is registered,

@@ -189,3 +189,17 @@ def test_sparkline_svg(app: Flask) -> None:
     assert svg.count('class="spark-bar"') == 2
     assert "3, 0, 6" in svg and 'role="img"' in svg
     assert 'height="16"' in svg
+
+
+def test_deck_list_shows_next_days_load(client: FlaskClient, db: Session,
+                                        history: dict[str, Any],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("app.db.utcnow", lambda: NOW)
+    html = client.get("/").get_data(as_text=True)
+    labels = re.findall(r'class="sparkline"[^>]*aria-label="([^"]+)"', html)
+    # os (with os::kernel), os::kernel, maths: in the deck list's order.
+    assert sorted(labels) == sorted([
+        "Due in the next days: 0, 1, 1, 0, 0, 0, 0",
+        "Due in the next days: 0, 1, 0, 0, 0, 0, 0",
+        "Due in the next days: 0, 0, 0, 0, 0, 0, 0",
+    ])
