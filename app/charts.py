@@ -96,7 +96,8 @@ def _pygal(
         js=[], style=_style(colours), width=720, height=280, explicit_size=False,
         disable_xml_declaration=True, title=title, legend_at_bottom=True,
         legend_at_bottom_columns=max(1, len(series)), print_values=False, show_y_guides=True,
-        no_data_text=_("No data"), truncate_label=-1, margin=8, spacing=8, **dict(options),
+        no_data_text=_("No data"), truncate_label=-1, margin=8, spacing=8,
+        **{"order_min": 0, **dict(options)},  # counts: whole numbers on the axis
     )
     if kind != "pie":
         chart.x_labels = list(x_labels)
@@ -283,7 +284,7 @@ def time_chart(figures: ReviewFigures) -> Chart:
     labels = tuple(bin_label(b.start, figures.bin_unit) for b in figures.bins)
     values = tuple(minutes(b.duration_ms) for b in figures.bins)
     svg = _pygal("bar", title, labels, ((_("Minutes"), values),), ("var(--accent)",),
-                 _thin_labels(len(labels)))
+                 (("order_min", None), *_thin_labels(len(labels))))
     rows = tuple((label, _num(value)) for label, value in zip(labels, values, strict=True))
     return Chart("time", title, svg, (_unit_column(figures.bin_unit), _("Minutes")), rows)
 
@@ -304,6 +305,7 @@ def retention_chart(figures: ReviewFigures) -> Chart:
         "line", title, labels, ((_("Young"), percent(young)), (_("Mature"), percent(mature))),
         (COLOURS["young"], COLOURS["mature"]),
         (("range", (0, 100)), ("allow_interruptions", True), ("dots_size", 3),
+         ("order_min", None),
          *_thin_labels(len(labels))),
     )
     columns = (_unit_column(figures.retention_unit), _("Young"), _("Young answers"),
