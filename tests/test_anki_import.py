@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,11 +18,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cards.anki import ExportCard, ExportNote, ExportReview, Schedule, export_package
 from cards.anki.models import BASIC_MODEL_ID, CLOZE_MODEL_ID, REVERSED_MODEL_ID
 from cards.anki.naming import note_guid
 from cards.anki.scheduling import review_day
+from cards.render import render_markdown
 from cards.sm2 import State, review
 
 anki_collection = pytest.importorskip("anki.collection")
@@ -276,5 +281,31 @@ def test_scheduling_carries_on_in_anki(
             assert col.sched.today == today + days
             assert queued_reviews(col, "Sched") == expected
             col.crt = col.crt + days * 86400
+        finally:
+            col.close()
+
+
+_PIECES = [*"ab 中文？<>&\"'*_`$[]()!#\\{}:\n", "<script>", "&lt;", "{{c1::", "}}", "**"]
+_TEXT = st.lists(st.sampled_from(_PIECES), min_size=1, max_size=30).map("".join).filter(
+    lambda s: s.strip() != ""
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(fronts=st.lists(_TEXT, min_size=1, max_size=4), back=_TEXT)
+def test_anki_stores_exactly_the_rendered_fields(fronts: list[str], back: str) -> None:
+    notes = [ExportNote(f"k{i}", "basic", (card(f"k{i}", "Deck", front, back),))
+             for i, front in enumerate(fronts)]
+    with tempfile.TemporaryDirectory() as work:
+        path = write(Path(work), "p.apkg", notes)
+        col = open_collection(Path(work) / "anki" / "collection.anki2")
+        try:
+            log = import_package(col, path)
+            assert len(log.new) == len(notes)
+            for i, front in enumerate(fronts):
+                stored = note_by_guid(col, note_guid(f"k{i}"))
+                expected = render_markdown(front, math="anki").rstrip("\n")
+                assert stored["Front"] == unicodedata.normalize("NFC", expected)
+                assert "<script" not in stored["Front"] and "<script" not in stored["Back"]
         finally:
             col.close()
