@@ -80,6 +80,7 @@ def test_export_page_lists_decks_and_links(client: FlaskClient, collection: dict
     kernel = collection["fork"].deck_id
     assert f"/export/download?deck={kernel}&amp;scheduling=1" in page
     assert "Everything (3 cards)" in page  # page, fork, other
+    assert "Include the 1 card that still needs an answer" in page
 
 
 def test_export_page_needs_login(client: FlaskClient, auth: Any) -> None:
