@@ -116,9 +116,16 @@ class DayClock:
     def segments(self, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
         """``(until, shift)`` pairs covering [start, end): the shift holds before ``until``.
 
-        The last pair's ``until`` is ``end``. Offsets are probed daily and each
-        change is located to the second by bisection.
+        The range is widened to whole UTC days (so that the answer can be
+        cached); the last pair's ``until`` is its end. Offsets are probed every
+        twelve hours and each change is located to the second by bisection.
         """
+        first = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        last = end.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return list(self._segments(first, last + timedelta(days=1)))
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 (the clocks are few, and immutable)
+    def _segments(self, start: datetime, end: datetime) -> tuple[tuple[datetime, int], ...]:
         pairs: list[tuple[datetime, int]] = []
         current = self.shift(start)
         step = timedelta(hours=12)
@@ -138,7 +145,7 @@ class DayClock:
                 current = self.shift(change)
             probe = nxt
         pairs.append((end, current))
-        return pairs
+        return tuple(pairs)
 
 
 def clock_for(user: User) -> DayClock:
