@@ -98,8 +98,8 @@ def sample_notes() -> list[ExportNote]:
             card("d1-1", "notes::kernel", "translation lookaside buffer", "TLB", ord=1),
         )),
         ExportNote("c1", "cloze", (
-            card("c1-1", "语言::中文", cloze, "地理", ord=1),
-            card("c1-2", "语言::中文", cloze, "地理", ord=2),
+            card("c1-1", "语言::中文", cloze, "地理", ord=0),
+            card("c1-2", "语言::中文", cloze, "地理", ord=1),
         ), context=("地理",)),
     ]
 
@@ -170,8 +170,8 @@ def test_second_export_updates_exactly_the_edited_notes(tmp_path: Path, anki: An
                            source="kernel/mm.md", line=4, context=("内存 管理", "Paging"))
     cloze = "{{c1::北京}}是{{c2::中华人民共和国}}的首都。"
     second[3] = ExportNote("c1", "cloze", (
-        card("c1-1", "语言::中文", cloze, "地理", ord=1, modified_at=edited_at),
-        card("c1-2", "语言::中文", cloze, "地理", ord=2, modified_at=edited_at),
+        card("c1-1", "语言::中文", cloze, "地理", ord=0, modified_at=edited_at),
+        card("c1-2", "语言::中文", cloze, "地理", ord=1, modified_at=edited_at),
     ), context=("地理",))
     log = import_package(anki, write(tmp_path, "v2.apkg", second, now=T0 + timedelta(days=31)))
 

@@ -199,7 +199,7 @@ def test_reverse_direction_alone_keeps_the_forward_fields(tmp_path: Path) -> Non
 def test_cloze_siblings_by_cloze_number(tmp_path: Path) -> None:
     text = "{{c1::北京}} is the capital of {{c2::China}}."
     cards = tuple(
-        ExportCard(f"c-{n}", "Deck", text, "extra", ord=n, created_at=T0) for n in (1, 2, 7)
+        ExportCard(f"c-{n}", "Deck", text, "extra", ord=n - 1, created_at=T0) for n in (1, 2, 7)
     )
     out = io.BytesIO()
     summary = export_package([ExportNote("c", "cloze", cards)], out, now=NOW)

@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from app.card_store import CardInput, create_cards
 from app.export import package_file_name
 from app.models import Card, Media, NoteSource, Tag, Tombstone
 from app.scheduling import record_answer, undo_answer
@@ -298,3 +299,33 @@ def test_chinese_deck_name_in_the_download(client: FlaskClient, db: Session, use
     disposition = response.headers["Content-Disposition"]
     assert "filename*=UTF-8''" in disposition
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == "语言-中文.apkg"
+
+
+def test_cards_made_by_hand_become_one_note_per_sibling_group(
+    app: Flask, client: FlaskClient, db: Session, user_id: int, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    with app.test_request_context():
+        create_cards(db, user_id, CardInput("TLB", "translation lookaside buffer", "reversed",
+                                            new_deck="hand", tags="hw"), now)
+        create_cards(db, user_id, CardInput("{{c1::北京}}是==中国==的首都。", "地理", "cloze",
+                                            new_deck="hand"), now)
+    db.commit()
+    col = imported(tmp_path, download(client, tmp_path))
+    try:
+        assert (col.note_count(), col.card_count()) == (2, 4)
+        by_type = {}
+        for nid in col.find_notes(""):
+            note = col.get_note(nid)
+            by_type[note.note_type()["name"]] = note
+        reversed_note = by_type["wengu Basic (and reversed)"]
+        assert reversed_note["Front"] == "<p>TLB</p>"
+        assert sorted(c.ord for c in reversed_note.cards()) == [0, 1]
+        assert "hw" in reversed_note.tags
+        cloze = by_type["wengu Cloze"]
+        assert cloze["Text"] == "<p>{{c1::北京}}是{{c2::中国}}的首都。</p>"
+        questions = [re.sub(r"<[^>]+>", "", c.question()) for c in cloze.cards()]
+        assert "[...]是中国的首都。" in questions[0]
+        assert "北京是[...]的首都。" in questions[1]
+    finally:
+        col.close()

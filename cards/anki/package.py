@@ -197,7 +197,8 @@ class _Builder:
             text = note.cards[0].front
             fields = [self.render(text, note.source), self.render(note.cards[0].back, note.source)]
             numbers = set(cloze_numbers(text))
-            placed = self.keep(note, lambda c: c.ord - 1 if c.ord in numbers else None,
+            # A cloze card's ord is its cloze number minus one, as in Anki.
+            placed = self.keep(note, lambda c: c.ord if c.ord + 1 in numbers else None,
                                "no cloze with this number in the text")
         elif note.kind == "reversed":
             model = reversed_model()

@@ -56,8 +56,9 @@ class ExportReview:
 class ExportCard:
     """One wengu card and its SM-2 state.
 
-    ``ord`` is the sibling number: 0 (and 1 for the reverse direction) for
-    basic and reversed notes, the cloze number (1, 2, …) for clozes. ``due``
+    ``ord`` is the sibling number, as in Anki: 0 (and 1 for the reverse
+    direction) for basic and reversed notes, the cloze number minus one for
+    clozes (``{{c1::…}}`` is ord 0). ``due``
     is None for a new card; ``ef`` is in hundredths (250 = 2.50).
     """
 
