@@ -78,10 +78,17 @@ def test_add_page_previews_warns_and_saves_with_ctrl_enter(
     page.fill("#back", "A physical page.")
     page.fill("#tags", "mm")
     page.wait_for_selector("#duplicate-warning[hidden]", state="attached")
-    page.press("#back", "Control+Enter")
+    with page.expect_navigation():
+        page.press("#back", "Control+Enter")
     page.wait_for_selector("text=Added 1 card")
     assert page.input_value("#tags") == "mm"  # "add another" keeps deck and tags
+    # A duplicate seen in the live warning is saved on request, without a second round.
+    page.fill("#front", "What is a frame")
+    page.wait_for_selector("#duplicate-warning:not([hidden])")
+    with page.expect_navigation():
+        page.press("#front", "Control+Enter")
+    page.wait_for_selector("text=Added 1 card")
     assert page.errors == []
     db.expire_all()
     fronts = db.scalars(select(Card.front).where(Card.user_id == user_id).order_by(Card.id))
-    assert list(fronts) == ["What is a page?", "What is a frame?"]
+    assert list(fronts) == ["What is a page?", "What is a frame?", "What is a frame"]

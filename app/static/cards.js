@@ -54,6 +54,7 @@
         box.append(label, q, document.createElement("hr"), a);
         preview.append(box);
       });
+      allowDuplicate(data.duplicates.length > 0);
       if (warning) {
         warning.hidden = !data.duplicates.length;
         warning.replaceChildren();
@@ -65,6 +66,21 @@
           warning.append(link);
         }
       }
+    }
+
+    // Once the warning has been shown, saving adds the card anyway (flagged, not refused).
+    function allowDuplicate(shown) {
+      let field = form.querySelector('input[name="allow_duplicate"]');
+      if (shown && !field) {
+        field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "allow_duplicate";
+        field.value = "1";
+        form.append(field);
+      } else if (!shown && field && field.dataset.live) {
+        field.remove();
+      }
+      if (field && shown) field.dataset.live = "1";
     }
 
     function schedule() {
