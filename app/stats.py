@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from app import charts
@@ -58,7 +59,7 @@ def index() -> str:
     try:
         q.refresh_rollup(session, user, now)
         session.commit()
-    except q.StaleRollup:  # another request extended it first: theirs is as good
+    except (q.StaleRollup, IntegrityError):  # another request extended it first: as good
         session.rollback()
 
     clock = q.clock_for(user)
