@@ -307,11 +307,14 @@ def download() -> Response:
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (send_file closes it)
     try:
         write_user_package(session, user, notes, spool, options)
+        size = spool.tell()
         spool.seek(0)
     except BaseException:
         spool.close()
         raise
-    return send_file(
+    response = send_file(
         spool, mimetype=APKG_MIMETYPE, as_attachment=True,
         download_name=package_file_name(deck_name), max_age=0,
     )
+    response.content_length = size
+    return response

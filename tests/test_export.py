@@ -27,6 +27,7 @@ def download(client: FlaskClient, tmp_path: Path, name: str = "out.apkg", **args
     response = client.get("/export/download", query_string=args)
     assert response.status_code == 200, response.data[:300]
     assert response.mimetype == "application/apkg"
+    assert response.content_length == len(response.get_data())
     path = tmp_path / name
     path.write_bytes(response.get_data())
     return path
