@@ -121,8 +121,8 @@ class Page:
         self.go("/auth/login")
         self.page.fill('input[name="name"]', name)
         self.page.fill('input[name="password"]', password)
-        self.page.click('form button[type="submit"]')
-        self.page.wait_for_selector('form.logout')
+        self.page.click('main form button[type="submit"]')
+        self.page.wait_for_selector("form.logout")
 
 
 @pytest.fixture
@@ -137,10 +137,33 @@ def context(browser: Any) -> Iterator[Any]:
     ctx.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the test item, so fixtures can see a failure."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(context: Any, live: str) -> Page:
-    """A tab on the live server."""
-    return Page(context.new_page(), live)
+def page(context: Any, live: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A tab on the live server; on failure its last state is saved as a screenshot."""
+    tab = Page(context.new_page(), live)
+    yield tab
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        try:
+            tab.shot(f"FAILED-{request.node.name}")
+        except Exception as error:  # the page may be gone; the failure itself matters more
+            print(f"no failure screenshot: {error}")
+
+
+def path_for(app: Flask, endpoint: str, **values: Any) -> str:
+    """The path of ``endpoint`` (pages move; their endpoint names stay)."""
+    from flask import url_for
+
+    with app.test_request_context():
+        return url_for(endpoint, **values)
 
 
 def require(app: Flask, *endpoints: str) -> None:
