@@ -8,6 +8,7 @@ browser and the review page can send the user back.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from app.auth import current_user, login_required
 from app.card_store import CardInput, CardInputError
 from app.db import get_session, utcnow
 from app.i18n import _
+from app.media import media_url_for
 from app.models import Card, CardKind, Deck, Review
 from cards.cloze import cloze_back, cloze_front, cloze_numbers, highlights_to_clozes
 from cards.render import render_markdown
@@ -46,15 +48,24 @@ def user_decks(session: Session) -> list[Deck]:
     )
 
 
+def render_for(card: Card) -> Callable[[str], str]:
+    """Markdown → HTML for ``card``: images resolve against its note, when it has one."""
+    if card.source is None:
+        return render_markdown
+    images = functools.partial(media_url_for, card.user_id, card.source.path)
+    return functools.partial(render_markdown, image_src=images)
+
+
 def rendered_sides(card: Card) -> tuple[str, str]:
     """A card's question and answer as HTML (a cloze card shows its own number)."""
+    render = render_for(card)
     if card.kind == CardKind.CLOZE.value:
         number = card.ord + 1
-        back = render_markdown(cloze_back(card.front, number))
+        back = render(cloze_back(card.front, number))
         if card.back.strip():
-            back += render_markdown(card.back)
-        return render_markdown(cloze_front(card.front, number)), back
-    return render_markdown(card.front), render_markdown(card.back)
+            back += render(card.back)
+        return render(cloze_front(card.front, number)), back
+    return render(card.front), render(card.back)
 
 
 def owned_card(card_id: int) -> Card:

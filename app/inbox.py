@@ -18,11 +18,10 @@ from app import card_store
 from app.access import get_owned_or_404
 from app.auth import current_user, login_required
 from app.card_store import CardInputError
-from app.cards_views import source_excerpt
+from app.cards_views import render_for, source_excerpt
 from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import Card, NoteSource
-from cards.render import render_markdown
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -64,7 +63,7 @@ def index() -> str:
     ]
     return render_template(
         "inbox/index.html", groups=groups, total=inbox_count(session, user_id),
-        shown=len(cards), render_card=render_markdown,
+        shown=len(cards), render_for=render_for,
     )
 
 
@@ -86,7 +85,7 @@ def answer(card_id: int) -> str | Response | tuple[str, int]:
         session.rollback()
         return render_template(
             "inbox/answer.html", card=card, excerpt=source_excerpt(card), back=back,
-            error=str(exc), render_card=render_markdown,
+            error=str(exc), render_for=render_for,
         ), 422
     session.commit()
     flash(_("Answered: the card is now in review."))

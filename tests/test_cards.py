@@ -455,3 +455,24 @@ def test_move_to_unknown_deck_is_refused(
 def test_pages_need_login(client: FlaskClient) -> None:
     for url in ("/cards/add", "/browse/", "/inbox/", "/decks/"):
         assert client.get(url).status_code == 302
+
+
+def test_card_page_shows_its_notes_images(
+    client: FlaskClient, db: Session, user_id: int
+) -> None:
+    from app.media import resolve_image
+    from app.models import Media
+
+    source = NoteSource(user_id=user_id, path="os/memory.md", content_hash="h", content="x")
+    db.add(source)
+    db.flush()
+    path = resolve_image("os/memory.md", "img/tlb.png")
+    assert path is not None
+    db.add(Media(user_id=user_id, name="abc123-tlb.png", original_path=path, mime="image/png",
+                 sha256="abc123", data=b"\x89PNG"))
+    card = make_card(db, user_id, "What is this? ![tlb](img/tlb.png) ![gone](img/gone.png)",
+                     kind="question", key="question-img", source_id=source.id, line=1)
+    db.commit()
+    html = client.get(f"/cards/{card.id}").get_data(as_text=True)
+    assert 'src="/media/abc123-tlb.png"' in html
+    assert '<span class="missing-image">[gone]</span>' in html
