@@ -135,6 +135,11 @@ _CN_SPLIT = re.compile(
 _CN_TERM_END = re.compile(
     r"[都也还就只不才又再却便总很最更已的了着过在于为把被让给对从向和与及或说看想要会能可得地而所但就算]$"
 )
+# A line without any of these holds no definition (a cheap first test).
+_MAYBE = re.compile(
+    r"[:：—–是指即]| - | -- |\b(?:is|are|means|refers|stands)\b|called|known as|称|叫",
+    re.IGNORECASE,
+)
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _DATA = re.compile(r"^[\s\d.,:;/%x+\-*=()\[\]<>#@_|~^$&!{}]*$")
@@ -211,7 +216,7 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
 def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
     """A definition standing at the start of one mask line, if the line holds one."""
     body = line.strip()
-    if not body:
+    if not body or not _MAYBE.search(body):
         return None
     so_called = _SO_CALLED.match(inline.plain(body)) if "所谓" in body[:4] else None
     if so_called and len(so_called.group("rest").strip()) >= 2:

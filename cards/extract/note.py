@@ -20,6 +20,12 @@ _MODE = re.compile(r"^\s*wengu\s*:\s*(?P<mode>[\w-]+)\s*$", re.MULTILINE | re.IG
 _TEXT_KINDS = ("paragraph", "heading", "term")
 _NO_CARDS = ("table", "footnotes", "code", "html", "front_matter", "math", "title")
 _LEAD_COLON = re.compile(r"[:：]\s*$")
+# A block without any of these holds no implicit card (a cheap first test).
+_MAYBE_CARD = re.compile(
+    r"[?？:：—–是指即称叫吗啥]|为什么|为何|如何|怎|能否|能不能|可不可以|有没有| - | -- |"
+    r"\b(?:is|are|means|refers|stands|called|known)\b",
+    re.IGNORECASE,
+)
 _CALLOUT = re.compile(r"^\s*\[![\w-]+\][+-]?")
 
 
@@ -175,6 +181,8 @@ def _siblings(block: Block) -> list[Block]:
 
 def _implicit(walk: _Walk, block: Block) -> list[_Found]:
     """Questions, definitions and list cards in one text block."""
+    if block.kind != "term" and not _MAYBE_CARD.search(block.content):
+        return []  # nothing here can start a card: skip the inline parse
     role = _role(block)
     inline = block.text()
     lines = inline.lines

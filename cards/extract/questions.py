@@ -24,6 +24,9 @@ _AFTER_OK = re.compile(r"[\s?？!！)）\]】」』\"'”’.,，。:：;；~～
 _CN_LEADING = re.compile(
     r"(?<!再)(为什么|为何|为啥|如何|怎么(?!也)|怎样|能不能|能否|可不可以|是不是|是否|有没有)"
 )
+_ANY_INTERROGATIVE = re.compile(
+    r"为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|是啥|是什么"
+)
 # An interrogative after these is an indirect question inside a statement.
 _INDIRECT = re.compile(
     r"(关于|知道|了解|介绍|讨论|解释|说明|分析|研究|决定|取决于|明白|清楚|看看|学习|记录|展示|告诉)(了|一下|下|过)?\s*$"
@@ -155,7 +158,7 @@ def _interrogative_clause(
     inline: InlineText, text: str, standalone: bool
 ) -> tuple[str, str] | None:
     """An interrogative Chinese clause without a question mark: (front, inline answer)."""
-    if cjk_count(text) < 2:
+    if not _ANY_INTERROGATIVE.search(text) or cjk_count(text) < 2:
         return None
     body = text.strip()
     rest = ""

@@ -34,6 +34,8 @@ STRONG_CLOSE = "\ue002"
 EM = "\ue003"
 _ATOM_BASE = 0xF0000
 _ATOM_LIMIT = 0xFFFFD
+_CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]")
+_SPECIAL = re.compile("[\ue001-\ue003\U000f0000-\U000ffffd]")
 _PRIVATE = re.compile("[\ue000-\uf8ff\U000f0000-\U000fffff\U00100000-\U0010ffff]")
 
 ATOM_CODE = "code"
@@ -74,29 +76,28 @@ class InlineText:
 
     def render(self, mask: str) -> str:
         """A piece of mask as markdown (the note's own words)."""
-        out: list[str] = []
-        for char in mask:
-            atom = self.atom(char)
-            if atom is not None:
-                out.append(atom.markdown)
-            elif char in (STRONG_OPEN, STRONG_CLOSE):
-                out.append("**")
-            elif char == EM:
-                out.append("*")
-            else:
-                out.append(char)
-        return "".join(out).strip()
+        if not _SPECIAL.search(mask):
+            return mask.strip()
+        return _SPECIAL.sub(self._render_char, mask).strip()
+
+    def _render_char(self, match: re.Match[str]) -> str:
+        char = match.group(0)
+        atom = self.atom(char)
+        if atom is not None:
+            return atom.markdown
+        if char in (STRONG_OPEN, STRONG_CLOSE):
+            return "**"
+        return "*" if char == EM else ""
 
     def plain(self, mask: str) -> str:
         """A piece of mask as plain text: code, link text and URLs spelled out, no markup."""
-        out: list[str] = []
-        for char in mask:
-            atom = self.atom(char)
-            if atom is not None:
-                out.append(atom.plain)
-            elif char not in (STRONG_OPEN, STRONG_CLOSE, EM):
-                out.append(char)
-        return "".join(out).strip()
+        if not _SPECIAL.search(mask):
+            return mask.strip()
+        return _SPECIAL.sub(self._plain_char, mask).strip()
+
+    def _plain_char(self, match: re.Match[str]) -> str:
+        atom = self.atom(match.group(0))
+        return atom.plain if atom is not None else ""
 
     def kinds(self, mask: str) -> list[str]:
         """The kinds of the atoms in a piece of mask, in order."""
@@ -119,7 +120,7 @@ def cjk_count(text: str) -> int:
     """How many CJK ideographs ``text`` holds."""
     if text.isascii():
         return 0
-    return sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
+    return len(_CJK.findall(text))
 
 
 class _Builder:

@@ -1,0 +1,108 @@
+"""Extraction speed: ``cards.extract`` over the corpus against a bare markdown-it-py parse.
+
+Both passes read the same files, already decoded in memory, in the same run: the bare
+parse is ``MarkdownIt("commonmark").parse(text)`` on each note, the extraction is
+``find_boilerplate`` plus ``extract_note`` on each note. With ``--jobs N`` the extraction
+runs in N worker processes and is compared with the single-core bare parse.
+
+    .venv/bin/python bench/extract.py [--files N] [--jobs N] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from markdown_it import MarkdownIt  # noqa: E402
+
+from cards.extract import extract_note, find_boilerplate, iter_note_files, read_note  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "notes"
+
+_BOILERPLATE: frozenset[str] = frozenset()
+
+
+def _init(boilerplate: frozenset[str]) -> None:
+    global _BOILERPLATE
+    _BOILERPLATE = boilerplate
+
+
+def _extract_chunk(chunk: list[tuple[str, str]]) -> int:
+    return sum(len(extract_note(text, rel, boilerplate=_BOILERPLATE)) for rel, text in chunk)
+
+
+def load(root: Path, limit: int | None) -> list[tuple[str, str]]:
+    notes = []
+    for path in iter_note_files(root):
+        text, _ = read_note(path.read_bytes(), str(path))
+        notes.append((path.relative_to(root).as_posix(), text))
+        if limit and len(notes) >= limit:
+            break
+    return notes
+
+
+def bare_parse(notes: list[tuple[str, str]]) -> float:
+    md = MarkdownIt("commonmark")
+    start = time.perf_counter()
+    for _, text in notes:
+        md.parse(text)
+    return time.perf_counter() - start
+
+
+def extract(notes: list[tuple[str, str]], jobs: int) -> tuple[float, int]:
+    start = time.perf_counter()
+    boilerplate = find_boilerplate(text for _, text in notes)
+    if jobs <= 1:
+        _init(boilerplate)
+        cards = _extract_chunk(notes)
+    else:
+        size = max(1, len(notes) // (jobs * 8))
+        chunks = [notes[i : i + size] for i in range(0, len(notes), size)]
+        with multiprocessing.Pool(jobs, initializer=_init, initargs=(boilerplate,)) as pool:
+            cards = sum(pool.imap_unordered(_extract_chunk, chunks))
+    return time.perf_counter() - start, cards
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=None, help="only the first N notes")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (0: all cores)")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs")
+    parser.add_argument("--root", type=Path, default=CORPUS)
+    args = parser.parse_args()
+    if not args.root.is_dir():
+        print(f"corpus not found at {args.root}: nothing to measure")
+        return
+    jobs = args.jobs or os.cpu_count() or 1
+    notes = load(args.root, args.files)
+    size = sum(len(t.encode()) for _, t in notes)
+    print(f"files: {len(notes)}  ({size / 1e6:.1f} MB)")
+    bare = min(bare_parse(notes) for _ in range(args.repeat))
+    one = [extract(notes, 1) for _ in range(args.repeat)]
+    single, cards = min(one)
+    print(f"bare markdown-it parse (1 core): {bare:.2f} s")
+    print(f"extraction (1 core): {single:.2f} s  ratio {single / bare:.2f}x  (target <= 1.3x)")
+    print(f"cards: {cards}  ({cards / single:.0f} cards/s)")
+    if jobs > 1:
+        many = min(extract(notes, jobs)[0] for _ in range(args.repeat))
+        print(
+            f"extraction ({jobs} processes): {many:.2f} s  ratio {many / bare:.2f}x "
+            f"vs the 1-core bare parse (target < 1x)  ({cards / many:.0f} cards/s)"
+        )
+    tracemalloc.start()
+    extract(notes, 1)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"peak memory of a 1-core extraction (tracemalloc): {peak / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
