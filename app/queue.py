@@ -19,13 +19,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, TextClause, and_, bindparam, case, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
-from app.models import Card, Deck, Review, ReviewKind, User
+from app.db import UTCDateTime
+from app.models import Card, Review, ReviewKind, User
 from cards.queue import day_bounds
 
 __all__ = [
@@ -35,14 +37,19 @@ __all__ = [
     "deck_overview",
     "load_decks",
     "next_card",
+    "next_with_counts",
     "remaining_counts",
     "review_day",
     "showing_id_for",
     "today_counts",
+    "today_totals",
     "user_zone",
 ]
 
-COUNT_CAP = 1000  # remaining counts on the review page stop at this ("1000+")
+COUNT_CAP = 100  # remaining counts on the review page stop at this ("100+")
+
+# Made once: a fresh alias per query would defeat SQLAlchemy's statement cache.
+_UNDO = aliased(Review, name="undo")
 
 
 def user_zone(user: User) -> tzinfo:
@@ -108,12 +115,14 @@ class DeckTree:
         return result
 
 
+_DECKS = text(
+    "SELECT id, name, parent_id, new_per_day, reviews_per_day FROM decks WHERE user_id = :uid"
+)
+
+
 def load_decks(session: Session, user: User) -> DeckTree:
     """The user's decks; a limit left unset comes from the parent, then the user."""
-    rows = session.execute(
-        select(Deck.id, Deck.name, Deck.parent_id, Deck.new_per_day, Deck.reviews_per_day)
-        .where(Deck.user_id == user.id)
-    ).all()
+    rows = session.execute(_DECKS, {"uid": user.id}).all()
     own = {r.id: r for r in rows}
 
     def limit(deck_id: int, column: int) -> int:
@@ -144,7 +153,7 @@ class DayCounts:
 
 def today_counts(session: Session, user_id: int, start: datetime, end: datetime) -> DayCounts:
     """Count today's scheduled answers by deck and by whether the card was new."""
-    undo = aliased(Review)
+    undo = _UNDO
     was_new = case((Review.due_before.is_(None), 1), else_=0)
     rows = session.execute(
         select(Card.deck_id, was_new, func.count())
@@ -165,6 +174,46 @@ def today_counts(session: Session, user_id: int, start: datetime, end: datetime)
     return counts
 
 
+_DAY_TOTALS = text(
+    "SELECT kind, CASE WHEN due_before IS NULL THEN 1 ELSE 0 END, count(*) FROM reviews"
+    " WHERE user_id = :uid AND reviewed_at >= :start AND reviewed_at < :end GROUP BY 1, 2"
+).bindparams(bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime()))
+
+
+def today_totals(session: Session, user_id: int, start: datetime, end: datetime) -> DayCounts:
+    """Today's scheduled answers, new and seen, in total (key 0), undone ones left out.
+
+    Reads only the covering index ``ix_reviews_user_day``, so it stays cheap
+    however many cards were answered today.
+    """
+    rows = session.execute(_DAY_TOTALS, {"uid": user_id, "start": start, "end": end}).all()
+    totals = DayCounts()
+    undos = 0
+    for kind, new, count in rows:
+        if kind == ReviewKind.REVIEW.value:
+            (totals.new if new else totals.review)[0] += count
+        elif kind == ReviewKind.UNDO.value:
+            undos += count
+    if undos:
+        undone = session.execute(
+            select(Review.due_before.is_(None), func.count())
+            .where(
+                Review.id.in_(
+                    select(_UNDO.undoes_id).where(
+                        _UNDO.user_id == user_id, _UNDO.kind == ReviewKind.UNDO.value,
+                        _UNDO.reviewed_at >= start, _UNDO.reviewed_at < end,
+                    )
+                ),
+                Review.kind == ReviewKind.REVIEW.value,
+                Review.reviewed_at >= start,
+            )
+            .group_by(Review.due_before.is_(None))
+        ).all()
+        for new, count in undone:
+            (totals.new if new else totals.review)[0] -= count
+    return totals
+
+
 def _live(now: datetime) -> ColumnElement[bool]:
     return and_(
         Card.needs_answer.is_(False),
@@ -172,20 +221,6 @@ def _live(now: datetime) -> ColumnElement[bool]:
         Card.retired_at.is_(None),
         Card.deleted_at.is_(None),
         or_(Card.buried_until.is_(None), Card.buried_until <= now),
-    )
-
-
-def _no_sibling_today(start: datetime) -> ColumnElement[bool]:
-    sibling = aliased(Card)
-    return ~(
-        select(sibling.id)
-        .where(
-            sibling.user_id == Card.user_id,
-            sibling.note_key == Card.note_key,
-            sibling.id != Card.id,
-            sibling.last_reviewed_at >= start,
-        )
-        .exists()
     )
 
 
@@ -219,76 +254,75 @@ class _Plan:
     prefer_new: bool
 
 
+def _prefer_new(tree: DeckTree, user: User, deck_id: int | None, done_new: int,
+                done_review: int) -> bool:
+    """Whether the next card should be a new one.
+
+    New cards are spread among the reviews at the ratio of the two limits
+    (20 new per 200 reviews: one new card after every ten reviews).
+    """
+    if deck_id is not None:
+        new_limit = tree.nodes[deck_id].new_limit
+        review_limit = tree.nodes[deck_id].review_limit
+    else:
+        new_limit, review_limit = user.new_per_day, user.reviews_per_day
+    return (done_new + 1) * review_limit <= done_review * new_limit
+
+
 def _plan(tree: DeckTree, counts: DayCounts, user: User, deck_id: int | None) -> _Plan:
     tops = [deck_id] if deck_id is not None else tree.roots
     scope = [d for top in tops for d in tree.subtree(top)]
     new_left, review_left = _left_today(tree, counts)
     done_new = sum(counts.new.get(d, 0) for d in scope)
     done_review = sum(counts.review.get(d, 0) for d in scope)
-    if deck_id is not None:
-        new_limit = tree.nodes[deck_id].new_limit
-        review_limit = tree.nodes[deck_id].review_limit
-    else:
-        new_limit, review_limit = user.new_per_day, user.reviews_per_day
-    # New cards are spread among the reviews at the ratio of the two limits
-    # (20 new per 200 reviews: one new card after every ten reviews).
-    prefer_new = (done_new + 1) * review_limit <= done_review * new_limit
     return _Plan(
         scope=None if deck_id is None else scope,
         review_decks=[d for d in scope if review_left[d] > 0],
         new_decks=[d for d in scope if new_left[d] > 0],
-        prefer_new=prefer_new,
+        prefer_new=_prefer_new(tree, user, deck_id, done_new, done_review),
     )
 
 
-def _in(decks: list[int], scope: list[int] | None, all_decks: int) -> ColumnElement[bool] | None:
-    if scope is None and len(decks) == all_decks:
-        return None
-    return Card.deck_id.in_(decks)
+# The hot path (one card per request) is plain SQL, built once: SQLAlchemy's
+# statement building and cache keys would cost more than the queries.
+_LIVE_SQL = (
+    "c.needs_answer = :no AND c.suspended = :no AND c.retired_at IS NULL"
+    " AND c.deleted_at IS NULL AND (c.buried_until IS NULL OR c.buried_until <= :now)"
+)
+_NO_SIBLING_TODAY_SQL = (
+    "NOT EXISTS (SELECT 1 FROM cards s WHERE s.user_id = c.user_id"
+    " AND s.note_key = c.note_key AND s.id <> c.id AND s.last_reviewed_at >= :start)"
+)
+_WHERE = {
+    "due": "c.due IS NOT NULL AND c.due < :end"
+           " AND (c.last_reviewed_at IS NULL OR c.last_reviewed_at < :start)"
+           f" AND {_LIVE_SQL} AND {_NO_SIBLING_TODAY_SQL}",
+    "new": f"c.due IS NULL AND {_LIVE_SQL} AND {_NO_SIBLING_TODAY_SQL}",
+    "repeat": f"c.repeat_pending = :yes AND c.last_reviewed_at >= :start AND {_LIVE_SQL}",
+}
+_ORDER = {"due": "c.due, c.id", "new": "c.id", "repeat": "c.last_reviewed_at, c.id"}
 
 
-def _due_query(user: User, plan: _Plan, tree: DeckTree, now: datetime,
-               start: datetime, end: datetime) -> Select[Any] | None:
-    if not plan.review_decks:
-        return None
-    query = select(Card).where(
-        Card.user_id == user.id,
-        Card.due.is_not(None),
-        Card.due < end,
-        _live(now),
-        or_(Card.last_reviewed_at.is_(None), Card.last_reviewed_at < start),
-        _no_sibling_today(start),
-    )
-    decks = _in(plan.review_decks, plan.scope, len(tree.nodes))
-    if decks is not None:
-        query = query.where(decks)
-    return query.order_by(Card.due, Card.id)
+@cache
+def _statement(kind: str, by_deck: bool, count: bool) -> TextClause:
+    """The SQL for one source of cards: its ids in queue order, or how many (up to ``:n``).
 
-
-def _new_query(user: User, plan: _Plan, tree: DeckTree, now: datetime,
-               start: datetime) -> Select[Any] | None:
-    if not plan.new_decks:
-        return None
-    query = select(Card).where(
-        Card.user_id == user.id, Card.due.is_(None), _live(now), _no_sibling_today(start)
-    )
-    decks = _in(plan.new_decks, plan.scope, len(tree.nodes))
-    if decks is not None:
-        query = query.where(decks)
-    return query.order_by(Card.id)
-
-
-def _repeat_query(user: User, plan: _Plan, now: datetime,
-                  start: datetime) -> Select[Any]:
-    query = select(Card).where(
-        Card.user_id == user.id,
-        Card.repeat_pending.is_(True),
-        Card.last_reviewed_at >= start,
-        _live(now),
-    )
-    if plan.scope is not None:
-        query = query.where(Card.deck_id.in_(plan.scope))
-    return query.order_by(Card.last_reviewed_at, Card.id)
+    Counts leave out the sibling rule (a card whose sibling was answered
+    today): they are shown as "about this many left", and stay cheap.
+    """
+    where = f"c.user_id = :uid AND {_WHERE[kind]}"
+    if count:
+        where = where.replace(f" AND {_NO_SIBLING_TODAY_SQL}", "")
+    if by_deck:
+        where += " AND c.deck_id IN :decks"
+    inner = f"SELECT c.id FROM cards c WHERE {where}"
+    sql = (f"SELECT count(*) FROM ({inner} LIMIT :n) q" if count
+           else f"{inner} ORDER BY {_ORDER[kind]} LIMIT :n")
+    params = [bindparam(name, type_=UTCDateTime()) for name in ("now", "start", "end")
+              if f":{name}" in sql]
+    if by_deck:
+        params.append(bindparam("decks", expanding=True))
+    return text(sql).bindparams(*params)
 
 
 @dataclass
@@ -301,66 +335,140 @@ class Showing:
     is_new: bool
 
 
+@dataclass
+class _Context:
+    """What one request needs to pick cards: the day, the decks, what is left today."""
+
+    user: User
+    now: datetime
+    start: datetime
+    end: datetime
+    tree: DeckTree
+    deck_id: int | None
+    plan: _Plan
+    new_left: int
+    review_left: int
+
+    def source(self, kind: str) -> tuple[TextClause, dict[str, Any]] | None:
+        """The statement and parameters for ``kind`` (due, new, repeat), or None if closed."""
+        scope = self.plan.scope
+        if kind == "repeat":
+            decks = scope
+        else:
+            decks = self.plan.review_decks if kind == "due" else self.plan.new_decks
+            if not decks:
+                return None
+            if scope is None and len(decks) == len(self.tree.nodes):
+                decks = None  # every deck: no filter
+        params: dict[str, Any] = {"uid": self.user.id, "now": self.now, "start": self.start,
+                                  "end": self.end, "no": False, "yes": True}
+        if decks is not None:
+            params["decks"] = decks
+        return _statement(kind, decks is not None, False), params
+
+    def first(self, session: Session, kind: str) -> Card | None:
+        """The first card from ``kind`` in queue order."""
+        source = self.source(kind)
+        if source is None:
+            return None
+        statement, params = source
+        card_id = session.execute(statement, {**params, "n": 1}).scalar()
+        return None if card_id is None else session.get(Card, card_id)
+
+    def count(self, session: Session, kind: str, cap: int) -> int:
+        """How many cards ``kind`` holds, up to ``cap``."""
+        source = self.source(kind)
+        if source is None or cap <= 0:
+            return 0
+        params = source[1]
+        count_statement = _statement(kind, "decks" in params, True)
+        return int(session.execute(count_statement, {**params, "n": cap}).scalar() or 0)
+
+
+def _context(session: Session, user: User, now: datetime, deck_id: int | None) -> _Context | None:
+    start, end = review_day(user, now)
+    tree = load_decks(session, user)
+    if deck_id is not None and deck_id not in tree.nodes:
+        return None
+    tops = [deck_id] if deck_id is not None else tree.roots
+    totals = today_totals(session, user.id, start, end)
+    relevant = {a for top in tops for d in tree.subtree(top) for a in tree.chain(d, None)}
+    smallest_new = min((tree.nodes[a].new_limit for a in relevant), default=0)
+    smallest_review = min((tree.nodes[a].review_limit for a in relevant), default=0)
+    if totals.new[0] < smallest_new and totals.review[0] < smallest_review:
+        # No deck can have reached a limit yet: spare the per-deck count.
+        counts = DayCounts()
+        counts.new.update({d: 0 for d in tree.nodes})
+        counts.review.update({d: 0 for d in tree.nodes})
+        plan = _plan(tree, counts, user, deck_id)
+        plan.prefer_new = _prefer_new(tree, user, deck_id, totals.new[0], totals.review[0])
+        new_left = sum(tree.nodes[t].new_limit for t in tops) - totals.new[0]
+        review_left = sum(tree.nodes[t].review_limit for t in tops) - totals.review[0]
+    else:
+        counts = today_counts(session, user.id, start, end)
+        plan = _plan(tree, counts, user, deck_id)
+        left_new, left_review = _left_today(tree, counts)
+        new_left = sum(left_new[t] for t in tops)
+        review_left = sum(left_review[t] for t in tops)
+    return _Context(user, now, start, end, tree, deck_id, plan, max(new_left, 0),
+                    max(review_left, 0))
+
+
+_LAST_REVIEW = text("SELECT max(id) FROM reviews WHERE card_id = :cid")
+
+
 def showing_id_for(session: Session, card: Card) -> str:
     """An id for this showing of the card: it changes with every review row of the card."""
-    last = session.scalar(select(func.max(Review.id)).where(Review.card_id == card.id))
+    last = session.execute(_LAST_REVIEW, {"cid": card.id}).scalar()
     return f"{card.id}.{last or 0}"
+
+
+def _next(session: Session, ctx: _Context) -> Showing | None:
+    for kind in (("new", "due") if ctx.plan.prefer_new else ("due", "new")):
+        card = ctx.first(session, kind)
+        if card is not None:
+            return Showing(card, False, showing_id_for(session, card), card.due is None)
+    card = ctx.first(session, "repeat")
+    if card is None:
+        return None
+    return Showing(card, True, showing_id_for(session, card), False)
 
 
 def next_card(
     session: Session, user: User, now: datetime, deck_id: int | None = None
 ) -> Showing | None:
     """The card to review next today, or None when the day is done."""
-    start, end = review_day(user, now)
-    tree = load_decks(session, user)
-    if deck_id is not None and deck_id not in tree.nodes:
-        return None
-    plan = _plan(tree, today_counts(session, user.id, start, end), user, deck_id)
-    due = _due_query(user, plan, tree, now, start, end)
-    new = _new_query(user, plan, tree, now, start)
-    order = [new, due] if plan.prefer_new else [due, new]
-    for query in order:
-        if query is None:
-            continue
-        card = session.scalar(query.limit(1))
-        if card is not None:
-            return Showing(card, False, showing_id_for(session, card), card.due is None)
-    card = session.scalar(_repeat_query(user, plan, now, start).limit(1))
-    if card is None:
-        return None
-    return Showing(card, True, showing_id_for(session, card), False)
+    ctx = _context(session, user, now, deck_id)
+    return None if ctx is None else _next(session, ctx)
 
 
-def _capped_count(session: Session, query: Select[Any] | None, cap: int) -> int:
-    if query is None or cap <= 0:
-        return 0
-    inner = query.with_only_columns(Card.id).order_by(None).limit(cap).subquery()
-    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+def _counts(session: Session, ctx: _Context) -> dict[str, int]:
+    return {
+        "review": ctx.count(session, "due", min(ctx.review_left, COUNT_CAP)),
+        "new": ctx.count(session, "new", min(ctx.new_left, COUNT_CAP)),
+        "repeat": ctx.count(session, "repeat", COUNT_CAP),
+    }
 
 
 def remaining_counts(
     session: Session, user: User, now: datetime, deck_id: int | None = None
 ) -> dict[str, int]:
     """How many reviews, new cards and same-day repeats are left today (capped)."""
-    start, end = review_day(user, now)
-    tree = load_decks(session, user)
-    if deck_id is not None and deck_id not in tree.nodes:
+    ctx = _context(session, user, now, deck_id)
+    if ctx is None:
         return {"review": 0, "new": 0, "repeat": 0}
-    counts = today_counts(session, user.id, start, end)
-    plan = _plan(tree, counts, user, deck_id)
-    left_new, left_review = _left_today(tree, counts)
-    tops = [deck_id] if deck_id is not None else tree.roots
-    new_left = sum(left_new[t] for t in tops)
-    review_left = sum(left_review[t] for t in tops)
-    return {
-        "review": _capped_count(
-            session, _due_query(user, plan, tree, now, start, end), min(review_left, COUNT_CAP)
-        ),
-        "new": _capped_count(
-            session, _new_query(user, plan, tree, now, start), min(new_left, COUNT_CAP)
-        ),
-        "repeat": _capped_count(session, _repeat_query(user, plan, now, start), COUNT_CAP),
-    }
+    return _counts(session, ctx)
+
+
+def next_with_counts(
+    session: Session, user: User, now: datetime, deck_id: int | None = None
+) -> tuple[Showing | None, dict[str, int]]:
+    """The next card and the counts left today, sharing one look at the day."""
+    ctx = _context(session, user, now, deck_id)
+    if ctx is None:
+        return None, {"review": 0, "new": 0, "repeat": 0}
+    showing = _next(session, ctx)
+    return showing, (_counts(session, ctx) if showing is not None else {})
 
 
 @dataclass
@@ -435,7 +543,7 @@ class DaySummary:
 def day_summary(session: Session, user: User, now: datetime) -> DaySummary:
     """Today's answers (undone ones left out) and tomorrow's due and new counts."""
     start, end = review_day(user, now)
-    undo = aliased(Review)
+    undo = _UNDO
     rows = session.execute(
         select(Review.kind, Review.due_before.is_(None), func.count(),
                func.coalesce(func.sum(Review.duration_ms), 0))

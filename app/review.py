@@ -31,10 +31,10 @@ from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import Card, CardKind, Review, Tombstone
 from app.queue import (
+    COUNT_CAP,
     Showing,
     day_summary,
-    next_card,
-    remaining_counts,
+    next_with_counts,
     review_day,
     showing_id_for,
 )
@@ -118,7 +118,7 @@ def render_review(deck: int | None, *, partial: bool) -> str:
     session = get_session()
     user = current_user()
     now = utcnow()
-    showing = next_card(session, user, now, deck)
+    showing, counts = next_with_counts(session, user, now, deck)
     if showing is None:
         template = "review/_done.html" if partial else "review/done.html"
         return render_template(template, deck=deck, summary=day_summary(session, user, now),
@@ -127,7 +127,7 @@ def render_review(deck: int | None, *, partial: bool) -> str:
     context = {
         "deck": deck, "showing": showing, "card": showing.card, "front": front, "back": back,
         "buttons": grade_buttons(showing, user.grade_buttons == 6),
-        "counts": remaining_counts(session, user, now, deck),
+        "counts": {name: (f"{n}+" if n >= COUNT_CAP else str(n)) for name, n in counts.items()},
         "edit_url": edit_url(showing.card, deck),
         "can_undo": last_undoable(session, user.id) is not None,
     }

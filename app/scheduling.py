@@ -98,9 +98,12 @@ def record_answer(
     return row
 
 
+_UNDO = aliased(Review, name="undo")  # made once, so the statement cache applies
+
+
 def last_undoable(session: Session, user_id: int) -> Review | None:
     """The user's latest answer that has not been undone yet."""
-    undo = aliased(Review)
+    undo = _UNDO
     return session.scalar(
         select(Review)
         .where(
@@ -108,7 +111,7 @@ def last_undoable(session: Session, user_id: int) -> Review | None:
             Review.kind != ReviewKind.UNDO.value,
             ~select(undo.id).where(undo.undoes_id == Review.id).exists(),
         )
-        .order_by(Review.id.desc())
+        .order_by(Review.reviewed_at.desc(), Review.id.desc())
         .limit(1)
     )
 

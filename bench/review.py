@@ -1,0 +1,347 @@
+"""Daily review latency: showing the next card and answering it, against Anki's backend.
+
+Builds a SQLite collection of ``--cards`` cards (a tenth new, the rest in
+review with due dates from a month overdue to ten months ahead, a fifth of
+them sibling pairs, nested decks) with ``--reviews`` past review rows, then
+answers ``--answers`` cards through the WSGI app (Flask's test client, a
+logged-in user, the real views and templates), timing:
+
+- show: ``GET /review`` (the whole page for the next card);
+- answer: ``POST /review/answer`` (record the grade; the reply is a redirect);
+- step: show + answer;
+- json step: ``POST /review/answer`` with ``format=json``, which records the
+  grade and returns the next card's HTML in one request (what review.js does).
+
+In the same run it builds an Anki collection (the ``anki`` package) with the
+same number of cards and review-log rows and times the same step there:
+``col.sched.get_queued_cards()`` then ``col.sched.answer_card()``. Both get
+daily limits high enough for every answer to be a scheduled one.
+
+    .venv/bin/python bench/review.py --cards 100000 --reviews 1000000 --answers 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from werkzeug.security import generate_password_hash
+
+from app import create_app
+from app.db import make_engine
+from app.models import Base, Card, Deck, User
+
+PASSWORD = "bench password"
+GRADES = (1, 3, 4, 4, 4, 5)  # what the simulated user presses, Again … Easy
+STAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a datetime in SQLite
+
+
+CARD_COLUMNS = [c.name for c in Card.__table__.columns if c.name != "id"]
+
+
+def _with_defaults(columns: list[str], values: dict[str, Any]) -> tuple[Any, ...]:
+    """A row for ``columns``: the given values, else each column's scalar default, else NULL."""
+    row = []
+    for name in columns:
+        if name in values:
+            row.append(values[name])
+            continue
+        default = Card.__table__.columns[name].default
+        arg = getattr(default, "arg", None)
+        row.append(arg if default is not None and not callable(arg) else None)
+    return tuple(row)
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(tzinfo=None).strftime(STAMP)
+
+
+def card_plan(n_cards: int, seed: int, now: datetime) -> Iterator[dict[str, Any]]:
+    """The same cards for both apps: new or in review, with a due date and an interval."""
+    rng = random.Random(seed)
+    for i in range(n_cards):
+        if i % 10 == 0:
+            yield {"i": i, "new": True}
+            continue
+        interval = rng.choice((1, 3, 6, 15, 38, 95, 200))
+        due = now + timedelta(days=rng.uniform(-30, 300))
+        yield {"i": i, "new": False, "interval": interval, "due": due,
+               "ef": rng.randrange(130, 300), "reps": rng.randrange(1, 12)}
+
+
+def build_wengu(url: str, n_cards: int, n_reviews: int, seed: int, now: datetime) -> None:
+    """The wengu collection, bulk-inserted through the DB-API cursor."""
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        user = User(name="bench", password_hash=generate_password_hash(PASSWORD),
+                    new_per_day=100_000, reviews_per_day=100_000)
+        session.add(user)
+        session.flush()
+        decks = []
+        for top in ("os", "lang", "db", "net"):
+            parent = Deck(user_id=user.id, name=top)
+            session.add(parent)
+            session.flush()
+            decks.append(parent.id)
+            for sub in range(5):
+                child = Deck(user_id=user.id, name=f"{top}::{sub}", parent_id=parent.id)
+                session.add(child)
+                session.flush()
+                decks.append(child.id)
+        session.commit()
+        user_id = user.id
+    rng = random.Random(seed + 1)
+    created = stamp(now - timedelta(days=800))
+    card_rows = []
+    for plan in card_plan(n_cards, seed, now):
+        i = plan["i"]
+        sibling = i % 10 in (4, 5)  # 4 and 5 share a note: a definition's two directions
+        note_key = f"notes/n{i // 10}.md#def" if sibling else f"notes/n{i}.md#q"
+        front = f"What does **term {i}** mean? 术语{i}是什么意思？"
+        back = f"Term {i} means `x_{i}`: the {i}th thing. 第{i}个。"
+        if plan["new"]:
+            state: tuple[Any, ...] = (0, 250, 0, None, 0, None)
+        else:
+            due = plan["due"]
+            state = (plan["reps"], plan["ef"], plan["interval"], stamp(due), rng.randrange(3),
+                     stamp(due - timedelta(days=plan["interval"])))
+        card_rows.append(_with_defaults(CARD_COLUMNS, {
+            "user_id": user_id, "deck_id": decks[i % len(decks)], "key": f"k{i}",
+            "note_key": note_key, "ord": int(i % 10 == 5),
+            "kind": "definition" if sibling else "question", "front": front, "back": back,
+            "reps": state[0], "ef": state[1], "interval_days": state[2], "due": state[3],
+            "lapses": state[4], "last_reviewed_at": state[5], "created_at": created,
+            "modified_at": created, "search_text": f"{front}\n{back}".lower(),
+        }))
+    raw = engine.raw_connection()
+    cursor = raw.cursor()
+    cursor.executemany(
+        f"INSERT INTO cards ({', '.join(CARD_COLUMNS)})"
+        f" VALUES ({', '.join('?' for _ in CARD_COLUMNS)})",
+        card_rows,
+    )
+    raw.commit()
+    reviewed_ids = [cid for (cid,) in cursor.execute(
+        "SELECT id FROM cards WHERE due IS NOT NULL ORDER BY id").fetchall()]
+    per_card, extra = divmod(n_reviews, max(len(reviewed_ids), 1))
+    batch: list[tuple[Any, ...]] = []
+    for index, card_id in enumerate(reviewed_ids):
+        count = per_card + (1 if index < extra else 0)
+        moment = now - timedelta(days=700)
+        for k in range(count):
+            moment += timedelta(days=rng.uniform(1, 60))
+            when = stamp(min(moment, now - timedelta(days=1)))
+            batch.append((user_id, card_id, "review", rng.choice(GRADES), when, 4000,
+                          k, 250, k, when, 0, k + 1, 250, k + 1, when, 0))
+        if len(batch) >= 50_000:
+            _insert_reviews(cursor, batch)
+            batch = []
+    _insert_reviews(cursor, batch)
+    raw.commit()
+    cursor.execute("ANALYZE")
+    raw.commit()
+    raw.close()
+    engine.dispose()
+
+
+def _insert_reviews(cursor: Any, rows: list[tuple[Any, ...]]) -> None:
+    cursor.executemany(
+        "INSERT INTO reviews (user_id, card_id, kind, grade, reviewed_at, duration_ms,"
+        " reps_before, ef_before, interval_before, due_before, lapses_before,"
+        " reps_after, ef_after, interval_after, due_after, lapses_after,"
+        " repeat_pending_before, repeat_pending_after)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)",
+        rows,
+    )
+
+
+def bench_wengu(url: str, answers: int, seed: int) -> dict[str, list[float]]:
+    """Answer cards through the WSGI app; milliseconds per request."""
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_ENABLED": False})
+    client = app.test_client()
+    client.post("/auth/login", data={"name": "bench", "password": PASSWORD})
+    rng = random.Random(seed)
+    times: dict[str, list[float]] = {"show": [], "answer": [], "step": [], "json step": []}
+    field = re.compile(r'name="(card_id|showing_id)" value="([^"]+)"')
+
+    def shown(html: str) -> dict[str, str]:
+        found = dict(field.findall(html))
+        if "card_id" not in found:
+            raise SystemExit("wengu ran out of cards to review: raise --cards")
+        return found
+
+    for _ in range(answers):
+        t0 = time.perf_counter()
+        page = client.get("/review")
+        t1 = time.perf_counter()
+        data = {**shown(page.get_data(as_text=True)), "grade": str(rng.choice(GRADES))}
+        t2 = time.perf_counter()
+        reply = client.post("/review/answer", data=data)
+        t3 = time.perf_counter()
+        assert reply.status_code == 302, reply.status_code
+        times["show"].append((t1 - t0) * 1000)
+        times["answer"].append((t3 - t2) * 1000)
+        times["step"].append((t1 - t0 + t3 - t2) * 1000)
+    html = client.get("/review").get_data(as_text=True)
+    for _ in range(answers):
+        data = {**shown(html), "grade": str(rng.choice(GRADES)), "format": "json"}
+        t0 = time.perf_counter()
+        reply = client.post("/review/answer", data=data)
+        t1 = time.perf_counter()
+        html = reply.get_json()["html"]
+        times["json step"].append((t1 - t0) * 1000)
+    app.extensions["wengu.engine"].dispose()
+    return times
+
+
+def build_anki(path: str, n_cards: int, n_reviews: int, seed: int) -> Any:
+    """An Anki collection with the same cards and as many review-log rows."""
+    from anki.collection import AddNoteRequest, Collection
+
+    began = time.perf_counter()
+    col = Collection(path)
+    deck_id = col.decks.id("bench")
+    col.decks.select(deck_id)
+    conf = col.decks.config_dict_for_deck_id(deck_id)
+    conf["new"]["perDay"] = 100_000
+    conf["rev"]["perDay"] = 100_000
+    col.decks.update_config(conf)
+    model = col.models.by_name("Basic")
+    requests = []
+    for i in range(n_cards):
+        note = col.new_note(model)
+        note["Front"] = f"What does <b>term {i}</b> mean? 术语{i}是什么意思？"
+        note["Back"] = f"Term {i} means <code>x_{i}</code>. 第{i}个。"
+        requests.append(AddNoteRequest(note=note, deck_id=deck_id))
+        if len(requests) == 10_000:
+            col.add_notes(requests)
+            requests = []
+    if requests:
+        col.add_notes(requests)
+    print(f"  anki notes added: {time.perf_counter() - began:.1f} s", flush=True)
+    today = col.sched.today
+    card_ids = col.db.list("select id from cards order by id")
+    now = datetime.now(UTC)
+    updates, live = [], []
+    for plan, cid in zip(card_plan(n_cards, seed, now), card_ids, strict=True):
+        if plan["new"]:
+            continue
+        due_day = today + (plan["due"].date() - now.date()).days
+        updates.append((plan["interval"], due_day, plan["ef"] * 10, plan["reps"], cid))
+        live.append(cid)
+    col.db.executemany(
+        "update cards set type=2, queue=2, ivl=?, due=?, factor=?, reps=? where id=?", updates)
+    rng = random.Random(seed + 1)
+    per_card, extra = divmod(n_reviews, max(len(live), 1))
+    start_ms = int((time.time() - 700 * 86400) * 1000)
+    rows = []
+    next_id = start_ms
+    for index, cid in enumerate(live):
+        for k in range(per_card + (1 if index < extra else 0)):
+            next_id += 1
+            rows.append((next_id, cid, -1, rng.choice((1, 2, 3, 4)), k + 1, k, 2500, 4000, 1))
+        if len(rows) >= 50_000:
+            col.db.executemany("insert into revlog values (?,?,?,?,?,?,?,?,?)", rows)
+            rows = []
+    if rows:
+        col.db.executemany("insert into revlog values (?,?,?,?,?,?,?,?,?)", rows)
+    return col
+
+
+def bench_anki(col: Any, answers: int, seed: int) -> dict[str, list[float]]:
+    """The same step in Anki: get the next queued card, answer it."""
+    from anki.cards import Card
+    from anki.scheduler.v3 import CardAnswer
+
+    ratings = {1: CardAnswer.AGAIN, 3: CardAnswer.HARD, 4: CardAnswer.GOOD, 5: CardAnswer.EASY}
+    rng = random.Random(seed)
+    times: dict[str, list[float]] = {"show": [], "answer": [], "step": []}
+    for _ in range(answers):
+        t0 = time.perf_counter()
+        queued = col.sched.get_queued_cards()
+        t1 = time.perf_counter()
+        if not queued.cards:
+            raise SystemExit("Anki ran out of cards to review: raise --cards")
+        top = queued.cards[0]
+        card = Card(col, backend_card=top.card)
+        card.start_timer()
+        answer = col.sched.build_answer(card=card, states=top.states,
+                                        rating=ratings[rng.choice(GRADES)])
+        t2 = time.perf_counter()
+        col.sched.answer_card(answer)
+        t3 = time.perf_counter()
+        times["show"].append((t1 - t0) * 1000)
+        times["answer"].append((t3 - t2) * 1000)
+        times["step"].append((t1 - t0 + t3 - t2) * 1000)
+    return times
+
+
+def summary(values: list[float]) -> tuple[float, float]:
+    """Median and 99th percentile."""
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p99
+
+
+def timed(label: str, action: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    result = action()
+    print(f"{label}: {time.perf_counter() - start:.1f} s", flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--reviews", type=int, default=1_000_000)
+    parser.add_argument("--answers", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--skip-anki", action="store_true", help="measure wengu only")
+    args = parser.parse_args()
+    now = datetime.now(UTC)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+        timed(f"build wengu ({args.cards} cards, {args.reviews} reviews)",
+              lambda: build_wengu(url, args.cards, args.reviews, args.seed, now))
+        ours = timed("wengu answers", lambda: bench_wengu(url, args.answers, args.seed))
+        theirs: dict[str, list[float]] = {}
+        if not args.skip_anki:
+            col = timed(f"build anki ({args.cards} cards, {args.reviews} revlog rows)",
+                        lambda: build_anki(f"{tmp}/anki.anki2", args.cards, args.reviews,
+                                           args.seed))
+            theirs = timed("anki answers", lambda: bench_anki(col, args.answers, args.seed))
+            col.close()
+    print(f"answers: {args.answers}")
+    for name, values in ours.items():
+        median, p99 = summary(values)
+        print(f"wengu {name} median ms: {median:.3f}")
+        print(f"wengu {name} p99 ms: {p99:.3f}")
+    for name, values in theirs.items():
+        median, p99 = summary(values)
+        print(f"anki {name} median ms: {median:.3f}")
+        print(f"anki {name} p99 ms: {p99:.3f}")
+    if theirs:
+        anki_median, anki_p99 = summary(theirs["step"])
+        for name in ("step", "json step"):
+            median, p99 = summary(ours[name])
+            print(f"ratio wengu {name} / anki step, median: {median / anki_median:.2f}")
+            print(f"ratio wengu {name} / anki step, p99: {p99 / anki_p99:.2f}")
+
+
+if __name__ == "__main__":
+    main()
