@@ -102,6 +102,8 @@ def _pygal(
     if kind != "pie":
         chart.x_labels = list(x_labels)
     for name, values in series:
+        if kind in ("bar", "stacked"):  # an empty bar draws nothing: skip it, it is costly
+            values = tuple(None if value == 0 else value for value in values)
         chart.add(name, list(values))
     return _finish(chart.render_tree(), title)
 
