@@ -288,3 +288,36 @@ def test_review_page_fits_a_phone(app: Flask, browser: Any, live: str, db: Sessi
         assert phone.errors == []
     finally:
         context.close()
+
+
+def test_hostile_card_text_stays_text_in_the_browser(
+    app: Flask, page: Page, db: Session
+) -> None:
+    """The XSS payloads of the security tests, looked at by a real browser: nothing runs,
+    nothing is blocked by the CSP (which would mean markup got through), no handler exists."""
+    require(app, "cards.show", "browse.index")
+    from tests.test_security import XSS_PAYLOADS
+
+    user_id = owner(app)
+    cards = []
+    for number, payload in enumerate(XSS_PAYLOADS):
+        deck = make_deck(db, user_id, f"{payload} {number}")
+        cards.append(make_card(db, user_id, payload, payload, deck=deck, context=payload,
+                               needs_answer=number % 7 == 0,
+                               kind="cloze" if "{{c1::" in payload else "basic"))
+    db.commit()
+    page.log_in()
+    paths = [path_for(app, "browse.index"), path_for(app, "home.index")]
+    paths += [path_for(app, endpoint) for endpoint in ("inbox.index", "review.start")
+              if endpoint in app.view_functions]
+    paths += [path_for(app, "cards.show", card_id=card.id) for card in cards[::3]]
+    hostile = ("[onerror],[onload],[onclick],[onmouseover],[onfocus],[ontoggle],[onstart],"
+               "iframe,object,embed,base,x-wengu-xss,wengu-xss,a[href^='javascript' i]")
+    for path in paths:
+        page.go(path)
+        if path == path_for(app, "review.start") and page.locator(".show-answer").count():
+            page.click(".show-answer")
+        assert page.locator(hostile).count() == 0, path
+    page.go(path_for(app, "cards.show", card_id=cards[1].id))
+    page.shot("12-hostile-card-shown-as-text")
+    assert page.errors == []
