@@ -11,7 +11,10 @@ that loads them from a SQLite database first), then, in the same run:
   answers each, so revlog rows too).
 
 Prints one ``name: value`` line per figure, including the markdown rendering
-time both sides share, so the packaging alone can be compared too.
+time both sides share, so the packaging alone can be compared too. Wall times
+swing with whatever else the machine runs; each step's CPU time (this
+process's ``time.process_time``) is printed beside it and gives the steadier
+ratio.
 
     .venv/bin/python bench/export.py --cards 100000
 """
