@@ -321,6 +321,54 @@ def test_another_users_ids_in_query_and_body_are_ignored(
     assert snapshot(engine, victim.user_id) == before, f"{route.rule} changed the victim's rows"
 
 
+# Routes that take a row's id in the body rather than the URL: (endpoint, form, which row).
+BODY_ID_ROUTES = [
+    ("review.answer", {"grade": "4", "showing_id": "x"}, "card_id", "card"),
+    ("inbox.answer", {"back": "an attacker's answer"}, None, "card"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "form", "field", "kind"), BODY_ID_ROUTES,
+                         ids=[row[0] for row in BODY_ID_ROUTES])
+def test_another_users_ids_in_the_body_are_404(
+    app: Flask, client: FlaskClient, two_users: tuple[Collection, Collection], endpoint: str,
+    form: dict[str, str], field: str | None, kind: str,
+) -> None:
+    """A review answer (or an inbox answer) for someone else's card: 404, nothing recorded."""
+    if endpoint not in ENDPOINTS:
+        pytest.skip(f"{endpoint} is not in this build yet")
+    victim, _attacker = two_users
+    engine = app.extensions["wengu.engine"]
+    before = snapshot(engine, victim.user_id)
+    log_in(client, "attacker")
+    route = next(r for r in ROUTES if r.endpoint == endpoint)
+    for card_id in victim.ids[kind]:
+        values = {**form, field: str(card_id)} if field else form
+        url = (url_for_route(app, route, Collection(victim.user_id, {kind: [card_id]}))
+               if route.arguments else route.rule)
+        for response in (client.post(url, data=values),
+                         client.post(url, data={**values, "format": "json"})):
+            assert response.status_code == 404, f"{endpoint} card {card_id}: {response.status_code}"
+    assert snapshot(engine, victim.user_id) == before
+
+
+def test_bulk_actions_skip_another_users_cards(
+    app: Flask, client: FlaskClient, two_users: tuple[Collection, Collection]
+) -> None:
+    if "browse.bulk" not in ENDPOINTS:
+        pytest.skip("browse.bulk is not in this build yet")
+    victim, _attacker = two_users
+    engine = app.extensions["wengu.engine"]
+    before = snapshot(engine, victim.user_id)
+    log_in(client, "attacker")
+    ids = [str(i) for i in victim.ids["card"]]
+    bulk = next(r.rule for r in ROUTES if r.endpoint == "browse.bulk")
+    for action in ("suspend", "unsuspend", "delete", "tag", "move"):
+        client.post(bulk, data={"ids": ids, "action": action, "tags": "x",
+                                          "deck_id": str(victim.first("deck"))})
+    assert snapshot(engine, victim.user_id) == before
+
+
 def test_the_seeded_secret_is_visible_to_its_owner(
     app: Flask, client: FlaskClient, two_users: tuple[Collection, Collection]
 ) -> None:
