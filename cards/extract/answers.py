@@ -12,6 +12,11 @@ __all__ = ["is_comment", "item_body", "next_reply", "section_body", "trim"]
 
 _COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
 _TODO = re.compile(r"^\s*(\[[ xX]\]\s*)?(todo|fixme|xxx)\b|^\s*\[[ ]\]", re.IGNORECASE)
+# A to-do in Chinese: 检查下其源码, 看一下, 需要一个例子分析.
+_TODO_CN = re.compile(
+    r"^(\[[ xX]\]\s*)?(检查|看|查|研究|分析|阅读|整理|补充|确认|测试|试|学习|了解|读|对比|比较)"
+    r"(一)?下|^(\[[ xX]\]\s*)?(待|需要|有空|以后|之后|找时间)"
+)
 _BARE = re.compile(
     r"^\s*(<?https?://\S+>?|\[[^\]]*\]\([^)]*\)|`[^`]*`|[\w./-]+\(\)|[\w-]*/[\w./-]+)\s*$"
 )
@@ -41,38 +46,39 @@ def _empty(lines: list[str], i: int, skip: set[int]) -> bool:
 def section_body(
     lines: list[str], heading: Block, next_heading: Block | None, skip: set[int]
 ) -> tuple[int, int] | None:
-    """A heading's own body, up to the next heading of any level."""
+    """A heading's own body, up to the next heading of any level; none when it holds only
+    a bare link, path or TODO."""
     end = next_heading.start if next_heading is not None else len(lines)
-    return trim(lines, heading.end, end - 1, skip)
+    body = trim(lines, heading.end, end - 1, skip)
+    if body is None:
+        return None
+    if all(_empty(lines, i, skip) or is_filler(lines[i]) for i in range(body[0], body[1] + 1)):
+        return None
+    return body
+
+
+def is_filler(raw: str) -> bool:
+    """A line that answers nothing: a bare link, path or name, or a TODO."""
+    text = raw.strip().lstrip(">-*+ \t")
+    text = re.sub(r"^\d+[.)]\s+", "", text)
+    return bool(_TODO.match(text) or _BARE.match(text) or _TODO_CN.match(text))
 
 
 def _only_questions(block: Block) -> bool:
     """A block that holds only further questions, TODOs or a bare link, path or name."""
-    texts = [b for b in _text_blocks(block)]
+    texts = _text_blocks(block)
     if not texts:
         return block.kind not in ("code", "math", "table")
     for text in texts:
-        for raw in text.content.split("\n"):
-            if not raw.strip():
-                continue
-            if _TODO.match(raw) or _BARE.match(raw):
-                continue
-            inline = text.text()
-            if find_questions(inline) and not _has_statement(inline):
+        raw = text.content.split("\n")
+        asked: set[int] = set()
+        for q in find_questions(text.text(), whole_block=True):
+            asked.update(range(q.first, q.last + 1))
+        for i, line in enumerate(raw):
+            if not line.strip() or i in asked or is_filler(line):
                 continue
             return False
     return True
-
-
-def _has_statement(inline: object) -> bool:
-    from cards.extract.text import InlineText
-
-    assert isinstance(inline, InlineText)
-    for line in inline.lines:
-        stripped = line.strip().rstrip("?？ ")
-        if stripped and "?" not in line and "？" not in line:
-            return True
-    return False
 
 
 def _text_blocks(block: Block) -> list[Block]:

@@ -62,7 +62,8 @@ _NOT_TERM_CN = re.compile(
     r"不|没|可能|应该|感觉|觉得|好像|似乎|看来|现在|目前|之前|之后|最后|首先|其次|然而|"
     r"前者|后者|前面|后面|上面|下面|以上|以下|上述|如下|至少|至多|虽然|尽管|假定|假设|设|令|"
     r"使用|例如|比如|具体|每个|每一|某些|某个|所有|一些|有些|很多|许多|与|和|跟|对于|对|在|从|"
-    r"把|被|将|让|给|当|若|只|只是|才|再|找到|得到|可以|需要|要|会|能)"
+    r"把|被|将|让|给|当|若|只|只是|才|再|找到|得到|可以|需要|要|会|能|的确|确实|当然|真的|显然|"
+    r"其中|另外|此外|而且|并且|或者|还是|总的来说|简单来说|换句话说|也就是说)"
 )
 _NOT_TERM = re.compile(
     r"^(it|this|that|these|those|there|here|he|she|they|we|you|i|what|which|who|why|how|"
@@ -140,6 +141,7 @@ _MAYBE = re.compile(
     r"[:：—–是指即]| - | -- |\b(?:is|are|means|refers|stands)\b|called|known as|称|叫",
     re.IGNORECASE,
 )
+_ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _DATA = re.compile(r"^[\s\d.,:;/%x+\-*=()\[\]<>#@_|~^$&!{}]*$")
@@ -195,7 +197,9 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
             return (name, True) if name else None
         return None
     marked = mask[0] in (STRONG_OPEN, EM) or bool(atoms_kinds and mask[0] == mask.lstrip()[0])
-    plain = inline.plain(mask).strip(" *_")
+    plain = inline.plain(mask)
+    if ATOM_CODE not in atoms_kinds:
+        plain = plain.strip(" *_")
     if not plain or not (any(c.isalpha() for c in plain) or ATOM_CODE in atoms_kinds):
         return None
     words = plain.split()
@@ -210,6 +214,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
         return None
     if re.match(r"^[\d\s:.-]+$", plain):
         return None
+    if atoms_kinds and all(k == ATOM_CODE for k in atoms_kinds):
+        return inline.render(mask).strip(_BULLETS), True  # `$?` keeps its backticks
     return plain, marked or ATOM_LINK in atoms_kinds
 
 
@@ -299,6 +305,8 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         subject_plain = inline.plain(subject)
         if cn is not None and (_CN_TERM_END.search(subject_plain) or cjk_count(subject_plain) > 14):
             continue
+        if _ASKS.search(subject_plain):
+            continue  # 什么东西是 X, 为什么是 Y: a question, not a definition
         if cn is None and (subject_plain[:1].islower() and not any(is_atom(c) for c in subject)):
             continue
         term = _term_text(inline, _ARTICLE.sub("", subject))

@@ -26,6 +26,7 @@ _MAYBE_CARD = re.compile(
     r"\b(?:is|are|means|refers|stands|called|known)\b",
     re.IGNORECASE,
 )
+_TASK = re.compile(r"^\s*\[[ xX]\]\s+")
 _CALLOUT = re.compile(r"^\s*\[![\w-]+\][+-]?")
 
 
@@ -189,6 +190,9 @@ def _implicit(walk: _Walk, block: Block) -> list[_Found]:
     if lines and _CALLOUT.match(lines[0]):
         lines = [_CALLOUT.sub("", lines[0]), *lines[1:]]
         inline.lines = lines
+    if role == "lead" and lines and _TASK.match(lines[0]):
+        lines = [_TASK.sub("", lines[0]), *lines[1:]]
+        inline.lines = lines
     base = block.first_line
     out: list[_Found] = []
     starts: dict[int, str] = {}
@@ -253,8 +257,10 @@ def _implicit(walk: _Walk, block: Block) -> list[_Found]:
     if role == "term":
         out.extend(_deflist(walk, block, inline))
     lead = _list_card(walk, block, inline, role)
-    if lead is not None and not any(f.first == lead.first for f in out):
-        out.append(lead)
+    if lead is not None:  # a lead-in is a list card, not a definition or question
+        out = [f for f in out if f.first != lead.first or f.kind == "question"]
+        if not any(f.first == lead.first for f in out):
+            out.append(lead)
     return out
 
 
@@ -317,27 +323,113 @@ def _deflist(walk: _Walk, term: Block, inline: InlineText) -> list[_Found]:
 
 
 def _list_card(walk: _Walk, block: Block, inline: InlineText, role: str) -> _Found | None:
-    """A lead-in ending in a colon followed by a list: front the lead-in, back the list."""
+    """A lead-in and its list: ``X 须具备下面这些属性：`` and the list after it, ``X 定义了
+    三层：A、B 和 C`` on one line, or ``X 可以实现三种模型`` before a list of three items."""
     if role not in ("paragraph", "lead") or not inline.lines:
         return None
-    last = inline.lines[-1]
-    if not _LEAD_COLON.search(last) or any(q in last for q in QMARKS):
+    last = inline.lines[-1].rstrip()
+    line = block.first_line + len(inline.lines) - 1
+    sentence = _last_sentence(last)
+    target = _following_list(block, role)
+    colon = _LEAD_COLON.search(sentence)
+    if any(q in sentence for q in QMARKS):
         return None
-    lead = _LEAD_COLON.sub("", last)
+    if colon:  # the lead-in ends in a colon
+        lead = sentence[: colon.start()]
+        if target is None:
+            return None
+    else:
+        inner = _INNER_COLON.search(sentence)
+        if inner is not None:  # X 有两个流：输入流和输出流。
+            lead, items = sentence[: inner.start()], sentence[inner.end() :]
+            if not _COUNT.search(inline.plain(lead)) or not _ENUM.search(items):
+                return None
+        else:  # X 可以实现三种模型, then a list of three
+            lead = sentence
+            count = _COUNT.search(inline.plain(lead))
+            if target is None or count is None or len(inline.lines) > 1:
+                return None
+            if _count_value(count.group(0)) not in (0, len(target.children)):
+                return None
     plain = inline.plain(lead)
     if len(plain) < 2 or is_label(plain) or len(plain) > 80:
         return None
-    target: Block | None = None
+    if target is not None:
+        answer = trim(walk.lines, target.start, target.end - 1, walk.skip)
+    else:
+        answer = (line, line)
+    return _Found("list", inline.render(lead), answer, line, line)
+
+
+_INNER_COLON = re.compile(r"\s*[:：]\s*(?=\S)")
+_COUNT = re.compile(
+    r"[两二三四五六七八九十几多数]\s*(个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样)|"
+    r"\d+\s*(个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样)|"
+    r"\b(two|three|four|five|six|seven|eight|several|\d+)\s+[a-z]+",
+    re.IGNORECASE,
+)
+_ENUM = re.compile(r"、|和|与|及|或|，|,|\band\b|\bor\b")
+_NUMBERS = {
+    "两": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+}
+
+
+def _count_value(count: str) -> int:
+    """The number a count word names (0: unspecified, like 几 or several)."""
+    head = count.split()[0].lower() if " " in count else count
+    digits = re.match(r"\d+", head)
+    if digits:
+        return int(digits.group(0))
+    for word, value in _NUMBERS.items():
+        if head.startswith(word):
+            return value
+    return 0
+
+
+def _last_sentence(line: str) -> str:
+    """The last sentence of a line (a lead-in is the sentence just before its list)."""
+    parts = re.split(r"(?<=[。！!；;])\s*|(?<=\.)\s+", line.strip())
+    parts = [p for p in parts if p.strip(" 。.")]
+    return parts[-1] if parts else line
+
+
+def _following_list(block: Block, role: str) -> Block | None:
+    """The list a lead-in introduces: nested in its item, or the next block (an image in
+    between is allowed)."""
     if role == "lead" and block.parent is not None:
         nested = [c for c in block.parent.children if c.kind == "list"]
-        target = nested[0] if nested else None
-    else:
-        siblings = _siblings(block)
-        index = next(i for i, s in enumerate(siblings) if s is block)
-        if index + 1 < len(siblings) and siblings[index + 1].kind == "list":
-            target = siblings[index + 1]
-    if target is None:
+        return nested[0] if nested else None
+    siblings = _siblings(block)
+    index = next(i for i, s in enumerate(siblings) if s is block)
+    for nxt in siblings[index + 1 : index + 3]:
+        if nxt.kind == "list":
+            return nxt
+        if nxt.kind == "paragraph" and _only_images(nxt):
+            continue
         return None
-    answer = trim(walk.lines, target.start, target.end - 1, walk.skip)
-    line = block.first_line + len(inline.lines) - 1
-    return _Found("list", inline.render(lead), answer, line, line)
+    return None
+
+
+def _only_images(block: Block) -> bool:
+    inline = block.text()
+    return all(
+        (not inline.plain(line).strip(" {}=%width0123456789") and "image" in inline.kinds(line))
+        or not line.strip()
+        for line in inline.lines
+    )

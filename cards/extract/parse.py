@@ -63,6 +63,11 @@ def parser() -> MarkdownIt:
         .use(admon_plugin)
         .use(dollarmath_plugin, allow_space=False, double_inline=True)
     )
+    # Inline math after code spans, so that `$?` or `$*` in code stay code.
+    rules = md.inline.ruler.__rules__
+    math = rules[md.inline.ruler.__find__("math_inline")].fn
+    md.inline.ruler.disable("math_inline")
+    md.inline.ruler.after("backticks", "math_inline_after_code", math)
     md.core.ruler.disable("inline")  # inline content is parsed per block, on demand
     return md
 
