@@ -311,6 +311,10 @@ def import_notes(
     path)`` is called after each file.
     """
     report = ImportReport()
+    unique: dict[str, NoteFile] = {}
+    for file in files:
+        unique.setdefault(file.path, file)  # the same folder given twice: once is enough
+    files = list(unique.values())
     batch = _Batch(session, user_id, now())
     sources = {
         row.path: row
