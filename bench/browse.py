@@ -27,13 +27,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
-from app.db import make_engine  # noqa: E402
-from app.models import Base, Card, Deck, NoteSource, Review, Tag, User, card_tags  # noqa: E402
-from app.search import BrowseQuery, page  # noqa: E402
-from cards.draft import normalize  # noqa: E402
+from app.db import make_engine
+from app.models import Base, Card, Deck, NoteSource, Review, Tag, User, card_tags
+from app.search import BrowseQuery, page
+from cards.draft import normalize
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 EN = ("page table", "TLB miss", "scheduler", "cache line", "mutex", "B-tree", "hash join",
