@@ -21,7 +21,7 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -29,7 +29,7 @@ from app.access import get_owned_or_404
 from app.auth import current_user, login_required
 from app.db import get_session, utcnow
 from app.i18n import _
-from app.models import Card, CardKind, Review, Tombstone
+from app.models import Card, CardKind, Tombstone
 from app.queue import (
     COUNT_CAP,
     Showing,
@@ -41,6 +41,7 @@ from app.queue import (
 from app.scheduling import (
     is_same_day_repeat,
     last_undoable,
+    last_undoable_id,
     record_answer,
     state_of,
     undo_answer,
@@ -51,6 +52,7 @@ from cards.sm2 import BUTTONS, Grade, preview_intervals
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
+_ANSWERED = text("SELECT id FROM reviews WHERE card_id = :cid AND showing_id = :sid")
 SOURCE_CONTEXT = 4  # lines shown around a card in its note
 MAX_DURATION_MS = 60 * 60 * 1000
 
@@ -122,14 +124,14 @@ def render_review(deck: int | None, *, partial: bool) -> str:
     if showing is None:
         template = "review/_done.html" if partial else "review/done.html"
         return render_template(template, deck=deck, summary=day_summary(session, user, now),
-                               can_undo=last_undoable(session, user.id) is not None)
+                               can_undo=last_undoable_id(session, user.id) is not None)
     front, back = sides(showing.card)
     context = {
         "deck": deck, "showing": showing, "card": showing.card, "front": front, "back": back,
         "buttons": grade_buttons(showing, user.grade_buttons == 6),
         "counts": {name: (f"{n}+" if n >= COUNT_CAP else str(n)) for name, n in counts.items()},
         "edit_url": edit_url(showing.card, deck),
-        "can_undo": last_undoable(session, user.id) is not None,
+        "can_undo": last_undoable_id(session, user.id) is not None,
     }
     return render_template("review/_card.html" if partial else "review/show.html", **context)
 
@@ -159,9 +161,7 @@ def answer() -> Response | tuple[Response, int]:
     if not (card_id.isdigit() and grade.isdigit() and 0 <= int(grade) <= 5 and showing_id):
         return jsonify(error=_("That answer is not valid.")), 400
     card = get_owned_or_404(Card, int(card_id))
-    already = session.scalar(
-        select(Review.id).where(Review.card_id == card.id, Review.showing_id == showing_id)
-    )
+    already = session.execute(_ANSWERED, {"cid": card.id, "sid": showing_id}).scalar()
     if already is None:
         if showing_id != showing_id_for(session, card):
             # The card changed since this page showed it (another tab): show what is next.

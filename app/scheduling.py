@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from app.models import Card, Review, ReviewKind
 from cards.sm2 import State, review
@@ -98,22 +98,25 @@ def record_answer(
     return row
 
 
-_UNDO = aliased(Review, name="undo")  # made once, so the statement cache applies
+_LAST_UNDOABLE = text(
+    "SELECT r.id FROM reviews r WHERE r.user_id = :uid AND r.kind <> :undo"
+    " AND NOT EXISTS (SELECT 1 FROM reviews u WHERE u.undoes_id = r.id)"
+    " ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1"
+)
+
+
+def last_undoable_id(session: Session, user_id: int) -> int | None:
+    """The id of the user's latest answer that has not been undone yet."""
+    found = session.execute(
+        _LAST_UNDOABLE, {"uid": user_id, "undo": ReviewKind.UNDO.value}
+    ).scalar()
+    return None if found is None else int(found)
 
 
 def last_undoable(session: Session, user_id: int) -> Review | None:
     """The user's latest answer that has not been undone yet."""
-    undo = _UNDO
-    return session.scalar(
-        select(Review)
-        .where(
-            Review.user_id == user_id,
-            Review.kind != ReviewKind.UNDO.value,
-            ~select(undo.id).where(undo.undoes_id == Review.id).exists(),
-        )
-        .order_by(Review.reviewed_at.desc(), Review.id.desc())
-        .limit(1)
-    )
+    review_id = last_undoable_id(session, user_id)
+    return None if review_id is None else session.get(Review, review_id)
 
 
 def undo_answer(session: Session, answer: Review, now: datetime) -> Review:
