@@ -225,11 +225,14 @@ class Card(Base):
         # The day's same-day repeats, in the order they were answered.
         Index("ix_cards_user_repeat", "user_id", "repeat_pending", "last_reviewed_at"),
         Index("ix_cards_source_key", "source_id", "key"),
-        # Statistics: forecast, state counts and distributions read only this index.
+        # Statistics: forecast, state counts and distributions read only this index;
+        # the hardest cards walk the next two in order and stop after a few.
         Index(
             "ix_cards_user_stats", "user_id", "due", "interval_days", "reps", "ef", "lapses",
             "deck_id", "suspended", "needs_answer", "retired_at", "deleted_at",
         ),
+        Index("ix_cards_user_lapses", "user_id", "lapses"),
+        Index("ix_cards_user_ef", "user_id", "ef"),
     )
 
 

@@ -512,25 +512,32 @@ def forecast(
     ).group_by(mature)
     for mat, count in session.execute(overdue):
         counts[today][int(mat)] += int(count)
-    day = day_number(Card.due, clock.segments(start, end)).label("day")
-    upcoming = select(day, mature, func.count()).where(
+    # One integer key (day number * 2 + mature) groups faster than two.
+    key = (day_number(Card.due, clock.segments(start, end)) * 2 + mature).label("key")
+    upcoming = select(key, func.count()).where(
         *_due_conditions(user_id, deck_ids), Card.due >= start, Card.due < end
-    ).group_by(day, mature)
-    for number, mat, count in session.execute(upcoming):
-        counts[to_date(number)][int(mat)] += int(count)
+    ).group_by(key)
+    for packed, count in session.execute(upcoming).all():
+        number, mat = divmod(int(packed), 2)
+        counts[to_date(number)][mat] += int(count)
     return [(day_, young, old) for day_, (young, old) in counts.items()]
 
 
-def card_state() -> ColumnElement[str]:
-    """SQL: a card's state (first match of retired, suspended, needs answer, new, …)."""
+def card_state() -> ColumnElement[int]:
+    """SQL: a card's state as an index into :data:`CARD_STATES`.
+
+    The first that holds of retired, suspended, needs an answer, new (never
+    answered), learning (interval <= 1 day and at most one repetition), young
+    (interval < 21 days), mature.
+    """
     return case(
-        (Card.retired_at.is_not(None), "retired"),
-        (Card.suspended.is_(True), "suspended"),
-        (Card.needs_answer.is_(True), "needs_answer"),
-        (Card.due.is_(None), "new"),
-        (and_(Card.interval_days <= 1, Card.reps <= 1), "learning"),
-        (Card.interval_days < MATURE_DAYS, "young"),
-        else_="mature",
+        (Card.retired_at.is_not(None), CARD_STATES.index("retired")),
+        (Card.suspended.is_(True), CARD_STATES.index("suspended")),
+        (Card.needs_answer.is_(True), CARD_STATES.index("needs_answer")),
+        (Card.due.is_(None), CARD_STATES.index("new")),
+        (and_(Card.interval_days <= 1, Card.reps <= 1), CARD_STATES.index("learning")),
+        (Card.interval_days < MATURE_DAYS, CARD_STATES.index("young")),
+        else_=CARD_STATES.index("mature"),
     )
 
 
@@ -563,17 +570,21 @@ def bucket_label(index: int) -> str:
 def card_figures(
     session: Session, user_id: int, deck_ids: Sequence[int] | None = None
 ) -> CardFigures:
-    """Cards by state; intervals and E-factors of the cards being reviewed (in one scan)."""
-    state = card_state().label("state")
-    bucket = interval_bucket().label("bucket")
-    tenth = ((Card.ef + 5) // 10).label("tenth")
-    stmt = select(state, bucket, tenth, func.count()).where(
-        *_live_cards(user_id, deck_ids)
-    ).group_by(state, bucket, tenth)
+    """Cards by state; intervals and E-factors of the cards being reviewed.
+
+    One scan of the covering index, grouped by one integer that packs the
+    state, the interval bucket and the E-factor in tenths (one grouping key is
+    markedly cheaper than three on SQLite).
+    """
+    key = (card_state() * 100_000 + interval_bucket() * 1000 + (Card.ef + 5) // 10).label("key")
+    stmt = select(key, func.count()).where(*_live_cards(user_id, deck_ids)).group_by(key)
     figures = CardFigures(states=dict.fromkeys(CARD_STATES, 0))
     intervals = [0] * len(INTERVAL_BUCKETS)
     efactors: dict[int, int] = defaultdict(int)
-    for name, index, ef_tenth, count in session.execute(stmt):
+    for packed, count in session.execute(stmt).all():
+        state, rest = divmod(int(packed), 100_000)
+        index, ef_tenth = divmod(rest, 1000)
+        name = CARD_STATES[state]
         figures.states[name] += int(count)
         if name in ("learning", "young", "mature"):
             intervals[int(index)] += int(count)
