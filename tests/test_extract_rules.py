@@ -314,3 +314,92 @@ def test_boilerplate_lines_are_no_cards_and_no_answers() -> None:
 
     found = extract_note(text, "n.md", boilerplate=frozenset({boilerplate_key(footer)}))
     assert [(d.line, d.answer_lines) for d in found] == [(1, (3, 3))]
+
+
+# --- lead-ins, answers and terms: finer rules ------------------------------------------
+
+
+def test_a_counted_lead_in_without_a_colon_matches_its_list() -> None:
+    text = "这些顺序可以组合成三种模型\n\n- 顺序一致\n- 获取释放\n- 宽松\n"
+    (d,) = cards(text)
+    assert (d.kind, d.line, d.answer_lines) == ("list", 1, (3, 5))
+
+
+def test_a_counted_lead_in_whose_count_differs_from_the_list_is_no_card() -> None:
+    assert cards("这些顺序可以组合成三种模型\n\n- 顺序一致\n- 宽松\n") == []
+
+
+def test_a_one_line_enumeration_after_a_counted_colon_is_a_list_card() -> None:
+    (d,) = cards("PCIe 定义了三层：事务层、数据链路层和物理层\n")
+    assert (d.kind, d.front, d.answer_lines) == ("list", "PCIe 定义了三层", (1, 1))
+
+
+def test_a_lead_in_may_be_the_last_sentence_of_a_paragraph_and_skip_an_image() -> None:
+    text = "前面说了很多背景。常用的距离度量有：\n\n![fig](a.png)\n\n- 欧氏距离\n- 曼哈顿距离\n"
+    (d,) = cards(text)
+    assert (d.kind, d.front, d.answer_lines) == ("list", "常用的距离度量有", (5, 6))
+
+
+def test_a_lead_in_line_is_a_list_card_rather_than_a_definition() -> None:
+    text = "连通性是等价关系，有下列性质:\n\n1. 自反\n2. 对称\n3. 传递\n"
+    assert [(d.kind, d.answer_lines) for d in cards(text)] == [("list", (3, 5))]
+
+
+def test_a_further_question_after_the_question_mark_is_no_answer() -> None:
+    (q,) = cards("- PCIe 存在控制器吗 ？ 那么 DMA 控制器放在哪里 ？\n")
+    assert q.answer_lines is None
+
+
+def test_a_statement_before_a_further_question_is_an_answer() -> None:
+    (q,) = cards("- eBPF 可以写内核模块吗 ? 我想是不能，什么时候触发呀 ?\n")
+    assert q.answer_lines == (1, 1)
+
+
+def test_a_bare_term_on_the_next_line_is_no_answer() -> None:
+    (q,) = cards("全序关系 如何理解?\nHappens-Before\n")
+    assert q.answer_lines is None
+
+
+def test_a_section_holding_only_a_link_is_no_answer() -> None:
+    (q,) = cards("## 为什么内核定义了 LKMM ?\nhttps://example.com/lkmm\n\n## 资源\n")
+    assert q.answer_lines is None
+
+
+def test_nested_chinese_to_dos_are_no_answer() -> None:
+    (q,) = cards("- 什么平台上 atomic_flag 不是 lock free 的?\n  - 检查下其源码\n")
+    assert q.answer_lines is None
+
+
+def test_a_list_typed_under_an_item_but_not_indented_enough_answers_it() -> None:
+    text = "1. 第一项\n3. rootfs 是啥 ?\n  1. rootfs 是 ramfs 的特例\n"
+    found = by_line(text)
+    assert found[2].answer_lines == (3, 3)
+
+
+def test_code_terms_keep_their_backticks_and_distinct_keys() -> None:
+    text = "- `$?`：上一个命令的退出状态\n- `$*`：所有参数，作为一个字符串\n- `*`：匹配任意字符\n"
+    found = cards(text)
+    assert [d.front for d in found] == ["`$?`", "`$*`", "`*`"]
+    assert len({d.key for d in found}) == 3
+
+
+def test_inline_math_does_not_swallow_code_spans() -> None:
+    text = "- `$$`：当前进程 ID，而 $x^2$ 是公式\n- `$_`：上一个参数\n"
+    assert [d.front for d in cards(text)] == ["`$$`", "`$_`"]
+
+
+def test_a_task_marker_is_not_part_of_the_question() -> None:
+    (q,) = cards("- [x] 什么是 Bundle 啊?\n")
+    assert q.front == "什么是 Bundle 啊?"
+
+
+@pytest.mark.parametrize("line", ["- 什么是 mixin", "- 什么东西是 TileLink", "- Raft 是什么"])
+def test_what_is_questions_are_not_definitions(line: str) -> None:
+    assert [d.kind for d in cards(line + "\n")] == ["question"]
+
+
+@pytest.mark.parametrize(
+    "line", ["源码在: fs/pipe.c 下的文件", "抽象类中：可以调用纯虚函数", "的确是一个很好的方向"]
+)
+def test_terms_do_not_end_in_function_words_or_start_with_adverbs(line: str) -> None:
+    assert [d for d in cards(line + "\n") if d.kind == "definition"] == []

@@ -8,7 +8,15 @@ import re
 from cards.extract.parse import Block
 from cards.extract.questions import find_questions
 
-__all__ = ["is_comment", "item_body", "next_reply", "section_body", "trim"]
+__all__ = [
+    "is_comment",
+    "is_filler",
+    "item_body",
+    "next_reply",
+    "only_questions",
+    "section_body",
+    "trim",
+]
 
 _COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
 _TODO = re.compile(r"^\s*(\[[ xX]\]\s*)?(todo|fixme|xxx)\b|^\s*\[[ ]\]", re.IGNORECASE)
@@ -64,7 +72,7 @@ def is_filler(raw: str) -> bool:
     return bool(_TODO.match(text) or _BARE.match(text) or _TODO_CN.match(text))
 
 
-def _only_questions(block: Block) -> bool:
+def only_questions(block: Block) -> bool:
     """A block that holds only further questions, TODOs or a bare link, path or name."""
     texts = _text_blocks(block)
     if not texts:
@@ -96,7 +104,7 @@ def item_body(lines: list[str], item: Block, lead: Block, skip: set[int]) -> tup
     """The blocks nested in a list item after its first paragraph, unless they are only
     further questions or TODOs."""
     rest = [c for c in item.children if c is not lead]
-    if not rest or all(_only_questions(c) for c in rest):
+    if not rest or all(only_questions(c) for c in rest):
         return None
     return trim(lines, rest[0].start, item.end - 1, skip)
 
@@ -116,7 +124,7 @@ def next_reply(
             continue
         if nxt.kind not in ("paragraph", "list", "quote", "admonition"):
             return None
-        if _only_questions(nxt):
+        if only_questions(nxt):
             return None
         return trim(lines, nxt.start, nxt.end - 1, skip)
     return None

@@ -63,7 +63,8 @@ _NOT_TERM_CN = re.compile(
     r"前者|后者|前面|后面|上面|下面|以上|以下|上述|如下|至少|至多|虽然|尽管|假定|假设|设|令|"
     r"使用|例如|比如|具体|每个|每一|某些|某个|所有|一些|有些|很多|许多|与|和|跟|对于|对|在|从|"
     r"把|被|将|让|给|当|若|只|只是|才|再|找到|得到|可以|需要|要|会|能|的确|确实|当然|真的|显然|"
-    r"其中|另外|此外|而且|并且|或者|还是|总的来说|简单来说|换句话说|也就是说)"
+    r"其中|另外|此外|而且|并且|或者|还是|总的来说|简单来说|换句话说|也就是说|通过|根据|按照|"
+    r"如果说|比如说)"
 )
 _NOT_TERM = re.compile(
     r"^(it|this|that|these|those|there|here|he|she|they|we|you|i|what|which|who|why|how|"
@@ -134,7 +135,7 @@ _CN_SPLIT = re.compile(
 )
 # A Chinese subject does not end in an adverb, particle or preposition (…都是, …于是).
 _CN_TERM_END = re.compile(
-    r"[都也还就只不才又再却便总很最更已的了着过在于为把被让给对从向和与及或说看想要会能可得地而所但就算]$"
+    r"[都也还就只不才又再却便总很最更已的了着过在于为把被让给对从向和与及或说看想要会能可得地而所但算中里时后]$"
 )
 # A line without any of these holds no definition (a cheap first test).
 _MAYBE = re.compile(
@@ -254,7 +255,7 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
     ):
         return None
     term = _term_text(inline, term_mask)
-    if term is None:
+    if term is None or (not term[1] and _CN_TERM_END.search(term[0])):
         return None
     return DefinitionHit(term[0], expl.strip(), marked=term[1])
 
@@ -292,7 +293,7 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         cn = _COPULA_CN.match(predicate)
         if cn:
             rest = predicate[cn.end() :]
-            clause = re.split(r"[，,。；;！!]", inline.plain(rest), maxsplit=1)[0].strip()
+            clause = re.split(r"[，,。；;！!]", inline.plain(rest), maxsplit=1)[0].strip(" :：")
             if (
                 rest[:1] in ("不", "否", "什", "啥", "哪", "谁", "多", "怎", "如")
                 or len(inline.plain(rest)) < 4

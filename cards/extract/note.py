@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 
 from cards.draft import Draft, make_key
-from cards.extract.answers import item_body, next_reply, section_body, trim
+from cards.extract.answers import item_body, next_reply, only_questions, section_body, trim
 from cards.extract.boilerplate import boilerplate_key
 from cards.extract.definitions import find_definition, is_label, is_prose
 from cards.extract.explicit import find_explicit
 from cards.extract.parse import Block, Note, parse_note
-from cards.extract.questions import QMARKS, find_questions
+from cards.extract.questions import QMARKS, find_questions, is_interrogative
 from cards.extract.text import InlineText, cjk_count, fold
 
 __all__ = ["extract_note", "note_mode"]
@@ -23,6 +23,8 @@ _LEAD_COLON = re.compile(r"[:：]\s*$")
 # A block without any of these holds no implicit card (a cheap first test).
 _MAYBE_CARD = re.compile(
     r"[?？:：—–是指即称叫吗啥]|为什么|为何|如何|怎|能否|能不能|可不可以|有没有| - | -- |"
+    r"[两二三四五六七八九十几\d]\s*[个种类层点步项条件样]|"
+    r"\b(?:two|three|four|five|six|seven|eight|several)\b|"
     r"\b(?:is|are|means|refers|stands|called|known)\b",
     re.IGNORECASE,
 )
@@ -233,12 +235,19 @@ def _implicit(walk: _Walk, block: Block) -> list[_Found]:
         answer: tuple[int, int] | None = None
         if _answers(inline, q.rest):
             answer = (base + q.last, base + until_next(q.last))
-        elif q.last < len(lines) - 1 and until_next(q.last) > q.last and role != "heading":
+        elif (
+            q.last < len(lines) - 1
+            and until_next(q.last) > q.last
+            and role != "heading"
+            and _answers(inline, lines[q.last + 1])
+        ):
             answer = (base + q.last + 1, base + until_next(q.last))
         elif role == "heading":
             answer = section_body(walk.lines, block, walk.next_heading(block), walk.skip)
         elif role == "lead" and block.parent is not None:
             answer = item_body(walk.lines, block.parent, block, walk.skip)
+            if answer is None and len(block.parent.children) == 1 and not q.rest.strip():
+                answer = _visually_nested(walk, block.parent)
         elif role == "paragraph" and q.last == len(lines) - 1:
             answer = next_reply(walk.lines, block, _siblings(block), walk.skip)
         front = inline.render(q.front)
@@ -275,13 +284,53 @@ def _sentence_start(prev: str, line: str) -> bool:
 
 
 def _answers(inline: InlineText, rest: str) -> bool:
-    """Whether the text after a question on its line is an answer (prose, not a bare URL)."""
+    """Whether text after a question is an answer: a statement in prose, not a bare URL and
+    not only further questions (``我想是不能，…呀?`` answers; ``那么 X 在哪里?`` does not)."""
     rest = rest.strip()
-    if not rest:
+    if not rest or rest.endswith((":", "：")):
         return False
-    plain = inline.plain("".join(c for c in rest if "url" not in inline.kinds(c)))
-    letters = sum(1 for c in plain if c.isalnum())
-    return (letters >= 2 and is_prose(inline, rest)) or cjk_count(plain) >= 2
+    for clause, mark in _CLAUSE.findall(rest):
+        if mark or not clause.strip():
+            continue
+        plain = inline.plain("".join(c for c in clause if "url" not in inline.kinds(c)))
+        if is_interrogative(plain):
+            continue
+        letters = sum(1 for c in plain if c.isalnum())
+        if cjk_count(plain) >= 2 or (letters >= 2 and is_prose(inline, clause)):
+            return True
+    return False
+
+
+_CLAUSE = re.compile(r"([^，,。；;?？!！]+)([?？]?)")
+
+
+def _visually_nested(walk: _Walk, item: Block) -> tuple[int, int] | None:
+    """Items typed under an item but indented too little to nest (``3. x ?`` then
+    ``  1. y``): the following items or list, while they are indented deeper than it."""
+    lst = item.parent
+    if lst is None or lst.parent is None:
+        return None
+    siblings = lst.children
+    index = next(i for i, s in enumerate(siblings) if s is item)
+    following = list(siblings[index + 1 :])
+    if not following:
+        outer = lst.parent.children
+        at = next(i for i, s in enumerate(outer) if s is lst)
+        if at + 1 < len(outer) and outer[at + 1].kind == "list":
+            following = list(outer[at + 1].children)
+    indent = _indent(walk.lines[item.start])
+    deeper = []
+    for block in following:
+        if block.start >= len(walk.lines) or _indent(walk.lines[block.start]) <= indent:
+            break
+        deeper.append(block)
+    if not deeper or all(only_questions(b) for b in deeper):
+        return None
+    return trim(walk.lines, deeper[0].start, deeper[-1].end - 1, walk.skip)
+
+
+def _indent(line: str) -> int:
+    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
 
 
 def _with_subject(walk: _Walk, block: Block, front: str) -> str:

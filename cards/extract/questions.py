@@ -40,7 +40,7 @@ _HOLLOW = re.compile(
     r"啥|吗|呢|why not|really|huh|eh|ok|and|or|so|then|那么|所以|然后|这个|这|那|它)?[\s\W]*$",
     re.IGNORECASE,
 )
-_TODO_WORDS = re.compile(r"^\s*(todo|fixme|xxx)\b|需要一个例子|完全搞清楚", re.IGNORECASE)
+_TODO_WORDS = re.compile(r"^\s*@?(todo|fixme|xxx)\b", re.IGNORECASE)
 
 
 @dataclass(slots=True)
