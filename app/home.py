@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from app.auth import login_required
 
@@ -23,7 +23,13 @@ def index() -> str:
     decks = deck_overview(session, user, now)
     load = next_days_load(session, user.id, [deck.id for deck in decks], now=now)
     sparklines = {deck_id: sparkline_svg(counts) for deck_id, counts in load.items()}
-    return render_template("home.html", decks=decks, sparklines=sparklines)
+    waiting = 0
+    if "inbox.index" in current_app.view_functions:
+        from app.inbox import inbox_count
+
+        waiting = inbox_count(session, user.id)
+    return render_template("home.html", decks=decks, sparklines=sparklines,
+                           inbox_waiting=waiting)
 
 
 # The main navigation, in order. An entry shows once its blueprint is registered,

@@ -283,3 +283,14 @@ def test_end_of_day_summary(
     page = client.get("/review").get_data(as_text=True)
     assert "Done for today" in page and "1 min 1 s" in page
     assert "Tomorrow: 1 due" in page
+
+
+def test_deck_list_points_to_the_inbox(
+    traveller: Any, client: FlaskClient, db: Session, user_id: int
+) -> None:
+    make_card(db, user_id, "Why?", "", needs_answer=True)
+    make_card(db, user_id, "How?", "", needs_answer=True)
+    make_card(db, user_id, "What?", "An answer.")
+    db.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "2 questions need an answer" in page
