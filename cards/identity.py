@@ -35,6 +35,12 @@ cut-off   rewordings kept   different merged
 0.90      19 / 24           3 / 24
 ========  ================  =================
 
+On the 2,230 real notes of ``../shared/corpus``, 0.65 % of the pairs of
+distinct same-kind prompts within one note score ≥ 0.80 (1.04 % ≥ 0.75,
+0.39 % ≥ 0.85): mostly a term and its longer form (``virtme-ng`` /
+``virtme-ng 做法``, ``dp[i]`` / ``dp[i][j]``). Only when one of such a pair
+vanishes in the same edit that adds the other are they taken for one card.
+
 No cut-off separates the minimal pairs (``What is L1 cache?`` → ``L2`` is a
 typo fix as often as a new question), so the threshold favours rewordings:
 **0.80** keeps every rewording. The risk is bounded by where matching applies:

@@ -347,3 +347,20 @@ def test_report_round_trips_through_json(db: Session, ada: int) -> None:
     again = ImportReport.from_dict(report.to_dict())
     assert again.to_dict() == report.to_dict()
     assert again.counts["new"] == report.counts["new"] > 0
+
+
+@pytest.mark.corpus
+def test_real_notes_import_cleanly_and_reimport_writes_nothing(db: Session, ada: int) -> None:
+    from tests.conftest import SHARED
+
+    corpus = SHARED / "corpus" / "notes"
+    if not corpus.is_dir():
+        pytest.skip(f"the real-notes corpus is absent ({corpus})")
+    files, _roots, load = importer.read_paths([corpus])
+    sample = files[::15]
+    first = import_notes(db, ada, sample, roots=[], load_asset=load)
+    assert first.files_failed == []
+    assert first.counts["new"] == db.scalar(select(func.count()).select_from(Card)) > 0
+    with writes(db) as seen:
+        again = import_notes(db, ada, sample, roots=[], load_asset=load)
+    assert seen == [] and again.files_skipped == len(sample)
