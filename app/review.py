@@ -9,6 +9,8 @@ form carries the showing's id, and a second answer to the same showing
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -29,7 +31,7 @@ from app.access import get_owned_or_404
 from app.auth import current_user, login_required
 from app.db import get_session, utcnow
 from app.i18n import _
-from app.models import Card, CardKind, Tombstone
+from app.models import Card, CardKind, NoteSource, Tombstone
 from app.queue import (
     COUNT_CAP,
     Showing,
@@ -57,15 +59,34 @@ SOURCE_CONTEXT = 4  # lines shown around a card in its note
 MAX_DURATION_MS = 60 * 60 * 1000
 
 
+def _renderer(card: Card) -> Callable[[str], str]:
+    """Markdown → HTML for the card; its note's images go through the media route if any."""
+    if (
+        card.source_id is None
+        or "media.file" not in current_app.view_functions
+        or "![" not in f"{card.front}{card.back}"
+    ):
+        return render_markdown
+    from app.media import media_url_for
+
+    path = get_session().scalar(select(NoteSource.path).where(NoteSource.id == card.source_id))
+    if path is None:
+        return render_markdown
+    return functools.partial(
+        render_markdown, image_src=functools.partial(media_url_for, card.user_id, path)
+    )
+
+
 def sides(card: Card) -> tuple[str, str]:
     """The card's question and answer as HTML (a cloze card hides its own number)."""
+    render = _renderer(card)
     if card.kind == CardKind.CLOZE.value:
         number = card.ord + 1
-        back = render_markdown(cloze_back(card.front, number))
+        back = render(cloze_back(card.front, number))
         if card.back.strip():
-            back += render_markdown(card.back)
-        return render_markdown(cloze_front(card.front, number)), back
-    return render_markdown(card.front), render_markdown(card.back)
+            back += render(card.back)
+        return render(cloze_front(card.front, number)), back
+    return render(card.front), render(card.back)
 
 
 def interval_label(days: int) -> str:

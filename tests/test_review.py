@@ -294,3 +294,20 @@ def test_deck_list_points_to_the_inbox(
     db.commit()
     page = client.get("/").get_data(as_text=True)
     assert "2 questions need an answer" in page
+
+
+def test_images_come_from_the_notes_media(
+    traveller: Any, client: FlaskClient, db: Session, user_id: int
+) -> None:
+    from app.models import Media
+
+    note = NoteSource(user_id=user_id, path="bio/cell.md", content_hash="h", content="x")
+    db.add(note)
+    db.flush()
+    db.add(Media(user_id=user_id, name="abc123-cell.png", original_path="bio/img/cell.png",
+                 mime="image/png", sha256="abc123", data=b"\x89PNG"))
+    make_card(db, user_id, "What is this? ![a cell](img/cell.png)", "A cell.",
+              source_id=note.id, line=1)
+    db.commit()
+    page = client.get("/review").get_data(as_text=True)
+    assert 'src="/media/abc123-cell.png"' in page
