@@ -195,20 +195,20 @@ def _group_reviews(
     session: Session,
     segments: Sequence[tuple[datetime, int]],
     *conditions: Any,
-    before: datetime | None = None,
+    keep: ColumnElement[bool] | None = None,
     since: date | None = None,
 ) -> Groups:
     """Answers matching ``conditions`` grouped by (day, class, mature, grade).
 
-    ``before`` and ``since`` filter the groups after SQL, so that the only
-    conditions the planner sees are the ones meant for an index.
+    Answers for which ``keep`` is false, and days before ``since``, are
+    dropped after grouping: the planner sees only the conditions meant for
+    its index (SQLite otherwise takes a primary-key range over the whole
+    table for ``id <= n``).
     """
     day = day_number(Review.reviewed_at, segments).label("day")
     cls = review_class().label("cls")
     mature = case((Review.interval_before >= MATURE_DAYS, 1), else_=0).label("mature")
-    early = (
-        case((Review.reviewed_at < before, 1), else_=0) if before is not None else literal(1)
-    ).label("early")
+    early = (case((keep, 1), else_=0) if keep is not None else literal(1)).label("early")
     stmt = (
         select(day, cls, mature, Review.grade, early, func.count(), func.sum(Review.duration_ms))
         .where(Review.kind != "undo", Review.grade.is_not(None), *conditions)
@@ -307,12 +307,16 @@ def review_totals(
                 start = max(start, clock.day_start(since))
             today = [Review.user_id == user_id, Review.reviewed_at >= start]
             totals.fold(_group_reviews(session, segments, *today), detail_since)
-            late = _group_reviews(session, segments, Review.user_id == user_id,
-                                  Review.id > last_id, before=sealed_until, since=since)
+            late = _group_reviews(
+                session, segments, Review.id > last_id,
+                keep=and_(Review.user_id == user_id, Review.reviewed_at < sealed_until),
+                since=since,
+            )
             totals.fold(late, detail_since)
     else:
         totals.fold(_group_reviews(session, segments, *scope), detail_since)
-    undone = _group_reviews(session, segments, *scope, Review.id.in_(_undone_ids()))
+    # Looked up by primary key; the scope is checked on the few rows found.
+    undone = _group_reviews(session, segments, Review.id.in_(_undone_ids()), keep=and_(*scope))
     totals.fold(undone, detail_since, -1)
     return totals.pruned()
 
@@ -387,10 +391,12 @@ def refresh_rollup(session: Session, user: User, now: datetime) -> bool:
     if mark is not None and mark.sealed_until >= seal and mark.last_review_id >= last_id:
         return False
     segments = _history_segments(session, user.id, clock, now)
-    scope = [Review.user_id == user.id, Review.id <= last_id]
+    counted = Review.id <= last_id
     if mark is None:
         added = (
-            _group_reviews(session, segments, *scope, Review.reviewed_at < seal) if segments else {}
+            _group_reviews(session, segments, Review.user_id == user.id,
+                           Review.reviewed_at < seal, keep=counted)
+            if segments else {}
         )
         session.add(ReviewStatsMark(
             user_id=user.id, timezone=clock.timezone, day_start_hour=clock.day_start_hour,
@@ -401,11 +407,19 @@ def refresh_rollup(session: Session, user: User, now: datetime) -> bool:
         assert segments is not None
         old_seal, old_id = mark.sealed_until, mark.last_review_id
         new_seal = max(seal, old_seal)
+        # The days sealed now (a time range), and answers stored since the last
+        # extension with an earlier time (a primary-key range).
         added = _group_reviews(
-            session, segments, *scope,
-            ((Review.reviewed_at >= old_seal) & (Review.reviewed_at < new_seal))
-            | ((Review.reviewed_at < old_seal) & (Review.id > old_id)),
+            session, segments, Review.user_id == user.id, Review.reviewed_at >= old_seal,
+            Review.reviewed_at < new_seal, keep=counted,
         )
+        for key, row in _group_reviews(
+            session, segments, Review.id > old_id,
+            keep=and_(Review.user_id == user.id, Review.reviewed_at < old_seal, counted),
+        ).items():
+            total = added.setdefault(key, [0, 0])
+            total[0] += row[0]
+            total[1] += row[1]
         moved = session.execute(
             update(ReviewStatsMark)
             .where(ReviewStatsMark.user_id == user.id,

@@ -276,11 +276,11 @@ def test_rollup_refuses_a_mark_moved_by_someone_else(
     answer(db, card, utc(2026, 1, 3, 12))
     group_reviews = q._group_reviews
 
-    def racing(*args: Any) -> q.Groups:
+    def racing(*args: Any, **kwargs: Any) -> q.Groups:
         # Another request moves the mark while this one is counting.
         db.execute(update(ReviewStatsMark).values(last_review_id=1000)
                    .execution_options(synchronize_session=False))
-        return group_reviews(*args)
+        return group_reviews(*args, **kwargs)
 
     monkeypatch.setattr(q, "_group_reviews", racing)
     with pytest.raises(q.StaleRollup):
