@@ -176,7 +176,8 @@ def main() -> None:
             ("sort_front", {"sort": "front", "dir": "asc"},
              f"{base} ORDER BY front, id LIMIT 51", (user_id,)),
             ("sort_reviews", {"sort": "reviews", "dir": "desc"},
-             f"{base} ORDER BY (SELECT count(*) FROM reviews WHERE card_id = cards.id) DESC, "
+             f"{base} ORDER BY (SELECT count(*) FROM reviews WHERE card_id = cards.id) - 2 * "
+             "(SELECT count(*) FROM reviews WHERE card_id = cards.id AND kind = 'undo') DESC, "
              "id DESC LIMIT 51", (user_id,)),
             ("search_zh_sort_ef", {"q": "页表", "sort": "ef", "dir": "asc"},
              f"{base} AND search_text LIKE ? ORDER BY ef, id LIMIT 51", (user_id, "%页表%")),

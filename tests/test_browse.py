@@ -200,6 +200,34 @@ def test_sort_by_each_column(client: FlaskClient, db: Session, user_id: int) -> 
             assert shown_ids(browse(client, sort=column, dir="desc")) == ascending[::-1], column
 
 
+def test_review_count_leaves_out_undone_answers(
+    client: FlaskClient, db: Session, user_id: int
+) -> None:
+    def review(card: Card, kind: str = "review", undoes: int | None = None) -> Review:
+        row = Review(user_id=user_id, card_id=card.id, kind=kind,
+                     grade=None if kind == "undo" else 4, reviewed_at=T0, undoes_id=undoes,
+                     reps_before=0, ef_before=250, interval_before=0, due_before=None,
+                     lapses_before=0, reps_after=1, ef_after=250, interval_after=1,
+                     due_after=T0, lapses_after=0)
+        db.add(row)
+        db.flush()
+        return row
+
+    three = make_card(db, user_id, "three answers, one undone")
+    two = make_card(db, user_id, "two answers")
+    for _ in range(2):
+        review(two)
+    first = review(three)
+    review(three, "repeat")
+    review(three, "undo", undoes=first.id)
+    review(three)
+    db.commit()
+    result = page(db, user_id, BrowseQuery(sort="reviews", desc=True), T0)
+    assert [(card.id, count) for card, count in result.rows] == [(two.id, 2), (three.id, 2)]
+    html = browse(client, sort="reviews", dir="asc")
+    assert shown_ids(html) == [three.id, two.id]  # ties broken by id
+
+
 def walk(session: Session, user_id: int, query: BrowseQuery) -> list[int]:
     """Every page forwards, following next cursors."""
     seen: list[int] = []
