@@ -127,11 +127,15 @@ def add() -> str | Response | tuple[str, int]:
 
 def _unconfirmed_duplicate(session: Session, user_id: int, typed: CardInput) -> Card | None:
     """A card with the same front in the chosen deck, unless the user chose to add anyway."""
-    if request.form.get("allow_duplicate") or typed.new_deck.strip():
+    if request.form.get("allow_duplicate") or not typed.front.strip():
         return None
-    if not typed.deck_id.isdigit() or not typed.front.strip():
+    deck_id: int | None = int(typed.deck_id) if typed.deck_id.isdigit() else None
+    if typed.new_deck.strip():  # a "new" deck that already exists is that deck
+        deck_id = session.scalar(select(Deck.id).where(
+            Deck.user_id == user_id, Deck.name == card_store.clean_deck_name(typed.new_deck)))
+    if deck_id is None:
         return None
-    found = card_store.duplicates(session, user_id, int(typed.deck_id), typed.front)
+    found = card_store.duplicates(session, user_id, deck_id, typed.front)
     return found[0] if found else None
 
 

@@ -184,6 +184,17 @@ def test_duplicate_front_is_flagged_then_added_when_confirmed(
     assert len(live_cards(db, user_id)) == 2
 
 
+def test_duplicate_is_flagged_when_the_new_deck_already_exists(
+    client: FlaskClient, db: Session, user_id: int
+) -> None:
+    make_card(db, user_id, "Twice?", deck="Lang::中文")
+    db.commit()
+    response = add(client, new_deck="Lang :: 中文", kind="basic", front="twice", back="")
+    assert response.status_code == 200
+    assert "already in this deck" in response.get_data(as_text=True)
+    assert len(live_cards(db, user_id)) == 1
+
+
 def test_same_front_in_another_deck_is_not_a_duplicate(
     client: FlaskClient, db: Session, user_id: int
 ) -> None:
