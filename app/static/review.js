@@ -92,6 +92,9 @@
     const box = answerBox();
     const key = event.key;
     if (key === " " || key === "Enter") {
+      // A focused button or link keeps its own Space/Enter (keyboard users tab to them).
+      const focused = document.activeElement;
+      if (focused && ["BUTTON", "A"].includes(focused.tagName)) return;
       if (box && !box.open) {
         event.preventDefault();
         reveal();
