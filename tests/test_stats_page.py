@@ -82,6 +82,7 @@ def test_page_shows_hand_computed_figures(client: FlaskClient, history: dict[str
     assert figure(html, "days-studied") == "3 / 365"
     assert figure(html, "daily-average") == f"{5 / 3:.1f}"
     assert figure(html, "due-today") == "0"
+    assert figure(html, "period-minutes") == "0.6 min"  # 3 x 1 s + 30 s + 1 s = 34 s
     # Forecast: the hard card (young) tomorrow, the easy one (mature) the day after.
     forecast = table_rows(html, "forecast")
     assert len(forecast) == 30
