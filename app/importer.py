@@ -449,6 +449,9 @@ def _import_file(
     old_deck_id = source.deck_id
 
     text, warnings = read_note(file.data, file.path)
+    if "\x00" in text:  # PostgreSQL's text refuses NUL; the same length keeps the lines
+        text = text.replace("\x00", "\ufffd")
+        warnings = [*warnings, "NUL characters replaced"]
     report.warnings += [(file.path, warning) for warning in warnings]
     drafts = extract_note(text, file.path, boilerplate=boilerplate)
     specs = [spec for draft in drafts for spec in card_specs(draft)]

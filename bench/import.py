@@ -65,6 +65,8 @@ def run(url: str, label: str, files: list[NoteFile], roots: list[str]) -> None:
 
     print(f"{label}.files: {len(files)}")
     print(f"{label}.files_failed: {len(first.files_failed)}")
+    for path, reason in first.files_failed[:3]:
+        print(f"{label}.failed: {path}: {reason[:200]}")
     print(f"{label}.cards: {cards}")
     print(f"{label}.first_import_s: {first_s:.2f}")
     print(f"{label}.cards_per_s: {cards / first_s:.0f}")

@@ -31,7 +31,7 @@ cut-off   rewordings kept   different merged
 ========  ================  =================
 0.75      24 / 24           15 / 24
 0.80      24 / 24           10 / 24
-0.85      22 / 24           5 / 24
+0.85      22 / 24           4 / 24
 0.90      19 / 24           3 / 24
 ========  ================  =================
 
@@ -83,7 +83,7 @@ def _letters(text: str) -> str:
 
 def prompt_similarity(a: str, b: str) -> float:
     """How alike two prompts are, from 0 to 1 (1: the same once normalised)."""
-    left, right = _letters(a), _letters(b)
+    left, right = sorted((_letters(a), _letters(b)))  # difflib is not symmetric; order it
     if left == right:
         return 1.0
     if not left or not right:

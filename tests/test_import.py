@@ -364,3 +364,11 @@ def test_real_notes_import_cleanly_and_reimport_writes_nothing(db: Session, ada:
     with writes(db) as seen:
         again = import_notes(db, ada, sample, roots=[], load_asset=load)
     assert seen == [] and again.files_skipped == len(sample)
+
+
+def test_nul_characters_do_not_fail_the_file(db: Session, ada: int) -> None:
+    report = run(db, ada, {"notes/bin.md": "# Odd\n\nQ: What is\x00 this?\nA: Binary junk.\n"})
+    assert report.files_failed == [] and report.files_read == 1
+    source = db.scalar(select(NoteSource))
+    assert source is not None and "\x00" not in source.content
+    assert any("NUL" in warning for _path, warning in report.warnings)
