@@ -333,6 +333,7 @@ class Showing:
     same_day_repeat: bool
     showing_id: str
     is_new: bool
+    deck_name: str = ""
 
 
 @dataclass
@@ -427,11 +428,13 @@ def _next(session: Session, ctx: _Context) -> Showing | None:
     for kind in (("new", "due") if ctx.plan.prefer_new else ("due", "new")):
         card = ctx.first(session, kind)
         if card is not None:
-            return Showing(card, False, showing_id_for(session, card), card.due is None)
+            return Showing(card, False, showing_id_for(session, card), card.due is None,
+                           ctx.tree.nodes[card.deck_id].name)
     card = ctx.first(session, "repeat")
     if card is None:
         return None
-    return Showing(card, True, showing_id_for(session, card), False)
+    return Showing(card, True, showing_id_for(session, card), False,
+                   ctx.tree.nodes[card.deck_id].name)
 
 
 def next_card(

@@ -38,7 +38,6 @@ from app.queue import (
     day_summary,
     next_with_counts,
     review_day,
-    showing_id_for,
 )
 from app.scheduling import (
     is_same_day_repeat,
@@ -54,7 +53,11 @@ from cards.sm2 import BUTTONS, Grade, preview_intervals
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
-_ANSWERED = text("SELECT id FROM reviews WHERE card_id = :cid AND showing_id = :sid")
+# The card's latest review row (its current showing) and the row answering this showing.
+_ANSWERED = text(
+    "SELECT max(id), max(CASE WHEN showing_id = :sid THEN id END) FROM reviews"
+    " WHERE card_id = :cid"
+)
 SOURCE_CONTEXT = 4  # lines shown around a card in its note
 MAX_DURATION_MS = 60 * 60 * 1000
 
@@ -136,8 +139,11 @@ def edit_url(card: Card, deck: int | None) -> str:
     return url_for("review.edit", card_id=card.id, deck=deck)
 
 
-def render_review(deck: int | None, *, partial: bool) -> str:
-    """The review page (or just its swappable part) for the next card, or the day's end."""
+def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = None) -> str:
+    """The review page (or just its swappable part) for the next card, or the day's end.
+
+    ``can_undo`` spares a query when the caller knows (it has just recorded an answer).
+    """
     session = get_session()
     user = current_user()
     now = utcnow()
@@ -147,20 +153,25 @@ def render_review(deck: int | None, *, partial: bool) -> str:
         return render_template(template, deck=deck, summary=day_summary(session, user, now),
                                can_undo=last_undoable_id(session, user.id) is not None)
     front, back = sides(showing.card)
+    if can_undo is None:
+        can_undo = last_undoable_id(session, user.id) is not None
     context = {
         "deck": deck, "showing": showing, "card": showing.card, "front": front, "back": back,
         "buttons": grade_buttons(showing, user.grade_buttons == 6),
         "counts": {name: (f"{n}+" if n >= COUNT_CAP else str(n)) for name, n in counts.items()},
         "edit_url": edit_url(showing.card, deck),
-        "can_undo": last_undoable_id(session, user.id) is not None,
+        "can_undo": can_undo,
     }
     return render_template("review/_card.html" if partial else "review/show.html", **context)
 
 
-def after_action(deck: int | None, message: str | None = None) -> Response:
+def after_action(
+    deck: int | None, message: str | None = None, *, can_undo: bool | None = None
+) -> Response:
     """Reply to a review form: the next card as JSON for review.js, else a redirect."""
     if wants_json():
-        return jsonify(html=render_review(deck, partial=True), message=message)
+        return jsonify(html=render_review(deck, partial=True, can_undo=can_undo),
+                       message=message)
     return redirect(url_for("review.start", deck=deck))
 
 
@@ -182,9 +193,9 @@ def answer() -> Response | tuple[Response, int]:
     if not (card_id.isdigit() and grade.isdigit() and 0 <= int(grade) <= 5 and showing_id):
         return jsonify(error=_("That answer is not valid.")), 400
     card = get_owned_or_404(Card, int(card_id))
-    already = session.execute(_ANSWERED, {"cid": card.id, "sid": showing_id}).scalar()
+    last, already = session.execute(_ANSWERED, {"cid": card.id, "sid": showing_id}).one()
     if already is None:
-        if showing_id != showing_id_for(session, card):
+        if showing_id != f"{card.id}.{last or 0}":  # what showing_id_for gives
             # The card changed since this page showed it (another tab): show what is next.
             return after_action(deck, _("This card was answered elsewhere."))
         now = utcnow()
@@ -200,7 +211,7 @@ def answer() -> Response | tuple[Response, int]:
             session.commit()
         except IntegrityError:  # the same showing answered at the same moment elsewhere
             session.rollback()
-    return after_action(deck)
+    return after_action(deck, can_undo=True)
 
 
 @bp.route("/undo", methods=("POST",))
