@@ -51,5 +51,5 @@ clean:
 
 # Refresh the message catalogs after changing UI strings (then translate app/translations/*/messages.po).
 messages: | $(BIN)/python
-	$(BIN)/pybabel extract -q -F babel.cfg -k _ -k n_:1,2 -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update -q -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k n_:1,2 -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
