@@ -372,3 +372,45 @@ def test_nul_characters_do_not_fail_the_file(db: Session, ada: int) -> None:
     source = db.scalar(select(NoteSource))
     assert source is not None and "\x00" not in source.content
     assert any("NUL" in warning for _path, warning in report.warnings)
+
+
+KILLER = """
+import os, signal, sys
+from sqlalchemy.orm import sessionmaker
+from app.db import make_engine
+from app.importer import NoteFile, import_notes
+
+url, user_id, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+files = [NoteFile(f"notes/n{i}.md", f"Q: What is item {i}?\\nA: Number {i}.\\n".encode())
+         for i in range(count)]
+
+def die(done, total, path):
+    if done == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+session = sessionmaker(make_engine(url))()
+import_notes(session, user_id, files, roots=["notes"], progress=die)
+"""
+
+
+def test_killed_import_leaves_a_consistent_database(
+    db: Session, ada: int, app_config: dict[str, Any]
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, app_config["DATABASE_URL"], str(ada), "6"],
+        cwd=root, capture_output=True, timeout=120, check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    db.expire_all()
+    assert len(cards(db, ada)) == 3
+    assert db.scalar(select(func.count()).select_from(NoteSource)) == 3
+    notes = {f"notes/n{i}.md": f"Q: What is item {i}?\nA: Number {i}.\n" for i in range(6)}
+    report = run(db, ada, notes)
+    assert (report.files_skipped, report.files_read) == (3, 3)
+    assert sorted(cards(db, ada)) == [f"What is item {i}?" for i in range(6)]
