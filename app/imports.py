@@ -161,11 +161,38 @@ def run_job(app: Flask, job_id: int, user_id: int, upload: Upload, deck: str | N
             job_session.close()
 
 
+@bp.record_once
+def _remember_start(state: Any) -> None:
+    state.app.extensions["wengu.imports_started_at"] = utcnow()
+
+
+def _orphaned(row: ImportJob) -> bool:
+    """Whether an unfinished job belongs to a server process that has since stopped.
+
+    A job created before this process started, with no thread here, will not
+    finish: it is marked failed, and importing again completes its work.
+    """
+    if row.status not in ("queued", "running"):
+        return False
+    started = current_app.extensions.get("wengu.imports_started_at")
+    thread = current_app.extensions.get("wengu.import_threads", {}).get(row.id)
+    return started is not None and row.created_at < started and thread is None
+
+
+def _settle(row: ImportJob) -> None:
+    if _orphaned(row):
+        row.status = "failed"
+        row.error = _("the server stopped during the import; import again to complete it")
+        row.finished_at = utcnow()
+        get_session().commit()
+
+
 @bp.route("/<int:job_id>")
 @login_required
 def job(job_id: int) -> str:
     """An import's progress while it runs, its report when done."""
     row = get_owned_or_404(ImportJob, job_id)
+    _settle(row)
     report = ImportReport.from_dict(row.report) if row.report else None
     return render_template("imports/job.html", job=row, report=report)
 
@@ -175,6 +202,7 @@ def job(job_id: int) -> str:
 def status(job_id: int) -> Response:
     """An import's progress as JSON, for the progress page."""
     row = get_owned_or_404(ImportJob, job_id)
+    _settle(row)
     payload: dict[str, Any] = {
         "status": row.status, "total": row.total_files, "done": row.done_files,
         "finished": row.status in ("done", "failed"),

@@ -205,3 +205,26 @@ def test_media_url_for_maps_a_notes_image(app: Flask, client: FlaskClient, user_
         assert media_url_for(user_id, "notes/disks.md", "../../etc/passwd") is None
         assert media_url_for(user_id + 1, "notes/disks.md", "img/d.png") is None
         assert media_url_for(user_id, "notes/a.md", "https://x.org/a.png") == "https://x.org/a.png"
+
+
+def test_job_of_a_stopped_server_is_marked_failed(
+    app: Flask, client: FlaskClient, user_id: int, db: Session
+) -> None:
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    before = app.extensions["wengu.imports_started_at"] - timedelta(minutes=5)
+    job = ImportJob(user_id=user_id, status="running", total_files=10, done_files=4,
+                    created_at=before)
+    db.add(job)
+    db.commit()
+    status = client.get(f"/import/{job.id}/status").get_json()
+    assert status["status"] == "failed" and status["finished"] is True
+    assert "import again" in client.get(f"/import/{job.id}").get_data(as_text=True)
+    # A job this server started and is running is left alone.
+    fresh = ImportJob(user_id=user_id, status="running", total_files=1, created_at=utcnow())
+    db.add(fresh)
+    db.commit()
+    app.extensions.setdefault("wengu.import_threads", {})[fresh.id] = object()
+    assert client.get(f"/import/{fresh.id}/status").get_json()["status"] == "running"
