@@ -343,16 +343,26 @@ def import_notes(
             moved_from.setdefault(row.content_hash, []).append(row)
 
     hashes = [content_hash(file.data) for file in files]
-    deck_names = [deck or deck_for_path(file.path) for file in files]
+    # Where each note's cards go: the deck asked for; else the deck a note already
+    # imported lives in (renaming or moving a deck in wengu sticks); else its folder's.
+    deck_ids = set(batch.decks.values())
+    targets: list[str | int] = []
+    for file in files:
+        known = sources.get(file.path)
+        if deck is None and known is not None and known.deck_id in deck_ids:
+            targets.append(known.deck_id)
+        else:
+            targets.append(deck or deck_for_path(file.path))
 
     def unchanged(i: int) -> bool:
         row = sources.get(files[i].path)
+        target = targets[i]
         return (
             row is not None
             and row.content_hash == hashes[i]
             and row.missing_since is None
             and row.deck_id is not None
-            and row.deck_id == batch.decks.get(deck_names[i])
+            and row.deck_id == (target if isinstance(target, int) else batch.decks.get(target))
         )
 
     todo = [i for i in range(len(files)) if not unchanged(i)]
@@ -370,7 +380,7 @@ def import_notes(
         try:
             if file.path not in sources:
                 moved = _claim_moved(moved_from.get(hashes[i], []), claimed, file.path)
-            _import_file(batch, file, hashes[i], deck_names[i], sources.get(file.path) or moved,
+            _import_file(batch, file, hashes[i], targets[i], sources.get(file.path) or moved,
                          boilerplate, load_asset, part)
             session.commit()
         except Exception as error:  # one file's failure must not stop the batch; it is reported
@@ -429,7 +439,7 @@ def _import_file(
     batch: _Batch,
     file: NoteFile,
     digest: str,
-    deck_name: str,
+    deck: str | int,
     known: _SourceRow | None,
     boilerplate: frozenset[str],
     load_asset: AssetLoader | None,
@@ -437,7 +447,7 @@ def _import_file(
 ) -> None:
     """Bring one note's cards in line with the note (no commit)."""
     session, user_id, now = batch.session, batch.user_id, batch.now
-    deck_id = batch.deck_id(deck_name)
+    deck_id = deck if isinstance(deck, int) else batch.deck_id(deck)
     source = session.get(NoteSource, known.id) if known is not None else None
     if source is not None and source.path != file.path:
         source.path = file.path  # the note moved here, its content unchanged

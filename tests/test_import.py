@@ -309,12 +309,33 @@ def test_interrupted_import_is_completed_by_the_next(db: Session, ada: int) -> N
 
 
 def test_one_deck_for_everything(db: Session, ada: int) -> None:
-    run(db, ada, {"notes/kernel/mm.md": MEMORY, "notes/disks.md": DISKS}, deck="Systems")
+    notes = {"notes/kernel/mm.md": MEMORY, "notes/disks.md": DISKS}
+    run(db, ada, notes, deck="Systems")
     assert {card.deck.name for card in cards(db, ada).values()} == {"Systems"}
-    # Back to one deck per folder: the cards move, nothing new.
-    report = run(db, ada, {"notes/kernel/mm.md": MEMORY, "notes/disks.md": DISKS})
-    assert cards(db, ada)["What is a page table?"].deck.name == "notes::kernel"
+    # Without --deck, imported notes stay where they are; a new note gets its folder's deck.
+    report = run(db, ada, {**notes, "notes/net/tcp.md": "Q: What is a SYN flood?\nA: Abuse.\n"})
+    live = cards(db, ada)
+    assert live["What is a page table?"].deck.name == "Systems"
+    assert live["What is a SYN flood?"].deck.name == "notes::net"
+    assert report.counts["new"] == 1 and report.files_skipped == 2
+    # Asked for another deck: the cards move there, nothing new.
+    report = run(db, ada, notes, deck="OS")
+    assert cards(db, ada)["What is a page table?"].deck.name == "OS"
     assert report.counts["new"] == 0
+
+
+def test_renamed_deck_sticks(db: Session, ada: int) -> None:
+    run(db, ada, {"notes/kernel/mm.md": MEMORY})
+    deck = cards(db, ada)["What is a page table?"].deck
+    deck.name = "Kernel memory"
+    db.commit()
+    edited = MEMORY.replace("frames.", "frames (4 KiB pages).")
+    with writes(db) as seen:
+        run(db, ada, {"notes/kernel/mm.md": MEMORY})
+    assert seen == []
+    run(db, ada, {"notes/kernel/mm.md": edited})
+    assert {card.deck.name for card in cards(db, ada).values()} == {"Kernel memory"}
+    assert db.scalar(select(Deck).where(Deck.name == "notes::kernel")) is None
 
 
 def test_cards_are_scoped_to_their_user(db: Session, ada: int) -> None:
