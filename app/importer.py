@@ -301,6 +301,7 @@ def import_notes(
     deck: str | None = None,
     load_asset: AssetLoader | None = None,
     progress: Progress | None = None,
+    reparse: bool = False,
     now: Callable[[], datetime] = utcnow,
 ) -> ImportReport:
     """Import ``files`` for ``user_id``, committing after each file.
@@ -308,7 +309,8 @@ def import_notes(
     ``roots``: folders imported whole; their notes that are no longer in
     ``files`` are *missing* and their cards retired. ``deck``: put every card
     in this deck instead of one deck per folder. ``progress(done, total,
-    path)`` is called after each file.
+    path)`` is called after each file. ``reparse``: read unchanged files too
+    (after the extractor improved).
     """
     report = ImportReport()
     unique: dict[str, NoteFile] = {}
@@ -358,7 +360,8 @@ def import_notes(
         row = sources.get(files[i].path)
         target = targets[i]
         return (
-            row is not None
+            not reparse
+            and row is not None
             and row.content_hash == hashes[i]
             and row.missing_since is None
             and row.deck_id is not None

@@ -97,3 +97,10 @@ def test_progress_bar_for_many_files(cli: Any, app_config: dict[str, Any],
         (many / f"n{i}.md").write_text(f"Q: What is item {i}?\nA: Item {i}.\n", encoding="utf-8")
     result = cli("import", str(many), "--user", "ada")
     assert result.exit_code == 0 and "8 read" in result.output and "8 new" in result.output
+
+
+def test_reparse_reads_unchanged_notes(cli: Any, app_config: dict[str, Any], notes: Path) -> None:
+    add_user(app_config)
+    cli("import", str(notes), "--user", "ada")
+    result = cli("import", str(notes), "--user", "ada", "--reparse")
+    assert "2 read, 0 unchanged (skipped)" in result.output and "0 new" in result.output

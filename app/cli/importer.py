@@ -29,7 +29,11 @@ OUTCOME_LABELS = {
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--user", "user_name", required=True, help="Whose collection to import into.")
 @click.option("--deck", default=None, help="Put every card in this deck (default: one per folder).")
-def import_command(paths: tuple[Path, ...], user_name: str, deck: str | None) -> None:
+@click.option("--reparse", is_flag=True,
+              help="Read unchanged notes too (after upgrading wengu's extractor).")
+def import_command(
+    paths: tuple[Path, ...], user_name: str, deck: str | None, reparse: bool
+) -> None:
     """Import markdown notes (folders or files) into decks, keeping every card's history.
 
     Run it again whenever the notes change: unchanged files are skipped,
@@ -57,10 +61,12 @@ def import_command(paths: tuple[Path, ...], user_name: str, deck: str | None) ->
 
                     report = import_notes(session, user_id, files, roots=roots,
                                           deck=deck.strip() if deck else None,
-                                          load_asset=load_asset, progress=advance)
+                                          load_asset=load_asset, progress=advance,
+                                          reparse=reparse)
             else:
                 report = import_notes(session, user_id, files, roots=roots,
-                                      deck=deck.strip() if deck else None, load_asset=load_asset)
+                                      deck=deck.strip() if deck else None, load_asset=load_asset,
+                                      reparse=reparse)
         finally:
             session.close()
     click.echo(format_report(report))
