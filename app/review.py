@@ -31,7 +31,7 @@ from app.access import get_owned_or_404
 from app.auth import current_user, login_required
 from app.db import get_session, utcnow
 from app.i18n import _
-from app.models import Card, CardKind, NoteSource, Tombstone
+from app.models import Card, CardKind, Deck, NoteSource, Tombstone
 from app.queue import (
     COUNT_CAP,
     Showing,
@@ -179,7 +179,10 @@ def after_action(
 @login_required
 def start() -> str:
     """The review page: the next card of the chosen deck (or all), or the day's end."""
-    return render_review(deck_arg(), partial=False)
+    deck = deck_arg()
+    if deck is not None:
+        get_owned_or_404(Deck, deck)  # someone else's deck is a 404
+    return render_review(deck, partial=False)
 
 
 @bp.route("/answer", methods=("POST",))

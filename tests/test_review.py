@@ -192,6 +192,7 @@ def test_someone_elses_card_is_404(
     for action in ("suspend", "bury", "discard"):
         assert client.post(f"/review/{theirs.id}/{action}").status_code == 404
     assert client.get(f"/review/{theirs.id}/source").status_code == 404
+    assert client.get(f"/review?deck={theirs.deck_id}").status_code == 404
     reply = client.post("/review/answer",
                         data={"card_id": theirs.id, "grade": "4", "showing_id": f"{theirs.id}.0"})
     assert reply.status_code == 404
