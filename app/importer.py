@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.media import MAX_IMAGE_BYTES, image_refs, image_type, media_name, resolve_image
 from app.models import Card, Deck, Media, NoteSource, Tag, Tombstone
-from cards.extract import extract_note, find_boilerplate, read_note
+from cards.extract import extract_note, find_boilerplate, is_binary, read_note
 from cards.identity import CardSpec, Stored, card_specs, match_cards
 
 __all__ = [
@@ -56,6 +56,10 @@ _KEY_CHUNK = 500  # keys per IN (...) query
 
 AssetLoader = Callable[[str], bytes | None]
 Progress = Callable[[int, int, str], None]
+
+
+class NotANoteError(ValueError):
+    """A file named like a note that holds no text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,6 +465,8 @@ def _import_file(
         session.flush()
     old_deck_id = source.deck_id
 
+    if is_binary(file.data):
+        raise NotANoteError("a binary file, not a markdown note")
     text, warnings = read_note(file.data, file.path)
     if "\x00" in text:  # PostgreSQL's text refuses NUL; the same length keeps the lines
         text = text.replace("\x00", "\ufffd")

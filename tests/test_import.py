@@ -435,3 +435,12 @@ def test_killed_import_leaves_a_consistent_database(
     report = run(db, ada, notes)
     assert (report.files_skipped, report.files_read) == (3, 3)
     assert sorted(cards(db, ada)) == [f"What is item {i}?" for i in range(6)]
+
+
+def test_binary_file_named_like_a_note_is_reported(db: Session, ada: int) -> None:
+    files = [NoteFile("notes/pic.md", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4),
+             NoteFile("notes/disks.md", DISKS.encode())]
+    report = import_notes(db, ada, files, roots=["notes"])
+    assert report.files_failed == [
+        ("notes/pic.md", "NotANoteError: a binary file, not a markdown note")]
+    assert report.files_read == 1
