@@ -22,6 +22,7 @@ from cards.extract.text import (
     InlineText,
     cjk_count,
     is_atom,
+    strip_special,
 )
 
 __all__ = ["DefinitionHit", "find_definition", "is_label", "is_prose", "repo_name"]
@@ -169,7 +170,7 @@ def is_label(term: str) -> bool:
 
 def is_prose(inline: InlineText, mask: str) -> bool:
     """Whether an explanation is prose: not a lone URL, number, path, code or flag dump."""
-    text = "".join(c for c in mask if not is_atom(c) and c not in (STRONG_OPEN, STRONG_CLOSE, EM))
+    text = strip_special(mask)
     cjk = cjk_count(text)
     if cjk >= 2:
         return True

@@ -19,6 +19,8 @@ __all__ = ["ExplicitHit", "find_explicit"]
 _Q = re.compile(r"^\s*(?:Q|问)\s*[:：]\s*(?P<text>.*)$")
 _A = re.compile(r"^\s*(?:A|答)\s*[:：]\s*(?P<text>.*)$")
 _DOUBLE_COLON = re.compile(r"^(?P<front>\S.*?)\s+(?P<sep>:::?)\s+(?P<back>\S.*)$")
+# A block without any of these holds no explicit card (a cheap first test).
+_MAYBE_EXPLICIT = re.compile(r"^\s*\?\s*$|^\s*(?:Q|问)\s*[:：]|\s::|==|\{\{c\d", re.MULTILINE)
 _CLOZE_MARK = re.compile(r"\{\{c\d+::|==\S")
 
 
@@ -43,7 +45,7 @@ def find_explicit(blocks: list[Block]) -> list[ExplicitHit]:
     hits: list[ExplicitHit] = []
     used: set[int] = set()
     for index, block in enumerate(blocks):
-        if id(block) in used or not block.content:
+        if id(block) in used or not _MAYBE_EXPLICIT.search(block.content):
             continue
         raw = _raw_lines(block)
         base = block.first_line

@@ -22,12 +22,16 @@ _NO_CARDS = ("table", "footnotes", "code", "html", "front_matter", "math", "titl
 _LEAD_COLON = re.compile(r"[:：]\s*$")
 # A block without any of these holds no implicit card (a cheap first test).
 _MAYBE_CARD = re.compile(
-    r"[?？:：—–是指即称叫吗啥]|为什么|为何|如何|怎|能否|能不能|可不可以|有没有| - | -- |"
-    r"[两二三四五六七八九十几\d]\s*[个种类层点步项条件样]|"
-    r"\b(?:two|three|four|five|six|seven|eight|several)\b|"
-    r"\b(?:is|are|means|refers|stands|called|known)\b",
-    re.IGNORECASE,
+    r"[?？]|为什么|为何|为啥|如何|怎么|怎样|能否|能不能|可不可以|有没有|是不是|是否|吗|是啥|什么|"
+    r"称为|称作|叫做|叫作|called|known as|所谓|"
+    r"[:：]\s*$|[两二三四五六七八九十几]\s*[个种类层点步项条件样]|\d\s*[个种类层步项条]|"
+    r"\b(?:two|three|four|five|six|seven|eight|several)\s|"
+    r"^[^\n]{0,100}?(?:[:：](?!//)|—|–| - | -- )|"
+    r"^[^\n]{0,48}?(?<![但于还就都也总只真要可正若凡倒而或不算像])(?:是|指|即)|"
+    r"^[^\n]{0,100}?\s(?:is|are|means|refers|stands)\s",
+    re.IGNORECASE | re.MULTILINE,
 )
+_MARKED_START = re.compile("\\s*[\ue001\ue003\U000f0000-\U000ffffd]")
 _TASK = re.compile(r"^\s*\[[ xX]\]\s+")
 _CALLOUT = re.compile(r"^\s*\[![\w-]+\][+-]?")
 
@@ -64,21 +68,28 @@ class _Walk:
         self.order: list[Block] = []
         self.context: dict[int, tuple[str, ...]] = {}
         self.skip: set[int] = set()
+        self.headings: list[Block] = []
         self._preorder(boilerplate)
 
     def _preorder(self, boilerplate: frozenset[str]) -> None:
         headings: list[tuple[int, str]] = []
+        context: tuple[str, ...] = ()
         stack: list[Block] = list(reversed(self.note.root.children))
+        order, contexts = self.order, self.context
         while stack:
             block = stack.pop()
-            if block.kind in _NO_CARDS:
+            kind = block.kind
+            if kind in _NO_CARDS:
                 continue
-            if block.kind == "heading":
+            if kind == "heading":
                 headings = [h for h in headings if h[0] < block.level]
                 headings.append((block.level, block.content.strip()))
-            self.order.append(block)
-            self.context[id(block)] = tuple(h[1] for h in headings)
-            stack.extend(reversed(block.children))
+                context = tuple(h[1] for h in headings)
+                self.headings.append(block)
+            order.append(block)
+            contexts[id(block)] = context
+            if block.children:
+                stack.extend(reversed(block.children))
         if boilerplate:
             for i, line in enumerate(self.lines):
                 if line.strip() and boilerplate_key(line) in boilerplate:
@@ -88,12 +99,9 @@ class _Walk:
         return [b for b in self.order if b.kind in _TEXT_KINDS and b.content]
 
     def next_heading(self, heading: Block) -> Block | None:
-        after = False
-        for block in self.order:
-            if block is heading:
-                after = True
-            elif after and block.kind == "heading":
-                return block
+        index = next((i for i, h in enumerate(self.headings) if h is heading), -1)
+        if 0 <= index < len(self.headings) - 1:
+            return self.headings[index + 1]
         return None
 
 
@@ -130,9 +138,10 @@ def extract_note(text: str, path: str, *, boilerplate: frozenset[str] = frozense
 
 
 def _skipped(walk: _Walk, block: Block, taken: set[int]) -> bool:
+    if not taken and not walk.skip:
+        return False
     first = block.first_line
-    count = len(block.content.split("\n"))
-    lines = range(first, first + count)
+    lines = range(first, first + block.content.count("\n") + 1)
     return any(i in taken for i in lines) or all(i in walk.skip for i in lines)
 
 
@@ -211,15 +220,17 @@ def _implicit(walk: _Walk, block: Block) -> list[_Found]:
                 continue
             if question is not None and question.marked:
                 continue
-            hit = find_definition(inline, line)
-            if (
-                hit is not None
-                and role == "paragraph"
-                and li
-                and not hit.marked
+            # Inside a sentence that runs over lines only a marked term (bold, code) counts.
+            marked_only = (
+                role == "paragraph"
+                and li > 0
                 and li - 1 not in definitions
                 and not _sentence_start(lines[li - 1], line)
-            ):
+            )
+            if marked_only and not _MARKED_START.match(line):
+                continue
+            hit = find_definition(inline, line)
+            if hit is not None and marked_only and not hit.marked:
                 continue
             if hit is not None:
                 definitions[li] = hit
@@ -377,12 +388,14 @@ def _list_card(walk: _Walk, block: Block, inline: InlineText, role: str) -> _Fou
     if role not in ("paragraph", "lead") or not inline.lines:
         return None
     last = inline.lines[-1].rstrip()
+    if not (last.endswith((":", "：")) or _COUNT.search(last)):
+        return None  # neither a colon at the end nor a count: no lead-in
     line = block.first_line + len(inline.lines) - 1
     sentence = _last_sentence(last)
-    target = _following_list(block, role)
     colon = _LEAD_COLON.search(sentence)
     if any(q in sentence for q in QMARKS):
         return None
+    target = _following_list(block, role)
     if colon:  # the lead-in ends in a colon
         lead = sentence[: colon.start()]
         if target is None:
@@ -476,6 +489,8 @@ def _following_list(block: Block, role: str) -> Block | None:
 
 
 def _only_images(block: Block) -> bool:
+    if not block.content.lstrip().startswith(("![", "<img", "<p")):
+        return False
     inline = block.text()
     return all(
         (not inline.plain(line).strip(" {}=%width0123456789") and "image" in inline.kinds(line))

@@ -68,6 +68,10 @@ def parser() -> MarkdownIt:
     math = rules[md.inline.ruler.__find__("math_inline")].fn
     md.inline.ruler.disable("math_inline")
     md.inline.ruler.after("backticks", "math_inline_after_code", math)
+    md.inline.ruler.disable(
+        ["entity", "strikethrough", "footnote_inline"]
+    )  # not needed to find cards
+    md.inline.ruler2.disable(["strikethrough"])
     md.core.ruler.disable("inline")  # inline content is parsed per block, on demand
     return md
 

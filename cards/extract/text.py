@@ -26,6 +26,7 @@ __all__ = [
     "fold",
     "inline_text",
     "is_atom",
+    "strip_special",
 ]
 
 # Fixed markers for emphasis; every other atom is a private-use character indexing ``atoms``.
@@ -107,6 +108,11 @@ class InlineText:
 def is_atom(char: str) -> bool:
     """Whether ``char`` is a placeholder for a non-prose atom."""
     return ord(char) >= _ATOM_BASE
+
+
+def strip_special(mask: str) -> str:
+    """A piece of mask without its atoms and emphasis markers (prose only)."""
+    return _SPECIAL.sub("", mask)
 
 
 def fold(text: str) -> str:
