@@ -51,5 +51,5 @@ clean:
 
 # Refresh the message catalogs after changing UI strings (then translate app/translations/*/messages.po).
 messages: | $(BIN)/python
-	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k n_:1,2 -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k n_:1,2 -k N_ -k lazy_gettext -o app/translations/messages.pot .
 	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete

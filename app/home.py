@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from app.auth import login_required
+from app.i18n import N_
 
 bp = Blueprint("home", __name__)
 
@@ -35,15 +36,15 @@ def index() -> str:
 # The main navigation, in order. An entry shows once its blueprint is registered,
 # so each feature adds itself by registering its endpoint.
 NAV = (
-    ("home.index", "Decks"),
-    ("review.start", "Review"),
-    ("cards.add", "Add"),
-    ("browse.index", "Browse"),
-    ("inbox.index", "Inbox"),
-    ("imports.index", "Import"),
-    ("stats.index", "Statistics"),
-    ("export.index", "Export"),
-    ("account.settings", "Settings"),
+    ("home.index", N_("Decks")),
+    ("review.start", N_("Review")),
+    ("cards.add", N_("Add")),
+    ("browse.index", N_("Browse")),
+    ("inbox.index", N_("Inbox")),
+    ("imports.index", N_("Import")),
+    ("stats.index", N_("Statistics")),
+    ("export.index", N_("Export")),
+    ("account.settings", N_("Settings")),
 )
 
 

@@ -18,6 +18,11 @@ def n_(singular: str, plural: str, num: int, **variables: Any) -> str:
     return str(ngettext(singular, plural, num, **variables))
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalog without translating it (it is translated where shown)."""
+    return message
+
+
 def select_locale() -> str | None:
     """The user's chosen language, else the browser's best match."""
     user = g.get("user")
