@@ -444,3 +444,17 @@ def test_binary_file_named_like_a_note_is_reported(db: Session, ada: int) -> Non
     assert report.files_failed == [
         ("notes/pic.md", "NotANoteError: a binary file, not a markdown note")]
     assert report.files_read == 1
+
+
+def test_unchanged_card_in_a_changed_note_is_untouched(db: Session, ada: int) -> None:
+    run(db, ada, {"notes/mm.md": MEMORY})
+    card = cards(db, ada)["Why do we need a TLB?"]
+    review(db, card)
+    columns = [column.key for column in Card.__table__.columns]
+    before = {key: getattr(card, key) for key in columns}
+    report = run(db, ada, {"notes/mm.md": MEMORY.replace("physical frames", "frames")})
+    after = db.get(Card, card.id)
+    assert after is not None
+    assert {key: getattr(after, key) for key in columns} == before
+    assert report.counts["updated"] == 1 and report.counts["unchanged"] == 2
+    assert any(e.front == "What is a page table?" for e in report.examples["updated"])
