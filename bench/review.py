@@ -10,7 +10,9 @@ logged-in user, the real views and templates), timing:
 - answer: ``POST /review/answer`` (record the grade; the reply is a redirect);
 - step: show + answer;
 - json step: ``POST /review/answer`` with ``format=json``, which records the
-  grade and returns the next card's HTML in one request (what review.js does).
+  grade and returns the next card's HTML in one request (what review.js does);
+- floor: ``GET`` of a small static file through the same app and client, the
+  cost of a request that does nothing of its own.
 
 In the same run it builds an Anki collection (the ``anki`` package) with the
 same number of cards and review-log rows and times the same step there:
@@ -168,7 +170,8 @@ def bench_wengu(url: str, answers: int, seed: int) -> dict[str, list[float]]:
     client = app.test_client()
     client.post("/auth/login", data={"name": "bench", "password": PASSWORD})
     rng = random.Random(seed)
-    times: dict[str, list[float]] = {"show": [], "answer": [], "step": [], "json step": []}
+    times: dict[str, list[float]] = {"show": [], "answer": [], "step": [], "json step": [],
+                                     "floor": []}
     field = re.compile(r'name="(card_id|showing_id)" value="([^"]+)"')
 
     def shown(html: str) -> dict[str, str]:
@@ -197,6 +200,12 @@ def bench_wengu(url: str, answers: int, seed: int) -> dict[str, list[float]]:
         t1 = time.perf_counter()
         html = reply.get_json()["html"]
         times["json step"].append((t1 - t0) * 1000)
+    # The floor: a request that does no work of its own (a small static file), through the
+    # same app and client, logged in. Every step above pays it once per request.
+    for _ in range(answers):
+        t0 = time.perf_counter()
+        client.get("/static/review.js")
+        times["floor"].append((time.perf_counter() - t0) * 1000)
     app.extensions["wengu.engine"].dispose()
     return times
 
