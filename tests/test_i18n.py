@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import _, n_
 from app.models import User
-from tests.factories import make_deck
+from tests.factories import make_card, make_deck
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "app" / "translations"
@@ -270,3 +270,19 @@ def test_error_pages_are_translated(client: FlaskClient, user_id: int, catalog: 
     html = response.get_data(as_text=True)
     assert zh(catalog, "Page not found") in html
     assert "Not Found" not in html
+
+
+@pytest.mark.parametrize("kind, msgid", [("cloze", "Cloze"), ("definition", "Definition")])
+def test_card_kinds_are_shown_translated(
+    client: FlaskClient, app: Flask, user_id: int, catalog: Catalog, kind: str, msgid: str,
+) -> None:
+    with app.app_context():
+        session: Session = app.extensions["wengu.sessionmaker"]()
+        card_id = make_card(session, user_id, "A {{c1::cloze}}", "", kind=kind).id
+        session.commit()
+        session.close()
+    chinese = page(client, f"/cards/{card_id}", "zh-CN")
+    assert f'<span class="badge">{zh(catalog, msgid)}</span>' in chinese
+    english = page(client, f"/cards/{card_id}", "en")
+    assert f'<span class="badge">{msgid}</span>' in english
+    assert zh(catalog, msgid) in page(client, "/browse/", "zh-CN")
