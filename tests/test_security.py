@@ -688,6 +688,9 @@ def hostile_collection(app: Flask, db: Session, user_id: int) -> dict[str, list[
         ids["source"].append(source.id)
         ids["media"].append(media.id)
         ids["job"].append(job.id)
+    user = db.get(User, user_id)
+    assert user is not None
+    user.name = XSS_PAYLOADS[1]  # shown in the greeting and on the accounts page
     db.commit()
     return ids
 
