@@ -43,9 +43,13 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 MIN_PASSWORD_LENGTH = 8
-# Checked when a login names no existing user, so that a wrong name takes as long as a
-# wrong password (timing would otherwise tell which names exist).
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash checked when a login names no user, so that a wrong name takes as long as
+    a wrong password (the time taken would otherwise tell which names exist)."""
+    return generate_password_hash(secrets.token_hex(16))
 
 
 def login_rate_limit() -> str:
@@ -124,7 +128,7 @@ def set_password(user: User, password: str) -> None:
 def check_password(user: User | None, password: str) -> bool:
     """Whether ``password`` is ``user``'s; as slow for no user as for a wrong password."""
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return False
     return check_password_hash(user.password_hash, password)
 
