@@ -11,6 +11,8 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
@@ -103,6 +105,43 @@ def test_bad_settings_are_refused_and_kept_on_the_form(
     # Nothing half-saved: every field keeps its old value.
     assert (user.timezone, user.day_start_hour, user.language) == ("UTC", 4, None)
     assert (user.grade_buttons, user.new_per_day, user.reviews_per_day) == (4, 20, 200)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(sorted(GOOD_SETTINGS)), value=st.text(max_size=40))
+def test_any_settings_input_is_saved_valid_or_refused(
+    client: FlaskClient, user_id: int, db: Session, field: str, value: str
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    response = client.post("/account/", data={**GOOD_SETTINGS, field: value})
+    assert response.status_code in (302, 400)
+    user = fresh(db)
+    ZoneInfo(user.timezone)
+    assert 0 <= user.day_start_hour <= 23
+    assert user.grade_buttons in (4, 6)
+    assert user.language in (None, "en", "zh")
+    assert user.new_per_day >= 0
+    assert user.reviews_per_day >= 0
+
+
+@pytest.fixture
+def ada(auth: AuthActions) -> int:
+    """A user "ada", not logged in."""
+    return auth.create("ada")
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(max_size=100), password=st.text(max_size=100))
+def test_any_login_attempt_is_refused_alike(
+    client: FlaskClient, ada: int, name: str, password: str
+) -> None:
+    assume(password != PASSWORD)
+    response = client.post("/auth/login", data={"name": name, "password": password})
+    assert response.status_code == 200
+    assert "Wrong user name or password" in response.get_data(as_text=True)
 
 
 def test_settings_need_a_login(client: FlaskClient, auth: AuthActions) -> None:
