@@ -403,8 +403,8 @@ def import_notes(
             progress(done, len(files), file.path)
 
     for path, row in sorted(gone.items()):
-        if row.id in claimed:
-            continue
+        if row.id in claimed or row.missing_since is not None:
+            continue  # moved, or retired by an earlier import (in the same transaction)
         try:
             _retire_source(batch, row, report)
             session.commit()
