@@ -68,6 +68,9 @@ def test_upload_zip_imports_and_reports(client: FlaskClient, user_id: int, db: S
     served = client.get(f"/media/{media[0].name}")
     assert served.status_code == 200 and served.mimetype == "image/png" and served.data == PNG
     assert served.headers["X-Content-Type-Options"] == "nosniff"
+    # The import page lists it among the recent imports.
+    index = client.get("/import/").get_data(as_text=True)
+    assert f'/import/{job.id}"' in index and "Done" in index
 
 
 def test_reupload_unchanged_changes_nothing(client: FlaskClient, user_id: int,
