@@ -673,7 +673,7 @@ def hostile_collection(app: Flask, db: Session, user_id: int) -> dict[str, list[
         card = make_card(
             db, user_id, payload, payload, deck=deck, source_id=source.id, line=3, end_line=5,
             context=payload, kind="cloze" if "{{c1::" in payload else "basic",
-            needs_answer=number % 5 == 0,
+            needs_answer=number % 5 == 0, lapses=number % 4, ef=130 + number,
         )
         card.tags.append(Tag(user_id=user_id, name=f"{payload}-{number}"))
         media = Media(user_id=user_id, name=f"{number}-{payload}.png",
