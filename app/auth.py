@@ -205,6 +205,8 @@ def login() -> str | Response:
     """Log in; the same message for an unknown name and a wrong password."""
     if not has_users():
         return redirect(url_for("auth.setup"))
+    if request.method == "GET" and g.user is not None:
+        return redirect(safe_next(request.args.get("next", "")))
     error = None
     name = request.form.get("name", "").strip()
     remember = bool(request.form.get("remember"))

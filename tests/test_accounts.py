@@ -436,6 +436,12 @@ def test_login_rotates_the_session(client: FlaskClient, auth: AuthActions) -> No
         assert sess["sid"] != first_sid
 
 
+def test_the_login_page_sends_a_logged_in_user_on(client: FlaskClient, user_id: int) -> None:
+    response = client.get("/auth/login?next=/account/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/"
+
+
 def test_logout_is_post_only(client: FlaskClient, user_id: int) -> None:
     assert client.get("/auth/logout").status_code == 405
     assert client.get("/").status_code == 200
