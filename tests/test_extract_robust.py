@@ -114,3 +114,18 @@ def test_find_boilerplate_needs_many_files() -> None:
     found = find_boilerplate(notes, min_files=5)
     assert len(found) == 1
     assert find_boilerplate(notes[:3], min_files=5) == frozenset()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_characters="`*_[]<>!$\\&\r"), max_size=80))
+def test_the_plain_text_shortcut_matches_the_inline_parser(content: str) -> None:
+    from markdown_it.token import Token
+
+    from cards.extract.parse import parser
+    from cards.extract.text import inline_text, plain_inline_text
+
+    content = content.strip()
+    md = parser()
+    tokens: list[Token] = []
+    md.inline.parse(content, md, {}, tokens)
+    assert plain_inline_text(content).lines == inline_text(tokens, content).lines

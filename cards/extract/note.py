@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -21,16 +23,33 @@ _TEXT_KINDS = ("paragraph", "heading", "term")
 _NO_CARDS = ("table", "footnotes", "code", "html", "front_matter", "math", "title")
 _LEAD_COLON = re.compile(r"[:：]\s*$")
 # A block without any of these holds no implicit card (a cheap first test).
-_MAYBE_CARD = re.compile(
-    r"[?？]|为什么|为何|为啥|如何|怎么|怎样|能否|能不能|可不可以|有没有|是不是|是否|吗|是啥|什么|"
-    r"称为|称作|叫做|叫作|called|known as|所谓|"
-    r"[:：]\s*$|[两二三四五六七八九十几]\s*[个种类层点步项条件样]|\d\s*[个种类层步项条]|"
-    r"\b(?:two|three|four|five|six|seven|eight|several)\s|"
+# Blocks without any of these hold no implicit card (cheap first tests, most likely first):
+# a colon, dash or copula near a line's start, an interrogative, a lead-in's colon or count.
+_MAYBE_START = re.compile(
     r"^[^\n]{0,100}?(?:[:：](?!//)|—|–| - | -- )|"
     r"^[^\n]{0,48}?(?<![但于还就都也总只真要可正若凡倒而或不算像])(?:是|指|即)|"
     r"^[^\n]{0,100}?\s(?:is|are|means|refers|stands)\s",
     re.IGNORECASE | re.MULTILINE,
 )
+_MAYBE_ASK = re.compile(
+    r"[?？吗]|为[什何啥]|如何|怎[么样]|能[否不]|可不可以|有没有|是[不否啥]|什么|[称叫][为作做]|"
+    r"called|known as|所谓",
+    re.IGNORECASE,
+)
+_MAYBE_LEAD = re.compile(
+    r"[:：]\s*$|[两二三四五六七八九十几\d]\s*[个种类层点步项条件样]|"
+    r"\s(?:two|three|four|five|six|seven|eight|several)\s",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _maybe_card(content: str) -> bool:
+    """Whether a block's raw content could hold an implicit card at all."""
+    return bool(
+        _MAYBE_START.search(content) or _MAYBE_ASK.search(content) or _MAYBE_LEAD.search(content)
+    )
+
+
 _MARKED_START = re.compile("\\s*[\ue001\ue003\U000f0000-\U000ffffd]")
 _TASK = re.compile(r"^\s*\[[ xX]\]\s+")
 _CALLOUT = re.compile(r"^\s*\[![\w-]+\][+-]?")
@@ -91,9 +110,7 @@ class _Walk:
             if block.children:
                 stack.extend(reversed(block.children))
         if boilerplate:
-            for i, line in enumerate(self.lines):
-                if line.strip() and boilerplate_key(line) in boilerplate:
-                    self.skip.add(i)
+            self.skip = _boilerplate_lines(self.note.source, self.lines, boilerplate)
 
     def text_blocks(self) -> list[Block]:
         return [b for b in self.order if b.kind in _TEXT_KINDS and b.content]
@@ -103,6 +120,23 @@ class _Walk:
         if 0 <= index < len(self.headings) - 1:
             return self.headings[index + 1]
         return None
+
+
+def _boilerplate_lines(source: str, lines: list[str], boilerplate: frozenset[str]) -> set[int]:
+    """0-based lines of ``source`` that are boilerplate (found by searching the text for
+    each boilerplate line, not by testing every line)."""
+    found: set[int] = set()
+    starts: list[int] = []
+    for entry in boilerplate:
+        pos = source.find(entry)
+        while pos >= 0:
+            if not starts:
+                starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]
+            i = bisect.bisect_right(starts, pos) - 1
+            if i < len(lines) and boilerplate_key(lines[i]) == entry:
+                found.add(i)
+            pos = source.find(entry, pos + len(entry))
+    return found
 
 
 def extract_note(text: str, path: str, *, boilerplate: frozenset[str] = frozenset()) -> list[Draft]:
@@ -193,15 +227,15 @@ def _siblings(block: Block) -> list[Block]:
 
 def _implicit(walk: _Walk, block: Block) -> list[_Found]:
     """Questions, definitions and list cards in one text block."""
-    if block.kind != "term" and not _MAYBE_CARD.search(block.content):
+    if block.kind != "term" and not _maybe_card(block.content):
         return []  # nothing here can start a card: skip the inline parse
     role = _role(block)
     inline = block.text()
     lines = inline.lines
-    if lines and _CALLOUT.match(lines[0]):
+    if lines and lines[0][:1] in " [" and _CALLOUT.match(lines[0]):
         lines = [_CALLOUT.sub("", lines[0]), *lines[1:]]
         inline.lines = lines
-    if role == "lead" and lines and _TASK.match(lines[0]):
+    if role == "lead" and lines and lines[0][:1] in " [" and _TASK.match(lines[0]):
         lines = [_TASK.sub("", lines[0]), *lines[1:]]
         inline.lines = lines
     base = block.first_line

@@ -6,6 +6,7 @@ demand (:meth:`Block.text`), since most blocks never hold a card.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -17,7 +18,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from cards.extract.text import InlineText, inline_text
+from cards.extract.text import InlineText, inline_text, plain_inline_text
 
 __all__ = ["Block", "Note", "parse_note", "parser"]
 
@@ -49,6 +50,10 @@ _LEAF_KINDS = {
     "math_block": "math",
     "math_block_label": "math",
 }
+
+
+# Characters that start an inline construct; content without any parses to plain text.
+_INLINE_MARKUP = re.compile(r"[`*_\[\]<>!$\\&]")
 
 
 @lru_cache(maxsize=1)
@@ -96,6 +101,8 @@ class Block:
         if self._text is None:
             if not self.content:
                 self._text = InlineText([""])
+            elif not _INLINE_MARKUP.search(self.content):
+                self._text = plain_inline_text(self.content)
             else:
                 md = parser()
                 tokens: list[Token] = []
@@ -129,6 +136,7 @@ class Note:
     lines: list[str]
     root: Block
     front_matter: str = ""
+    source: str = ""
 
 
 def parse_note(source: str) -> Note:
@@ -137,7 +145,7 @@ def parse_note(source: str) -> Note:
     lines = source.split("\n")
     tokens = parser().parse(source)
     root = Block("root", 0, len(lines))
-    note = Note(lines, root)
+    note = Note(lines, root, source=source)
     stack = [root]
     for tok in tokens:
         top = stack[-1]

@@ -26,6 +26,7 @@ __all__ = [
     "fold",
     "inline_text",
     "is_atom",
+    "plain_inline_text",
     "strip_special",
 ]
 
@@ -154,6 +155,17 @@ class _Builder:
             self.add(Atom(ATOM_URL, url, url, url))
             last = match.end()
         self.parts.append(content[last:])
+
+
+def plain_inline_text(content: str) -> InlineText:
+    """The mask of inline content that holds no markup (what markdown-it would give: text
+    and line breaks, each line stripped of its spaces), with URLs folded."""
+    builder = _Builder()
+    for i, line in enumerate(content.split("\n")):
+        if i:
+            builder.parts.append("\n")
+        builder.text(line.strip(" "))
+    return InlineText("".join(builder.parts).split("\n"), builder.atoms)
 
 
 def inline_text(children: list[Token] | None, fallback: str) -> InlineText:
