@@ -8,7 +8,6 @@ browser and the review page can send the user back.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -20,17 +19,16 @@ from werkzeug.wrappers import Response
 from app import card_store
 from app.access import get_owned_or_404
 from app.auth import current_user, login_required
+from app.card_display import card_sides, source_excerpt
 from app.card_store import CardInput, CardInputError
 from app.db import get_session, utcnow
 from app.i18n import _
-from app.media import media_url_for
 from app.models import Card, CardKind, Deck, Review
 from cards.cloze import cloze_back, cloze_front, cloze_numbers, highlights_to_clozes
 from cards.render import render_markdown
 
 bp = Blueprint("cards", __name__, url_prefix="/cards")
 
-CONTEXT_LINES = 3
 
 
 def safe_next(default: str) -> str:
@@ -46,26 +44,6 @@ def user_decks(session: Session) -> list[Deck]:
     return list(
         session.scalars(select(Deck).where(Deck.user_id == current_user().id).order_by(Deck.name))
     )
-
-
-def render_for(card: Card) -> Callable[[str], str]:
-    """Markdown → HTML for ``card``: images resolve against its note, when it has one."""
-    if card.source is None:
-        return render_markdown
-    images = functools.partial(media_url_for, card.user_id, card.source.path)
-    return functools.partial(render_markdown, image_src=images)
-
-
-def rendered_sides(card: Card) -> tuple[str, str]:
-    """A card's question and answer as HTML (a cloze card shows its own number)."""
-    render = render_for(card)
-    if card.kind == CardKind.CLOZE.value:
-        number = card.ord + 1
-        back = render(cloze_back(card.front, number))
-        if card.back.strip():
-            back += render(card.back)
-        return render(cloze_front(card.front, number)), back
-    return render(card.front), render(card.back)
 
 
 def owned_card(card_id: int) -> Card:
@@ -175,26 +153,13 @@ def edit(card_id: int) -> str | Response | tuple[str, int]:
     ), (422 if error else 200)
 
 
-def source_excerpt(card: Card) -> list[tuple[int, str, bool]]:
-    """The card's lines in its note, with a few around: (line number, text, is the card's)."""
-    if card.source is None or card.line is None or not card.source.content:
-        return []
-    lines = card.source.content.splitlines()
-    last = card.end_line or card.line
-    if card.answer_end:
-        last = max(last, card.answer_end)
-    start = max(card.line - CONTEXT_LINES, 1)
-    stop = min(last + CONTEXT_LINES, len(lines))
-    return [(n, lines[n - 1], card.line <= n <= last) for n in range(start, stop + 1)]
-
-
 @bp.route("/<int:card_id>")
 @login_required
 def show(card_id: int) -> str:
     """A card: its sides rendered, its source, its review history."""
     session = get_session()
     card = owned_card(card_id)
-    front, back = rendered_sides(card)
+    front, back = card_sides(card)
     reviews = session.scalars(
         select(Review).where(Review.card_id == card.id, Review.user_id == current_user().id)
         .order_by(Review.reviewed_at, Review.id)

@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 from app import card_store
 from app.access import get_owned_or_404
 from app.auth import current_user, login_required
+from app.card_display import card_renderer, source_excerpt
 from app.card_store import CardInputError
-from app.cards_views import render_for, source_excerpt
 from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import Card, NoteSource
@@ -63,7 +63,7 @@ def index() -> str:
     ]
     return render_template(
         "inbox/index.html", groups=groups, total=inbox_count(session, user_id),
-        shown=len(cards), render_for=render_for,
+        shown=len(cards), render_for=card_renderer,
     )
 
 
@@ -85,7 +85,7 @@ def answer(card_id: int) -> str | Response | tuple[str, int]:
         session.rollback()
         return render_template(
             "inbox/answer.html", card=card, excerpt=source_excerpt(card), back=back,
-            error=str(exc), render_for=render_for,
+            error=str(exc), render_for=card_renderer,
         ), 422
     session.commit()
     flash(_("Answered: the card is now in review."))

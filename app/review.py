@@ -9,8 +9,6 @@ form carries the showing's id, and a second answer to the same showing
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -29,9 +27,10 @@ from werkzeug.wrappers import Response
 
 from app.access import get_owned_or_404
 from app.auth import current_user, login_required
+from app.card_display import card_sides, source_excerpt
 from app.db import get_session, utcnow
 from app.i18n import _
-from app.models import Card, CardKind, Deck, NoteSource, Tombstone
+from app.models import Card, Deck, Tombstone
 from app.queue import (
     COUNT_CAP,
     Showing,
@@ -47,8 +46,6 @@ from app.scheduling import (
     state_of,
     undo_answer,
 )
-from cards.cloze import cloze_back, cloze_front
-from cards.render import render_markdown
 from cards.sm2 import BUTTONS, Grade, preview_intervals
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -58,38 +55,7 @@ _ANSWERED = text(
     "SELECT max(id), max(CASE WHEN showing_id = :sid THEN id END) FROM reviews"
     " WHERE card_id = :cid"
 )
-SOURCE_CONTEXT = 4  # lines shown around a card in its note
 MAX_DURATION_MS = 60 * 60 * 1000
-
-
-def _renderer(card: Card) -> Callable[[str], str]:
-    """Markdown → HTML for the card; its note's images go through the media route if any."""
-    if (
-        card.source_id is None
-        or "media.file" not in current_app.view_functions
-        or "![" not in f"{card.front}{card.back}"
-    ):
-        return render_markdown
-    from app.media import media_url_for
-
-    path = get_session().scalar(select(NoteSource.path).where(NoteSource.id == card.source_id))
-    if path is None:
-        return render_markdown
-    return functools.partial(
-        render_markdown, image_src=functools.partial(media_url_for, card.user_id, path)
-    )
-
-
-def sides(card: Card) -> tuple[str, str]:
-    """The card's question and answer as HTML (a cloze card hides its own number)."""
-    render = _renderer(card)
-    if card.kind == CardKind.CLOZE.value:
-        number = card.ord + 1
-        back = render(cloze_back(card.front, number))
-        if card.back.strip():
-            back += render(card.back)
-        return render(cloze_front(card.front, number)), back
-    return render(card.front), render(card.back)
 
 
 def interval_label(days: int) -> str:
@@ -152,7 +118,7 @@ def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = No
         template = "review/_done.html" if partial else "review/done.html"
         return render_template(template, deck=deck, summary=day_summary(session, user, now),
                                can_undo=last_undoable_id(session, user.id) is not None)
-    front, back = sides(showing.card)
+    front, back = card_sides(showing.card)
     if can_undo is None:
         can_undo = last_undoable_id(session, user.id) is not None
     context = {
@@ -296,21 +262,10 @@ def edit(card_id: int) -> str | Response | tuple[str, int]:
                            error=error), (422 if error else 200)
 
 
-def source_lines(card: Card) -> list[tuple[int, str, bool]]:
-    """The card's lines in its note with a few around: (number, text, is the card's)."""
-    if card.source is None or card.line is None or not card.source.content:
-        return []
-    lines = card.source.content.splitlines()
-    last = max(card.end_line or card.line, card.answer_end or 0)
-    first = max(card.line - SOURCE_CONTEXT, 1)
-    stop = min(last + SOURCE_CONTEXT, len(lines))
-    return [(n, lines[n - 1], card.line <= n <= last) for n in range(first, stop + 1)]
-
-
 @bp.route("/<int:card_id>/source")
 @login_required
 def source(card_id: int) -> str:
     """Where the card comes from: the note's path, heading path, line, and nearby lines."""
     card = _live_card(card_id)
     template = "review/_source.html" if request.args.get("partial") else "review/source.html"
-    return render_template(template, card=card, lines=source_lines(card), deck=deck_arg())
+    return render_template(template, card=card, lines=source_excerpt(card), deck=deck_arg())
