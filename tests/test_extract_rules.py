@@ -403,3 +403,21 @@ def test_what_is_questions_are_not_definitions(line: str) -> None:
 )
 def test_terms_do_not_end_in_function_words_or_start_with_adverbs(line: str) -> None:
     assert [d for d in cards(line + "\n") if d.kind == "definition"] == []
+
+
+def test_explicit_cards_carry_their_own_heading_context() -> None:
+    found = cards("# A\n\ncat :: 猫\n\n# B\n\nQ: 狗?\nA: dog\n")
+    assert [(d.front, d.context) for d in found] == [("cat", ("A",)), ("狗?", ("B",))]
+
+
+@pytest.mark.parametrize(
+    ("line", "term"),
+    [
+        ("- 欧拉数（亏格数，genus）：连通分量数减去洞的数量", "欧拉数（亏格数，genus）"),
+        ("- 棋盘距离，即切比雪夫距离：两点之间的最大坐标差", "棋盘距离，即切比雪夫距离"),
+        ("- A Software Bug is **a failure or flaw** in a program", "Software Bug"),
+    ],
+)
+def test_glossed_aliased_and_emphasised_definitions(line: str, term: str) -> None:
+    (d,) = cards(line + "\n")
+    assert (d.kind, d.front) == ("definition", term)

@@ -144,6 +144,13 @@ _MAYBE = re.compile(
     re.IGNORECASE,
 )
 _ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
+_SENTENCE_PUNCT = re.compile(r"[，。；;！!？?,]")
+_NUMERIC = re.compile(r"^[\d\s:.-]+$")
+_EN_COPULA_AT = re.compile(r"\s(is|are|means|refers to|stands for)\s", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[，,。；;！!]")
+_GLOSS = re.compile(r"（[^（）]*）|\([^()]*\)")
+# An alias within a term: 棋盘距离，即切比雪夫距离; X, also called Y.
+_ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|aka)\s*")
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _DATA = re.compile(r"^[\s\d.,:;/%x+\-*=()\[\]<>#@_|~^$&!{}]*$")
@@ -210,11 +217,13 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
         return None
     if cjk > 20:
         return None
-    if re.search(r"[，。；;！!？?,]", plain) and ATOM_CODE not in atoms_kinds:
+    # Sentence punctuation ends a term, except inside a gloss: 欧拉数（亏格数，genus）.
+    unglossed = _GLOSS.sub("", _ALIAS.sub(" ", plain))
+    if _SENTENCE_PUNCT.search(unglossed) and ATOM_CODE not in atoms_kinds:
         return None
     if _NOT_TERM.match(plain) or _NOT_TERM_CN.match(plain) or is_label(plain):
         return None
-    if re.match(r"^[\d\s:.-]+$", plain):
+    if _NUMERIC.match(plain):
         return None
     if atoms_kinds and all(k == ATOM_CODE for k in atoms_kinds):
         return inline.render(mask).strip(_BULLETS), True  # `$?` keeps its backticks
@@ -281,7 +290,7 @@ def _split_subject(inline: InlineText, body: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for match in _CN_SPLIT.finditer(body[:40]):
         out.append((body[: match.start()], body[match.start() :]))
-    english = re.search(r"\s(is|are|means|refers to|stands for)\s", body[:120], re.IGNORECASE)
+    english = _EN_COPULA_AT.search(body[:120])
     if english:
         out.append((body[: english.start()], body[english.start() :]))
     return out
@@ -294,7 +303,7 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         cn = _COPULA_CN.match(predicate)
         if cn:
             rest = predicate[cn.end() :]
-            clause = re.split(r"[，,。；;！!]", inline.plain(rest), maxsplit=1)[0].strip(" :：")
+            clause = _CLAUSE_END.split(inline.plain(rest), maxsplit=1)[0].strip(" :：")
             if (
                 rest[:1] in ("不", "否", "什", "啥", "哪", "谁", "多", "怎", "如")
                 or len(inline.plain(rest)) < 4
@@ -302,7 +311,7 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
                 or clause.startswith(("关于", "因为", "为了", "由于", "在", "对", "有", "没有"))
             ):
                 continue
-        elif not _COPULA_EN.match(predicate):
+        elif not _COPULA_EN.match(strip_special(predicate)):
             continue
         subject_plain = inline.plain(subject)
         if cn is not None and (_CN_TERM_END.search(subject_plain) or cjk_count(subject_plain) > 14):

@@ -34,6 +34,7 @@ class ExplicitHit:
     first: int
     last: int
     answer: tuple[int, int] | None
+    block: Block | None = None  # where the prompt stands (for its heading context)
 
 
 def _raw_lines(block: Block) -> list[str]:
@@ -47,63 +48,72 @@ def find_explicit(blocks: list[Block]) -> list[ExplicitHit]:
     for index, block in enumerate(blocks):
         if id(block) in used or not _MAYBE_EXPLICIT.search(block.content):
             continue
-        raw = _raw_lines(block)
-        base = block.first_line
-        if block.kind == "paragraph" and any(r.strip() == "?" for r in raw):
-            sep = next(i for i, r in enumerate(raw) if r.strip() == "?")
-            front, back = raw[:sep], raw[sep + 1 :]
-            if len(raw) == 1:
-                prev = blocks[index - 1] if index else None
-                nxt = blocks[index + 1] if index + 1 < len(blocks) else None
-                if prev is not None and nxt is not None and id(prev) not in used:
-                    hits.append(
-                        ExplicitHit(
-                            "basic",
-                            prev.content.strip(),
-                            nxt.content.strip(),
-                            prev.first_line,
-                            prev.first_line + len(_raw_lines(prev)) - 1,
-                            (nxt.first_line, nxt.first_line + len(_raw_lines(nxt)) - 1),
-                        )
-                    )
-                    used.update((id(prev), id(nxt)))
-                continue
-            if any(f.strip() for f in front) and any(b.strip() for b in back):
+        before = len(hits)
+        _explicit_in(blocks, index, used, hits)
+        for hit in hits[before:]:
+            hit.block = hit.block or block
+    return hits
+
+
+def _explicit_in(blocks: list[Block], index: int, used: set[int], hits: list[ExplicitHit]) -> None:
+    """The explicit cards that start in ``blocks[index]``, appended to ``hits``."""
+    block = blocks[index]
+    raw = _raw_lines(block)
+    base = block.first_line
+    if block.kind == "paragraph" and any(r.strip() == "?" for r in raw):
+        sep = next(i for i, r in enumerate(raw) if r.strip() == "?")
+        front, back = raw[:sep], raw[sep + 1 :]
+        if len(raw) == 1:
+            prev = blocks[index - 1] if index else None
+            nxt = blocks[index + 1] if index + 1 < len(blocks) else None
+            if prev is not None and nxt is not None and id(prev) not in used:
                 hits.append(
                     ExplicitHit(
                         "basic",
-                        "\n".join(front).strip(),
-                        "\n".join(back).strip(),
-                        base,
-                        base + sep - 1,
-                        (base + sep + 1, base + len(raw) - 1),
+                        prev.content.strip(),
+                        nxt.content.strip(),
+                        prev.first_line,
+                        prev.first_line + len(_raw_lines(prev)) - 1,
+                        (nxt.first_line, nxt.first_line + len(_raw_lines(nxt)) - 1),
                     )
                 )
-                continue
-        q_hit = _question_answer(blocks, index, used)
-        if q_hit is not None:
-            hits.append(q_hit)
-            continue
-        for i, line in enumerate(raw):
-            match = _DOUBLE_COLON.match(line.strip())
-            if match and "`" not in match.group("front") and "://" not in match.group("front"):
-                kind = "reversed" if match.group("sep") == ":::" else "basic"
-                hits.append(
-                    ExplicitHit(
-                        kind,
-                        match.group("front").strip(),
-                        match.group("back").strip(),
-                        base + i,
-                        base + i,
-                        (base + i, base + i),
-                    )
+                used.update((id(prev), id(nxt)))
+            return
+        if any(f.strip() for f in front) and any(b.strip() for b in back):
+            hits.append(
+                ExplicitHit(
+                    "basic",
+                    "\n".join(front).strip(),
+                    "\n".join(back).strip(),
+                    base,
+                    base + sep - 1,
+                    (base + sep + 1, base + len(raw) - 1),
                 )
-        if _CLOZE_MARK.search(block.content) and _has_prose_cloze(block):
-            text = highlights_to_clozes(block.content.strip())
-            if has_cloze(text):
-                last = base + len(raw) - 1
-                hits.append(ExplicitHit("cloze", text, "", base, last, (base, last)))
-    return hits
+            )
+            return
+    q_hit = _question_answer(blocks, index, used)
+    if q_hit is not None:
+        hits.append(q_hit)
+        return
+    for i, line in enumerate(raw):
+        match = _DOUBLE_COLON.match(line.strip())
+        if match and "`" not in match.group("front") and "://" not in match.group("front"):
+            kind = "reversed" if match.group("sep") == ":::" else "basic"
+            hits.append(
+                ExplicitHit(
+                    kind,
+                    match.group("front").strip(),
+                    match.group("back").strip(),
+                    base + i,
+                    base + i,
+                    (base + i, base + i),
+                )
+            )
+    if _CLOZE_MARK.search(block.content) and _has_prose_cloze(block):
+        text = highlights_to_clozes(block.content.strip())
+        if has_cloze(text):
+            last = base + len(raw) - 1
+            hits.append(ExplicitHit("cloze", text, "", base, last, (base, last)))
 
 
 def _has_prose_cloze(block: Block) -> bool:

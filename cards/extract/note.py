@@ -153,12 +153,12 @@ def extract_note(text: str, path: str, *, boilerplate: frozenset[str] = frozense
     if mode == "none":
         return []
     walk = _Walk(note, boilerplate)
-    found: list[tuple[_Found, Block]] = []
+    found: list[tuple[_Found, Block | None]] = []
     taken: set[int] = set()
     blocks = walk.text_blocks()
     for hit in find_explicit(blocks):
         found.append(
-            (_Found(hit.kind, hit.front, hit.answer, hit.first, hit.last, hit.back), blocks[0])
+            (_Found(hit.kind, hit.front, hit.answer, hit.first, hit.last, hit.back), hit.block)
         )
         taken.update(range(hit.first, hit.last + 1))
         if hit.answer:
@@ -179,7 +179,7 @@ def _skipped(walk: _Walk, block: Block, taken: set[int]) -> bool:
     return any(i in taken for i in lines) or all(i in walk.skip for i in lines)
 
 
-def _drafts(walk: _Walk, found: list[tuple[_Found, Block]], path: str) -> list[Draft]:
+def _drafts(walk: _Walk, found: list[tuple[_Found, Block | None]], path: str) -> list[Draft]:
     drafts: dict[str, Draft] = {}
     for f, block in sorted(found, key=lambda fb: (fb[0].first, fb[0].kind)):
         front = f.front.strip()
@@ -457,6 +457,7 @@ def _list_card(walk: _Walk, block: Block, inline: InlineText, role: str) -> _Fou
     return _Found("list", inline.render(lead), answer, line, line)
 
 
+_SENTENCES = re.compile(r"(?<=[。！!；;])\s*|(?<=\.)\s+")
 _INNER_COLON = re.compile(r"\s*[:：]\s*(?=\S)")
 _COUNT = re.compile(
     r"[两二三四五六七八九十几多数]\s*(个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样)|"
@@ -500,7 +501,7 @@ def _count_value(count: str) -> int:
 
 def _last_sentence(line: str) -> str:
     """The last sentence of a line (a lead-in is the sentence just before its list)."""
-    parts = re.split(r"(?<=[。！!；;])\s*|(?<=\.)\s+", line.strip())
+    parts = _SENTENCES.split(line.strip())
     parts = [p for p in parts if p.strip(" 。.")]
     return parts[-1] if parts else line
 

@@ -115,19 +115,6 @@ class Block:
         """0-based line of the block's first inline line."""
         return self.inline_start if self.inline_start >= 0 else self.start
 
-    def ancestors(self) -> list[Block]:
-        """The blocks this one sits in, innermost first."""
-        out: list[Block] = []
-        node = self.parent
-        while node is not None:
-            out.append(node)
-            node = node.parent
-        return out
-
-    def inside(self, *kinds: str) -> bool:
-        """Whether the block sits (at any depth) in a block of one of ``kinds``."""
-        return any(a.kind in kinds for a in self.ancestors())
-
 
 @dataclass(slots=True)
 class Note:

@@ -25,6 +25,7 @@ _CN_LEADING = re.compile(
     r"(?<!再)(为什么|为何|为啥|如何|怎么(?!也)|怎样|能不能|能否|可不可以|是不是|是否|有没有|"
     r"^什么是|^什么东西是|^什么叫|^何为|到底.{0,20}什么)"
 )
+_SENTENCE_END = re.compile(r"[。；;!！]")
 _ANY_INTERROGATIVE = re.compile(
     r"为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|是啥|什么|何为"
 )
@@ -166,7 +167,7 @@ def _interrogative_clause(
     because = _BECAUSE.search(body)
     if because:
         body, rest = body[: because.start()], body[because.start() + 1 :]
-    sentence = re.split(r"[。；;!！]", body, maxsplit=1)
+    sentence = _SENTENCE_END.split(body, maxsplit=1)
     if len(sentence) > 1 and sentence[1].strip():
         if not standalone:
             return None
