@@ -421,3 +421,20 @@ def test_explicit_cards_carry_their_own_heading_context() -> None:
 def test_glossed_aliased_and_emphasised_definitions(line: str, term: str) -> None:
     (d,) = cards(line + "\n")
     assert (d.kind, d.front) == ("definition", term)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The simplest illustration of maintaining coherence is a system with one cache",
+        "Since sysfs is an interface to export data, only the kernel populates it",
+        "cross/arch/mips/kernel/traps.c : host need it too",
+    ],
+)
+def test_long_english_subjects_connectives_and_paths_are_not_terms(line: str) -> None:
+    assert [d for d in cards(line + "\n") if d.kind == "definition"] == []
+
+
+def test_a_colon_after_a_sentence_leaves_the_copula_definition() -> None:
+    (d,) = cards("Linearizability is a nonblocking property: a pending call never waits\n")
+    assert (d.kind, d.front) == ("definition", "Linearizability")

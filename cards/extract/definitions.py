@@ -69,7 +69,9 @@ _NOT_TERM_CN = re.compile(
 )
 _NOT_TERM = re.compile(
     r"^(it|this|that|these|those|there|here|he|she|they|we|you|i|what|which|who|why|how|"
-    r"where|when|one|but|and|so|if|then|also|the answer|the result|the reason|the problem|"
+    r"where|when|one|but|and|so|if|then|also|since|because|although|though|while|as|after|"
+    r"before|once|until|unless|whether|thus|hence|however|therefore|even|just|only|now|"
+    r"the answer|the result|the reason|the problem|"
     r"the idea|the point|the goal|the trick|the difference)(\s|$|[^\w])",
     re.IGNORECASE,
 )
@@ -148,6 +150,9 @@ _SENTENCE_PUNCT = re.compile(r"[，。；;！!？?,]")
 _NUMERIC = re.compile(r"^[\d\s:.-]+$")
 _EN_COPULA_AT = re.compile(r"\s(is|are|means|refers to|stands for)\s", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[，,。；;！!]")
+_PATH = re.compile(r"^[\w.~-]*(?:/[\w.*-]+)+/?$")
+# A colon "term" holding a verb is a sentence: ``X is a property: …``.
+_VERB_IN_TERM = re.compile(r"\s(?:is|are|was|were|has|have|does|do)\s", re.IGNORECASE)
 _GLOSS = re.compile(r"（[^（）]*）|\([^()]*\)")
 # An alias within a term: 棋盘距离，即切比雪夫距离; X, also called Y.
 _ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|aka)\s*")
@@ -223,7 +228,7 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
         return None
     if _NOT_TERM.match(plain) or _NOT_TERM_CN.match(plain) or is_label(plain):
         return None
-    if _NUMERIC.match(plain):
+    if _NUMERIC.match(plain) or _PATH.match(plain):
         return None
     if atoms_kinds and all(k == ATOM_CODE for k in atoms_kinds):
         return inline.render(mask).strip(_BULLETS), True  # `$?` keeps its backticks
@@ -266,6 +271,8 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         return None
     term = _term_text(inline, term_mask)
     if term is None or (not term[1] and _CN_TERM_END.search(term[0])):
+        return None
+    if _VERB_IN_TERM.search(f" {term[0]} "):
         return None
     return DefinitionHit(term[0], expl.strip(), marked=term[1])
 
@@ -323,7 +330,7 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         term = _term_text(inline, _ARTICLE.sub("", subject))
         if term is None:
             continue
-        if cn is not None and cjk_count(term[0]) == 0 and len(term[0].split()) > 4:
-            continue
+        if cjk_count(term[0]) == 0 and len(term[0].split()) > (4 if cn is not None else 3):
+            continue  # an English subject that long is a description, not a term
         return DefinitionHit(term[0], body, marked=term[1])
     return None
