@@ -69,6 +69,8 @@ def test_keys_depend_on_the_path() -> None:
         "a\x00b? c\x00\n",
         "```\n" * 3,
         "---\nwengu: [unclosed\n",
+        "## why is this so?\n" * 20_000,
+        "".join(f"T{i}: an explanation of it\n" for i in range(20_000)),
     ],
     ids=[
         "empty",
@@ -83,6 +85,8 @@ def test_keys_depend_on_the_path() -> None:
         "nul",
         "fences",
         "front-matter",
+        "headings20k",
+        "terms20k",
     ],
 )
 def test_hostile_inputs_do_not_crash(text: str) -> None:

@@ -113,11 +113,8 @@ def next_reply(
     lines: list[str], block: Block, siblings: list[Block], skip: set[int]
 ) -> tuple[int, int] | None:
     """The block after ``block`` among its siblings, when it plainly replies."""
-    try:
-        index = next(i for i, s in enumerate(siblings) if s is block)
-    except StopIteration:
-        return None
-    for nxt in siblings[index + 1 :]:
+    for i in range(block.index + 1, len(siblings)):
+        nxt = siblings[i]
         if nxt.kind in ("html",) and all(
             is_comment(x) or not x.strip() for x in lines[nxt.start : nxt.end]
         ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cards.draft import Draft, make_key
@@ -88,6 +89,7 @@ class _Walk:
         self.context: dict[int, tuple[str, ...]] = {}
         self.skip: set[int] = set()
         self.headings: list[Block] = []
+        self.heading_index: dict[int, int] = {}
         self._preorder(boilerplate)
 
     def _preorder(self, boilerplate: frozenset[str]) -> None:
@@ -104,6 +106,7 @@ class _Walk:
                 headings = [h for h in headings if h[0] < block.level]
                 headings.append((block.level, block.content.strip()))
                 context = tuple(h[1] for h in headings)
+                self.heading_index[id(block)] = len(self.headings)
                 self.headings.append(block)
             order.append(block)
             contexts[id(block)] = context
@@ -116,7 +119,7 @@ class _Walk:
         return [b for b in self.order if b.kind in _TEXT_KINDS and b.content]
 
     def next_heading(self, heading: Block) -> Block | None:
-        index = next((i for i, h in enumerate(self.headings) if h is heading), -1)
+        index = self.heading_index.get(id(heading), -1)
         if 0 <= index < len(self.headings) - 1:
             return self.headings[index + 1]
         return None
@@ -273,8 +276,8 @@ def _implicit(walk: _Walk, block: Block) -> list[_Found]:
     order = sorted(starts)
 
     def until_next(li: int) -> int:
-        later = [s for s in order if s > li]
-        return (later[0] - 1) if later else len(lines) - 1
+        at = bisect.bisect_right(order, li)
+        return (order[at] - 1) if at < len(order) else len(lines) - 1
 
     for _, q in sorted(questions.items()):
         answer: tuple[int, int] | None = None
@@ -356,15 +359,15 @@ def _visually_nested(walk: _Walk, item: Block) -> tuple[int, int] | None:
     if lst is None or lst.parent is None:
         return None
     siblings = lst.children
-    index = next(i for i, s in enumerate(siblings) if s is item)
-    following = list(siblings[index + 1 :])
-    if not following:
-        outer = lst.parent.children
-        at = next(i for i, s in enumerate(outer) if s is lst)
-        if at + 1 < len(outer) and outer[at + 1].kind == "list":
-            following = list(outer[at + 1].children)
     indent = _indent(walk.lines[item.start])
-    deeper = []
+    deeper: list[Block] = []
+    if item.index + 1 < len(siblings):
+        following: Iterable[Block] = (siblings[i] for i in range(item.index + 1, len(siblings)))
+    else:
+        outer = lst.parent.children
+        at = lst.index
+        nxt = outer[at + 1] if at + 1 < len(outer) else None
+        following = nxt.children if nxt is not None and nxt.kind == "list" else []
     for block in following:
         if block.start >= len(walk.lines) or _indent(walk.lines[block.start]) <= indent:
             break
@@ -396,7 +399,7 @@ def _deflist(walk: _Walk, term: Block, inline: InlineText) -> list[_Found]:
     if parent is None:
         return []
     siblings = parent.children
-    index = next(i for i, s in enumerate(siblings) if s is term)
+    index = term.index
     details = []
     for s in siblings[index + 1 :]:
         if s.kind != "detail":
@@ -513,7 +516,7 @@ def _following_list(block: Block, role: str) -> Block | None:
         nested = [c for c in block.parent.children if c.kind == "list"]
         return nested[0] if nested else None
     siblings = _siblings(block)
-    index = next(i for i, s in enumerate(siblings) if s is block)
+    index = block.index
     for nxt in siblings[index + 1 : index + 3]:
         if nxt.kind == "list":
             return nxt

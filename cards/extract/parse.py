@@ -94,6 +94,7 @@ class Block:
     parent: Block | None = None
     children: list[Block] = field(default_factory=list)
     inline_start: int = -1
+    index: int = 0  # position among its parent's children
     _text: InlineText | None = None
 
     def text(self) -> InlineText:
@@ -148,6 +149,7 @@ def parse_note(source: str) -> Note:
                 block.info = "ordered" if tok.type == "ordered_list_open" else "bullet"
             elif kind == "item":
                 block.info = tok.info or tok.markup
+            block.index = len(top.children)
             top.children.append(block)
             stack.append(block)
         elif tok.nesting == -1:
@@ -160,7 +162,8 @@ def parse_note(source: str) -> Note:
         else:
             kind = _LEAF_KINDS.get(tok.type, tok.type)
             start, end = tok.map if tok.map else (top.start, top.start + 1)
-            top.children.append(Block(kind, start, max(end, start + 1), parent=top))
+            leaf = Block(kind, start, max(end, start + 1), parent=top, index=len(top.children))
+            top.children.append(leaf)
             if kind == "front_matter":
                 note.front_matter = tok.content
     return note
