@@ -133,3 +133,23 @@ def test_the_plain_text_shortcut_matches_the_inline_parser(content: str) -> None
     tokens: list[Token] = []
     md.inline.parse(content, md, {}, tokens)
     assert plain_inline_text(content).lines == inline_text(tokens, content).lines
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(list("ab_ 中_文，.\n-:?") + ["__", "_a_", "x_y"]), max_size=40).map(
+        "".join
+    )
+)
+def test_the_snake_case_shortcut_matches_the_inline_parser(content: str) -> None:
+    from markdown_it.token import Token
+
+    from cards.extract.parse import Block, parser
+    from cards.extract.text import inline_text
+
+    content = content.strip()
+    md = parser()
+    tokens: list[Token] = []
+    md.inline.parse(content, md, {}, tokens)
+    block = Block("paragraph", 0, 1, content=content)
+    assert block.text().lines == inline_text(tokens, content).lines

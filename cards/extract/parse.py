@@ -7,6 +7,7 @@ demand (:meth:`Block.text`), since most blocks never hold a card.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -56,6 +57,26 @@ _LEAF_KINDS = {
 _INLINE_MARKUP = re.compile(r"[`*_\[\]<>!$\\&]")
 
 
+_MARKUP_BUT_UNDERSCORE = re.compile(r"[`*\[\]<>!$\\&]")
+
+
+def _underscores_inside_words(content: str) -> bool:
+    """Whether every ``_`` stands between two word characters (``snake_case``): such an
+    underscore can neither open nor close emphasis (CommonMark's flanking rules)."""
+    at = content.find("_")
+    while at >= 0:
+        before = content[at - 1] if at else " "
+        after = content[at + 1] if at + 1 < len(content) else " "
+        if _breaks_word(before) or _breaks_word(after):
+            return False
+        at = content.find("_", at + 1)
+    return True
+
+
+def _breaks_word(char: str) -> bool:
+    return char.isspace() or char == "_" or unicodedata.category(char)[0] in "PS"
+
+
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
     """The markdown-it-py instance notes are parsed with (CommonMark plus note syntaxes)."""
@@ -102,7 +123,10 @@ class Block:
         if self._text is None:
             if not self.content:
                 self._text = InlineText([""])
-            elif not _INLINE_MARKUP.search(self.content):
+            elif not _INLINE_MARKUP.search(self.content) or (
+                not _MARKUP_BUT_UNDERSCORE.search(self.content)
+                and _underscores_inside_words(self.content)
+            ):
                 self._text = plain_inline_text(self.content)
             else:
                 md = parser()

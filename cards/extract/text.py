@@ -164,7 +164,7 @@ def plain_inline_text(content: str) -> InlineText:
     for i, line in enumerate(content.split("\n")):
         if i:
             builder.parts.append("\n")
-        builder.text(line.strip(" "))
+        builder.text(line.lstrip(" \t").rstrip(" ") if i else line.rstrip(" "))
     return InlineText("".join(builder.parts).split("\n"), builder.atoms)
 
 
