@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -102,21 +102,47 @@ def parser() -> MarkdownIt:
     return md
 
 
-@dataclass(eq=False, slots=True)
 class Block:
-    """A block of the note: ``start``/``end`` are 0-based source lines, ``end`` exclusive."""
+    """A block of the note: ``start``/``end`` are 0-based source lines, ``end`` exclusive;
+    ``index`` its position among its parent's children."""
 
-    kind: str
-    start: int
-    end: int
-    level: int = 0
-    content: str = ""
-    info: str = ""
-    parent: Block | None = None
-    children: list[Block] = field(default_factory=list)
-    inline_start: int = -1
-    index: int = 0  # position among its parent's children
-    _text: InlineText | None = None
+    __slots__ = (
+        "_text",
+        "children",
+        "content",
+        "end",
+        "index",
+        "info",
+        "inline_start",
+        "kind",
+        "level",
+        "parent",
+        "start",
+    )
+
+    def __init__(
+        self,
+        kind: str,
+        start: int,
+        end: int,
+        parent: Block | None = None,
+        index: int = 0,
+        content: str = "",
+    ) -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.parent = parent
+        self.index = index
+        self.content = content
+        self.level = 0
+        self.info = ""
+        self.children: list[Block] = []
+        self.inline_start = -1
+        self._text: InlineText | None = None
+
+    def __repr__(self) -> str:
+        return f"Block({self.kind!r}, {self.start}, {self.end})"
 
     def text(self) -> InlineText:
         """The mask of this block's inline content (parsed on first use)."""
@@ -159,35 +185,54 @@ def parse_note(source: str) -> Note:
     root = Block("root", 0, len(lines))
     note = Note(lines, root, source=source)
     stack = [root]
+    top = root
+    table_depth = 0  # inside a table nothing is a card: its cells make no blocks
     for tok in tokens:
-        top = stack[-1]
-        if tok.nesting == 1:
-            kind = _OPEN_KINDS.get(tok.type, tok.type.removesuffix("_open"))
-            start, end = tok.map if tok.map else (top.start, top.end)
-            block = Block(kind, start, max(end, start + 1), parent=top)
+        nesting = tok.nesting
+        kind_name = tok.type
+        if table_depth:
+            if kind_name == "table_open":
+                table_depth += 1
+            elif kind_name == "table_close":
+                table_depth -= 1
+            continue
+        if nesting == 1:
+            kind = _OPEN_KINDS.get(kind_name) or kind_name.removesuffix("_open")
+            span = tok.map
+            start, end = span if span else (top.start, top.end)
+            children = top.children
+            block = Block(kind, start, end if end > start else start + 1, top, len(children))
             if kind == "heading":
                 block.level = int(tok.tag[1:]) if tok.tag[1:].isdigit() else 1
             elif kind == "admonition":
                 block.info = tok.info.strip()
             elif kind == "list":
-                block.info = "ordered" if tok.type == "ordered_list_open" else "bullet"
+                block.info = "ordered" if kind_name == "ordered_list_open" else "bullet"
             elif kind == "item":
                 block.info = tok.info or tok.markup
-            block.index = len(top.children)
-            top.children.append(block)
+            elif kind == "table":
+                table_depth = 1
+                children.append(block)
+                continue
+            children.append(block)
             stack.append(block)
-        elif tok.nesting == -1:
+            top = block
+        elif nesting == -1:
             if len(stack) > 1:
                 stack.pop()
-        elif tok.type == "inline":
+                top = stack[-1]
+        elif kind_name == "inline":
             top.content = tok.content
             if tok.map:
                 top.inline_start = tok.map[0]
         else:
-            kind = _LEAF_KINDS.get(tok.type, tok.type)
-            start, end = tok.map if tok.map else (top.start, top.start + 1)
-            leaf = Block(kind, start, max(end, start + 1), parent=top, index=len(top.children))
-            top.children.append(leaf)
+            kind = _LEAF_KINDS.get(kind_name, kind_name)
+            span = tok.map
+            start, end = span if span else (top.start, top.start + 1)
+            children = top.children
+            children.append(
+                Block(kind, start, end if end > start else start + 1, top, len(children))
+            )
             if kind == "front_matter":
                 note.front_matter = tok.content
     return note
