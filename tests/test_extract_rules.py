@@ -438,3 +438,24 @@ def test_long_english_subjects_connectives_and_paths_are_not_terms(line: str) ->
 def test_a_colon_after_a_sentence_leaves_the_copula_definition() -> None:
     (d,) = cards("Linearizability is a nonblocking property: a pending call never waits\n")
     assert (d.kind, d.front) == ("definition", "Linearizability")
+
+
+def test_a_title_question_over_sub_sections_only_is_answered_by_them() -> None:
+    text = "# What does the scheduler do?\n\n## Picking\nIt picks a task.\n\n# Other\n"
+    (q,) = cards(text)
+    assert q.answer_lines == (3, 4)
+
+
+def test_a_vague_count_without_a_colon_is_no_lead_in() -> None:
+    text = "This approach fails for several reasons.\n\n- one\n- two\n"
+    assert [d.kind for d in cards(text)] == []
+
+
+def test_an_exact_count_matching_the_list_makes_a_lead_in() -> None:
+    text = "This section presents two examples of optimization.\n- the first\n- the second\n"
+    assert [(d.kind, d.answer_lines) for d in cards(text)] == [("list", (2, 3))]
+
+
+def test_a_condition_is_no_lead_in() -> None:
+    text = "2. 如果像素点值为 1，则分 2 种情况：\n    - 上面有标记\n    - 左面有标记\n"
+    assert [d for d in cards(text) if d.kind == "list"] == []

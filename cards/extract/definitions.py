@@ -138,7 +138,7 @@ _CN_SPLIT = re.compile(
 )
 # A Chinese subject does not end in an adverb, particle or preposition (…都是, …于是).
 _CN_TERM_END = re.compile(
-    r"[都也还就只不才又再却便总很最更已的了着过在于为把被让给对从向和与及或说看想要会能可得地而所但算中里时后]$"
+    r"[都也还就只不才又再却便总很最更已的了着过在于为把被让给对从向和与及或说看想要会能可得地而所但算中里时后仅]$"
 )
 # A line without any of these holds no definition (a cheap first test).
 _MAYBE = re.compile(

@@ -118,6 +118,14 @@ class _Walk:
     def text_blocks(self) -> list[Block]:
         return [b for b in self.order if b.kind in _TEXT_KINDS and b.content]
 
+    def section_end(self, heading: Block) -> Block | None:
+        """The next heading of the same or a higher level (where sub-sections end)."""
+        index = self.heading_index.get(id(heading), -1)
+        for later in self.headings[index + 1 :] if index >= 0 else []:
+            if later.level <= heading.level:
+                return later
+        return None
+
     def next_heading(self, heading: Block) -> Block | None:
         index = self.heading_index.get(id(heading), -1)
         if 0 <= index < len(self.headings) - 1:
@@ -291,7 +299,12 @@ def _implicit(walk: _Walk, block: Block) -> list[_Found]:
         ):
             answer = (base + q.last + 1, base + until_next(q.last))
         elif role == "heading":
-            answer = section_body(walk.lines, block, walk.next_heading(block), walk.skip)
+            nxt = walk.next_heading(block)
+            answer = section_body(walk.lines, block, nxt, walk.skip)
+            if answer is None and nxt is not None and nxt.level > block.level:
+                # A title over sub-sections only (``# What does X do?`` then ``## …``):
+                # its sub-sections answer it.
+                answer = section_body(walk.lines, block, walk.section_end(block), walk.skip)
         elif role == "lead" and block.parent is not None:
             answer = item_body(walk.lines, block.parent, block, walk.skip)
             if answer is None and len(block.parent.children) == 1 and not q.rest.strip():
@@ -445,13 +458,13 @@ def _list_card(walk: _Walk, block: Block, inline: InlineText, role: str) -> _Fou
                 return None
         else:  # X 可以实现三种模型, then a list of three
             lead = sentence
-            count = _COUNT.search(inline.plain(lead))
-            if target is None or count is None or len(inline.lines) > 1:
+            counts = list(_COUNT.finditer(inline.plain(lead)))
+            if target is None or not counts or len(inline.lines) > 1:
                 return None
-            if _count_value(count.group(0)) not in (0, len(target.children)):
-                return None
+            if _count_value(counts[-1].group(0)) != len(target.children):
+                return None  # without a colon, the count must be the list's length
     plain = inline.plain(lead)
-    if len(plain) < 2 or is_label(plain) or len(plain) > 80:
+    if len(plain) < 2 or is_label(plain) or len(plain) > 80 or _CONDITION.match(plain):
         return None
     if target is not None:
         answer = trim(walk.lines, target.start, target.end - 1, walk.skip)
@@ -461,6 +474,8 @@ def _list_card(walk: _Walk, block: Block, inline: InlineText, role: str) -> _Fou
 
 
 _SENTENCES = re.compile(r"(?<=[。！!；;])\s*|(?<=\.)\s+")
+# A condition introduces steps of an algorithm, not a list to learn.
+_CONDITION = re.compile(r"^(如果|若|假如|假设)|^(if|unless)\b", re.IGNORECASE)
 _INNER_COLON = re.compile(r"\s*[:：]\s*(?=\S)")
 _COUNT = re.compile(
     r"[两二三四五六七八九十几多数]\s*(个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样)|"
