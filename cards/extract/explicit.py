@@ -46,7 +46,8 @@ def find_explicit(blocks: list[Block]) -> list[ExplicitHit]:
     hits: list[ExplicitHit] = []
     used: set[int] = set()
     for index, block in enumerate(blocks):
-        if id(block) in used or not _MAYBE_EXPLICIT.search(block.content):
+        content = block.content
+        if id(block) in used or not _may_be_explicit(content):
             continue
         before = len(hits)
         _explicit_in(blocks, index, used, hits)
@@ -114,6 +115,18 @@ def _explicit_in(blocks: list[Block], index: int, used: set[int], hits: list[Exp
         if has_cloze(text):
             last = base + len(raw) - 1
             hits.append(ExplicitHit("cloze", text, "", base, last, (base, last)))
+
+
+def _may_be_explicit(content: str) -> bool:
+    """A cheap first test: substring checks, then the pattern only when one matched."""
+    return (
+        "?" in content
+        or "::" in content
+        or "==" in content
+        or "{{" in content
+        or "Q" in content
+        or "问" in content
+    ) and bool(_MAYBE_EXPLICIT.search(content))
 
 
 def _has_prose_cloze(block: Block) -> bool:
