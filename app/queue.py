@@ -19,11 +19,22 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, TextClause, and_, bindparam, case, func, or_, select, text
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    TextClause,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, aliased
 
 from app.db import UTCDateTime
@@ -87,8 +98,9 @@ class DeckTree:
     """A user's decks, with inherited limits resolved."""
 
     nodes: dict[int, DeckNode]
+    chains: dict[int, list[int]] = field(default_factory=dict)  # chain(d, None), filled once
 
-    @property
+    @cached_property
     def roots(self) -> list[int]:
         """Top-level decks, by name."""
         return sorted(
@@ -107,6 +119,8 @@ class DeckTree:
 
     def chain(self, deck_id: int, top: int | None) -> list[int]:
         """The deck and its ancestors, up to ``top`` (inclusive) or the root."""
+        if top is None and deck_id in self.chains:
+            return self.chains[deck_id]
         result = [deck_id]
         current = self.nodes[deck_id]
         while current.id != top and current.parent_id in self.nodes:
@@ -122,8 +136,15 @@ _DECKS = text(
 
 def load_decks(session: Session, user: User) -> DeckTree:
     """The user's decks; a limit left unset comes from the parent, then the user."""
-    rows = session.execute(_DECKS, {"uid": user.id}).all()
-    own = {r.id: r for r in rows}
+    rows = tuple(tuple(r) for r in session.execute(_DECKS, {"uid": user.id}))
+    return _build_tree(rows, int(user.new_per_day), int(user.reviews_per_day))
+
+
+@lru_cache(maxsize=64)
+def _build_tree(rows: tuple[tuple[Any, ...], ...], new_default: int,
+                review_default: int) -> DeckTree:
+    """The tree for these deck rows (memoized on the rows themselves: read-only after)."""
+    own = {r[0]: r for r in rows}
 
     def limit(deck_id: int, column: int) -> int:
         current = own.get(deck_id)
@@ -131,16 +152,16 @@ def load_decks(session: Session, user: User) -> DeckTree:
             value = current[column]
             if value is not None:
                 return int(value)
-            current = own.get(current.parent_id) if current.parent_id is not None else None
-        return int(user.new_per_day if column == 3 else user.reviews_per_day)
+            current = own.get(current[2]) if current[2] is not None else None
+        return new_default if column == 3 else review_default
 
-    nodes = {
-        r.id: DeckNode(r.id, r.name, r.parent_id, limit(r.id, 3), limit(r.id, 4)) for r in rows
-    }
+    nodes = {r[0]: DeckNode(r[0], r[1], r[2], limit(r[0], 3), limit(r[0], 4)) for r in rows}
     for node in sorted(nodes.values(), key=lambda n: n.name):
         if node.parent_id in nodes:
             nodes[node.parent_id].children.append(node.id)
-    return DeckTree(nodes)
+    tree = DeckTree(nodes)
+    tree.chains = {d: tree.chain(d, None) for d in nodes}
+    return tree
 
 
 @dataclass
@@ -303,26 +324,59 @@ _WHERE = {
 _ORDER = {"due": "c.due, c.id", "new": "c.id", "repeat": "c.last_reviewed_at, c.id"}
 
 
-@cache
-def _statement(kind: str, by_deck: bool, count: bool) -> TextClause:
-    """The SQL for one source of cards: its ids in queue order, or how many (up to ``:n``).
+def _bind_times(sql: str, *extra: Any) -> TextClause:
+    params = [bindparam(name, type_=UTCDateTime()) for name in ("now", "start", "end")
+              if f":{name}" in sql]
+    return text(sql).bindparams(*params, *extra)
 
-    Counts leave out the sibling rule (a card whose sibling was answered
-    today): they are shown as "about this many left", and stay cheap.
-    """
+
+def _inner(kind: str, by_deck: bool, count: bool, suffix: str = "") -> str:
     where = f"c.user_id = :uid AND {_WHERE[kind]}"
     if count:
         where = where.replace(f" AND {_NO_SIBLING_TODAY_SQL}", "")
     if by_deck:
-        where += " AND c.deck_id IN :decks"
-    inner = f"SELECT c.id FROM cards c WHERE {where}"
-    sql = (f"SELECT count(*) FROM ({inner} LIMIT :n) q" if count
-           else f"{inner} ORDER BY {_ORDER[kind]} LIMIT :n")
-    params = [bindparam(name, type_=UTCDateTime()) for name in ("now", "start", "end")
-              if f":{name}" in sql]
-    if by_deck:
-        params.append(bindparam("decks", expanding=True))
-    return text(sql).bindparams(*params)
+        where += f" AND c.deck_id IN :decks{suffix}"
+    return f"SELECT c.id FROM cards c WHERE {where}"
+
+
+@cache
+def _statement(kind: str, by_deck: bool, count: bool) -> TextClause:
+    """The SQL for one source of cards: its ids in queue order, or how many (up to ``:n``).
+
+    The ids come with the id of each card's latest review row (for its showing id).
+    Counts leave out the sibling rule (a card whose sibling was answered
+    today): they are shown as "about this many left", and stay cheap.
+    """
+    inner = _inner(kind, by_deck, count)
+    if count:
+        sql = f"SELECT count(*) FROM ({inner} LIMIT :n) q"
+    else:
+        latest = "(SELECT max(r.id) FROM reviews r WHERE r.card_id = c.id)"
+        inner = inner.replace("SELECT c.id ", f"SELECT c.id, {latest} ", 1)
+        sql = f"{inner} ORDER BY {_ORDER[kind]} LIMIT :n"
+    return _bind_times(sql, *([bindparam("decks", expanding=True)] if by_deck else []))
+
+
+_KINDS = ("due", "new", "repeat")
+
+
+@cache
+def _count_statement(modes: tuple[str, ...]) -> TextClause:
+    """Every source's count (up to ``:n_<kind>``) in one statement.
+
+    ``modes`` has one entry per kind: "closed" (count 0), "all" or "decks" (``:decks_<kind>``).
+    """
+    parts: list[str] = []
+    extra: list[BindParameter[Any]] = []
+    for kind, mode in zip(_KINDS, modes, strict=True):
+        if mode == "closed":
+            parts.append("0")
+            continue
+        inner = _inner(kind, mode == "decks", True, f"_{kind}")
+        parts.append(f"(SELECT count(*) FROM ({inner} LIMIT :n_{kind}) q_{kind})")
+        if mode == "decks":
+            extra.append(bindparam(f"decks_{kind}", expanding=True))
+    return _bind_times(f"SELECT {', '.join(parts)}", *extra)
 
 
 @dataclass
@@ -367,23 +421,41 @@ class _Context:
             params["decks"] = decks
         return _statement(kind, decks is not None, False), params
 
-    def first(self, session: Session, kind: str) -> Card | None:
-        """The first card from ``kind`` in queue order."""
+    def first(self, session: Session, kind: str) -> tuple[Card, str] | None:
+        """The first card from ``kind`` in queue order, and its showing id."""
         source = self.source(kind)
         if source is None:
             return None
         statement, params = source
-        card_id = session.execute(statement, {**params, "n": 1}).scalar()
-        return None if card_id is None else session.get(Card, card_id)
+        row = session.execute(statement, {**params, "n": 1}).first()
+        if row is None:
+            return None
+        card = session.get(Card, row[0])
+        return None if card is None else (card, f"{row[0]}.{row[1] or 0}")
 
-    def count(self, session: Session, kind: str, cap: int) -> int:
-        """How many cards ``kind`` holds, up to ``cap``."""
-        source = self.source(kind)
-        if source is None or cap <= 0:
-            return 0
-        params = source[1]
-        count_statement = _statement(kind, "decks" in params, True)
-        return int(session.execute(count_statement, {**params, "n": cap}).scalar() or 0)
+    def counts(self, session: Session) -> dict[str, int]:
+        """How many cards each source holds, capped, in one statement."""
+        caps = {"due": min(self.review_left, COUNT_CAP), "new": min(self.new_left, COUNT_CAP),
+                "repeat": COUNT_CAP}
+        modes: list[str] = []
+        params: dict[str, Any] = {}
+        for kind in _KINDS:
+            source = self.source(kind)
+            if source is None or caps[kind] <= 0:
+                modes.append("closed")
+                continue
+            kind_params = source[1]
+            params.update({k: v for k, v in kind_params.items() if k != "decks"})
+            params[f"n_{kind}"] = caps[kind]
+            if "decks" in kind_params:
+                modes.append("decks")
+                params[f"decks_{kind}"] = kind_params["decks"]
+            else:
+                modes.append("all")
+        if all(mode == "closed" for mode in modes):
+            return {"review": 0, "new": 0, "repeat": 0}
+        row = session.execute(_count_statement(tuple(modes)), params).one()
+        return {"review": int(row[0]), "new": int(row[1]), "repeat": int(row[2])}
 
 
 def _context(session: Session, user: User, now: datetime, deck_id: int | None) -> _Context | None:
@@ -426,15 +498,16 @@ def showing_id_for(session: Session, card: Card) -> str:
 
 def _next(session: Session, ctx: _Context) -> Showing | None:
     for kind in (("new", "due") if ctx.plan.prefer_new else ("due", "new")):
-        card = ctx.first(session, kind)
-        if card is not None:
-            return Showing(card, False, showing_id_for(session, card), card.due is None,
+        found = ctx.first(session, kind)
+        if found is not None:
+            card, showing_id = found
+            return Showing(card, False, showing_id, card.due is None,
                            ctx.tree.nodes[card.deck_id].name)
-    card = ctx.first(session, "repeat")
-    if card is None:
+    found = ctx.first(session, "repeat")
+    if found is None:
         return None
-    return Showing(card, True, showing_id_for(session, card), False,
-                   ctx.tree.nodes[card.deck_id].name)
+    card, showing_id = found
+    return Showing(card, True, showing_id, False, ctx.tree.nodes[card.deck_id].name)
 
 
 def next_card(
@@ -446,11 +519,7 @@ def next_card(
 
 
 def _counts(session: Session, ctx: _Context) -> dict[str, int]:
-    return {
-        "review": ctx.count(session, "due", min(ctx.review_left, COUNT_CAP)),
-        "new": ctx.count(session, "new", min(ctx.new_left, COUNT_CAP)),
-        "repeat": ctx.count(session, "repeat", COUNT_CAP),
-    }
+    return ctx.counts(session)
 
 
 def remaining_counts(

@@ -42,9 +42,9 @@ from app.scheduling import (
     is_same_day_repeat,
     last_undoable,
     last_undoable_id,
-    record_answer,
     state_of,
     undo_answer,
+    write_answer,
 )
 from cards.sm2 import BUTTONS, Grade, preview_intervals
 
@@ -170,13 +170,13 @@ def answer() -> Response | tuple[Response, int]:
         now = utcnow()
         start_of_day, _end = review_day(current_user(), now)
         duration = request.form.get("duration_ms", "")
-        record_answer(
-            session, card, int(grade), now,
-            same_day_repeat=is_same_day_repeat(card, start_of_day),
-            showing_id=showing_id,
-            duration_ms=min(int(duration), MAX_DURATION_MS) if duration.isdigit() else None,
-        )
         try:
+            write_answer(
+                session, card, int(grade), now,
+                same_day_repeat=is_same_day_repeat(card, start_of_day),
+                showing_id=showing_id,
+                duration_ms=min(int(duration), MAX_DURATION_MS) if duration.isdigit() else None,
+            )
             session.commit()
         except IntegrityError:  # the same showing answered at the same moment elsewhere
             session.rollback()

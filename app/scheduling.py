@@ -10,9 +10,11 @@ never commit.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import Table, bindparam, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import Card, Review, ReviewKind
 from cards.sm2 import State, review
@@ -31,6 +33,24 @@ def state_of(card: Card) -> State:
     )
 
 
+_STATE_COLUMNS = (
+    "reps", "ef", "interval_days", "due", "lapses", "last_reviewed_at", "repeat_pending"
+)
+
+
+def _state_values(state: State) -> dict[str, Any]:
+    """The card's columns for ``state``."""
+    return {
+        "reps": state.reps,
+        "ef": state.ef,
+        "interval_days": state.interval,
+        "due": state.due,
+        "lapses": state.lapses,
+        "last_reviewed_at": state.last_review,
+        "repeat_pending": state.repeat_pending,
+    }
+
+
 def apply_state(card: Card, state: State) -> None:
     """Write ``state`` onto the card."""
     card.reps = state.reps
@@ -42,25 +62,29 @@ def apply_state(card: Card, state: State) -> None:
     card.repeat_pending = state.repeat_pending
 
 
-def _review_row(card: Card, before: State, after: State, **fields: object) -> Review:
-    return Review(
-        user_id=card.user_id,
-        card_id=card.id,
-        reps_before=before.reps,
-        ef_before=before.ef,
-        interval_before=before.interval,
-        due_before=before.due,
-        lapses_before=before.lapses,
-        repeat_pending_before=before.repeat_pending,
-        last_reviewed_before=before.last_review,
-        reps_after=after.reps,
-        ef_after=after.ef,
-        interval_after=after.interval,
-        due_after=after.due,
-        lapses_after=after.lapses,
-        repeat_pending_after=after.repeat_pending,
+def _review_values(card: Card, before: State, after: State, **fields: Any) -> dict[str, Any]:
+    return {
+        "user_id": card.user_id,
+        "card_id": card.id,
+        "reps_before": before.reps,
+        "ef_before": before.ef,
+        "interval_before": before.interval,
+        "due_before": before.due,
+        "lapses_before": before.lapses,
+        "repeat_pending_before": before.repeat_pending,
+        "last_reviewed_before": before.last_review,
+        "reps_after": after.reps,
+        "ef_after": after.ef,
+        "interval_after": after.interval,
+        "due_after": after.due,
+        "lapses_after": after.lapses,
+        "repeat_pending_after": after.repeat_pending,
         **fields,
-    )
+    }
+
+
+def _review_row(card: Card, before: State, after: State, **fields: Any) -> Review:
+    return Review(**_review_values(card, before, after, **fields))
 
 
 def is_same_day_repeat(card: Card, day_start: datetime) -> bool:
@@ -96,6 +120,52 @@ def record_answer(
     )
     session.add(row)
     return row
+
+
+_CARDS = cast(Table, Card.__table__)
+_INSERT_REVIEW = cast(Table, Review.__table__).insert()
+_UPDATE_STATE = (
+    _CARDS.update()
+    .where(_CARDS.c.id == bindparam("card_id"))
+    .values({name: bindparam(f"new_{name}") for name in _STATE_COLUMNS})
+)
+
+
+def write_answer(
+    session: Session,
+    card: Card,
+    grade: int,
+    now: datetime,
+    *,
+    same_day_repeat: bool,
+    showing_id: str | None = None,
+    duration_ms: int | None = None,
+) -> None:
+    """What :func:`record_answer` does, written at once with two plain statements.
+
+    The review view's fast path: no unit of work. The review row goes in
+    first, so a showing answered twice raises ``IntegrityError`` before the
+    card changes; the card object takes its new state as already stored.
+    Not committed.
+    """
+    before = state_of(card)
+    after, log = review(before, grade, now, same_day_repeat=same_day_repeat)
+    connection = session.connection()
+    connection.execute(_INSERT_REVIEW, _review_values(
+        card, before, after,
+        kind=(ReviewKind.REPEAT if log.same_day_repeat else ReviewKind.REVIEW).value,
+        grade=int(log.grade),
+        reviewed_at=now,
+        showing_id=showing_id,
+        duration_ms=duration_ms,
+        undoes_id=None,
+    ))
+    state = _state_values(after)
+    connection.execute(
+        _UPDATE_STATE, {"card_id": card.id, **{f"new_{k}": v for k, v in state.items()}}
+    )
+    for name, value in state.items():
+        set_committed_value(card, name, value)
 
 
 _LAST_UNDOABLE = text(

@@ -10,10 +10,11 @@ import pytest
 import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Card, NoteSource, Review, ReviewKind, Tombstone, User
-from app.scheduling import state_of
+from app.scheduling import record_answer, state_of, write_answer
 from tests.factories import make_card
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
@@ -312,3 +313,35 @@ def test_images_come_from_the_notes_media(
     db.commit()
     page = client.get("/review").get_data(as_text=True)
     assert 'src="/media/abc123-cell.png"' in page
+
+
+REVIEW_FIELDS = [c.name for c in Review.__table__.columns if c.name not in ("id", "card_id")]
+
+
+@pytest.mark.parametrize("grade", range(6))
+@pytest.mark.parametrize("repeat", [False, True])
+def test_the_fast_answer_writes_what_record_answer_does(
+    db: Session, user_id: int, grade: int, repeat: bool
+) -> None:
+    # Two twin cards: one answered through the unit of work, one with write_answer.
+    state: dict[str, Any] = {"due": NOW - timedelta(days=2), "reps": 3, "interval_days": 6,
+                             "ef": 236, "lapses": 1, "last_reviewed_at": NOW - timedelta(days=8),
+                             "repeat_pending": repeat}
+    slow = make_card(db, user_id, "Twin A", "answer", **state)
+    fast = make_card(db, user_id, "Twin B", "answer", **state)
+    db.commit()
+    record_answer(db, slow, grade, NOW, same_day_repeat=repeat, showing_id="a", duration_ms=9)
+    write_answer(db, fast, grade, NOW, same_day_repeat=repeat, showing_id="a", duration_ms=9)
+    db.commit()
+    assert state_of(fast) == state_of(slow)  # the object in the session
+    db.expire_all()
+    assert state_of(fast) == state_of(slow)  # and what was stored
+    slow_row, fast_row = reviews(db, slow.id)[0], reviews(db, fast.id)[0]
+    assert [getattr(fast_row, f) for f in REVIEW_FIELDS] == [
+        getattr(slow_row, f) for f in REVIEW_FIELDS
+    ]
+    # A second answer to the same showing is refused before anything changes.
+    with pytest.raises(IntegrityError):
+        write_answer(db, fast, 5, NOW, same_day_repeat=False, showing_id="a")
+    db.rollback()
+    assert state_of(fast) == state_of(slow)
