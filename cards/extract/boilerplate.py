@@ -10,6 +10,9 @@ __all__ = ["boilerplate_key", "find_boilerplate"]
 
 # Lines this short are too common to be meaningful as boilerplate (``---``, ``}``).
 _MIN_CHARS = 6
+# Only a note's first and last lines are compared: site headers, footers and comment
+# widgets sit there, and the rest of a long note costs time without finding any.
+_HEAD, _TAIL = 20, 40
 
 
 def boilerplate_key(line: str) -> str:
@@ -21,13 +24,17 @@ def boilerplate_key(line: str) -> str:
 def find_boilerplate(
     texts: Iterable[str], *, min_files: int = 5, share: float = 0.2
 ) -> frozenset[str]:
-    """Lines (as :func:`boilerplate_key`) found in at least ``min_files`` notes and in at
-    least ``share`` of them: a site footer, not a phrase two notes happen to share."""
+    """Lines (as :func:`boilerplate_key`) found near the start or end of at least
+    ``min_files`` notes and of at least ``share`` of them: a site footer, not a phrase two
+    notes happen to share."""
     counts: Counter[str] = Counter()
     files = 0
     for text in texts:
         files += 1
-        seen = {boilerplate_key(line) for line in text.split("\n")}
+        lines = text.split("\n")
+        if len(lines) > _HEAD + _TAIL:  # footers and widgets sit at a note's edges
+            lines = lines[:_HEAD] + lines[-_TAIL:]
+        seen = {boilerplate_key(line) for line in lines}
         counts.update(key for key in seen if len(key) >= _MIN_CHARS)
     threshold = max(min_files, int(files * share + 0.999))
     return frozenset(key for key, n in counts.items() if n >= threshold)
