@@ -114,8 +114,10 @@ def test_binary_detection() -> None:
 
 def test_find_boilerplate_needs_many_files() -> None:
     footer = "Comments powered by the widget"
-    long_body = "".join(f"line {n} of the body\n" for n in range(300))
-    notes = [f"# Note {i}\n\n{long_body}\n{footer}\n" for i in range(10)]
+    notes = [
+        f"# Note {i}\n\n" + "".join(f"line {n} of note {i}\n" for n in range(300)) + footer
+        for i in range(10)
+    ]
     found = find_boilerplate(notes, min_files=5)
     assert len(found) == 1
     assert find_boilerplate(notes[:3], min_files=5) == frozenset()
