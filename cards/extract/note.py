@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from cards.draft import Draft, make_key
 from cards.extract.answers import item_body, next_reply, only_questions, section_body, trim
 from cards.extract.boilerplate import boilerplate_key
-from cards.extract.definitions import find_definition, is_label, is_prose
+from cards.extract.definitions import find_definition, is_prose
 from cards.extract.explicit import find_explicit
+from cards.extract.lists import find_list_card
 from cards.extract.parse import Block, Note, parse_note
-from cards.extract.questions import QMARKS, find_questions, is_interrogative
+from cards.extract.questions import find_questions, is_interrogative
 from cards.extract.text import InlineText, cjk_count, fold
 
 __all__ = ["extract_note", "note_mode"]
@@ -22,7 +23,6 @@ __all__ = ["extract_note", "note_mode"]
 _MODE = re.compile(r"^\s*wengu\s*:\s*(?P<mode>[\w-]+)\s*$", re.MULTILINE | re.IGNORECASE)
 _TEXT_KINDS = ("paragraph", "heading", "term")
 _NO_CARDS = ("table", "footnotes", "code", "html", "front_matter", "math", "title")
-_LEAD_COLON = re.compile(r"[:：]\s*$")
 # A block without any of these holds no implicit card (a cheap first test).
 # Blocks without any of these hold no implicit card (cheap first tests, most likely first):
 # a colon, dash or copula near a line's start, an interrogative, a lead-in's colon or count.
@@ -326,7 +326,8 @@ def _implicit(walk: _Walk, block: Block) -> list[_Found]:
         out.append(_Found("definition", hit.term, answer, base + li, base + li))
     if role == "term":
         out.extend(_deflist(walk, block, inline))
-    lead = _list_card(walk, block, inline, role)
+    listed = find_list_card(block, inline, role, walk.lines, walk.skip)
+    lead = _Found("list", listed.front, listed.answer, listed.line, listed.line) if listed else None
     if lead is not None:  # a lead-in is a list card, not a definition or question
         out = [f for f in out if f.first != lead.first or f.kind == "question"]
         if not any(f.first == lead.first for f in out):
@@ -430,123 +431,3 @@ def _deflist(walk: _Walk, term: Block, inline: InlineText) -> list[_Found]:
             term.first_line,
         )
     ]
-
-
-def _list_card(walk: _Walk, block: Block, inline: InlineText, role: str) -> _Found | None:
-    """A lead-in and its list: ``X 须具备下面这些属性：`` and the list after it, ``X 定义了
-    三层：A、B 和 C`` on one line, or ``X 可以实现三种模型`` before a list of three items."""
-    if role not in ("paragraph", "lead") or not inline.lines:
-        return None
-    last = inline.lines[-1].rstrip()
-    if not (last.endswith((":", "：")) or _COUNT.search(last)):
-        return None  # neither a colon at the end nor a count: no lead-in
-    line = block.first_line + len(inline.lines) - 1
-    sentence = _last_sentence(last)
-    colon = _LEAD_COLON.search(sentence)
-    if any(q in sentence for q in QMARKS):
-        return None
-    target = _following_list(block, role)
-    if colon:  # the lead-in ends in a colon
-        lead = sentence[: colon.start()]
-        if target is None:
-            return None
-    else:
-        inner = _INNER_COLON.search(sentence)
-        if inner is not None:  # X 有两个流：输入流和输出流。
-            lead, items = sentence[: inner.start()], sentence[inner.end() :]
-            if not _COUNT.search(inline.plain(lead)) or not _ENUM.search(items):
-                return None
-        else:  # X 可以实现三种模型, then a list of three
-            lead = sentence
-            counts = list(_COUNT.finditer(inline.plain(lead)))
-            if target is None or not counts or len(inline.lines) > 1:
-                return None
-            if _count_value(counts[-1].group(0)) != len(target.children):
-                return None  # without a colon, the count must be the list's length
-    plain = inline.plain(lead)
-    if len(plain) < 2 or is_label(plain) or len(plain) > 80 or _CONDITION.match(plain):
-        return None
-    if target is not None:
-        answer = trim(walk.lines, target.start, target.end - 1, walk.skip)
-    else:
-        answer = (line, line)
-    return _Found("list", inline.render(lead), answer, line, line)
-
-
-_SENTENCES = re.compile(r"(?<=[。！!；;])\s*|(?<=\.)\s+")
-# A condition introduces steps of an algorithm, not a list to learn.
-_CONDITION = re.compile(r"^(如果|若|假如|假设)|^(if|unless)\b", re.IGNORECASE)
-_INNER_COLON = re.compile(r"\s*[:：]\s*(?=\S)")
-_COUNT = re.compile(
-    r"[两二三四五六七八九十几多数]\s*(个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样)|"
-    r"\d+\s*(个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样)|"
-    r"\b(two|three|four|five|six|seven|eight|several|\d+)\s+[a-z]+",
-    re.IGNORECASE,
-)
-_ENUM = re.compile(r"、|和|与|及|或|，|,|\band\b|\bor\b")
-_NUMBERS = {
-    "两": 2,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-}
-
-
-def _count_value(count: str) -> int:
-    """The number a count word names (0: unspecified, like 几 or several)."""
-    head = count.split()[0].lower() if " " in count else count
-    digits = re.match(r"\d+", head)
-    if digits:
-        return int(digits.group(0))
-    for word, value in _NUMBERS.items():
-        if head.startswith(word):
-            return value
-    return 0
-
-
-def _last_sentence(line: str) -> str:
-    """The last sentence of a line (a lead-in is the sentence just before its list)."""
-    parts = _SENTENCES.split(line.strip())
-    parts = [p for p in parts if p.strip(" 。.")]
-    return parts[-1] if parts else line
-
-
-def _following_list(block: Block, role: str) -> Block | None:
-    """The list a lead-in introduces: nested in its item, or the next block (an image in
-    between is allowed)."""
-    if role == "lead" and block.parent is not None:
-        nested = [c for c in block.parent.children if c.kind == "list"]
-        return nested[0] if nested else None
-    siblings = _siblings(block)
-    index = block.index
-    for nxt in siblings[index + 1 : index + 3]:
-        if nxt.kind == "list":
-            return nxt
-        if nxt.kind == "paragraph" and _only_images(nxt):
-            continue
-        return None
-    return None
-
-
-def _only_images(block: Block) -> bool:
-    if not block.content.lstrip().startswith(("![", "<img", "<p")):
-        return False
-    inline = block.text()
-    return all(
-        (not inline.plain(line).strip(" {}=%width0123456789") and "image" in inline.kinds(line))
-        or not line.strip()
-        for line in inline.lines
-    )

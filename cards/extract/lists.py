@@ -1,0 +1,149 @@
+"""List cards: a lead-in that introduces a list is one card, front the lead-in, back
+the list (``X 须具备下面这些属性：`` and its list, ``X has three parts:``, ``PCIe 定义了
+三层：A、B 和 C``, or a counted lead-in without a colon before a list of that length)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cards.extract.answers import trim
+from cards.extract.definitions import is_label
+from cards.extract.parse import Block
+from cards.extract.questions import QMARKS
+from cards.extract.text import InlineText
+
+__all__ = ["ListHit", "find_list_card"]
+
+_LEAD_COLON = re.compile(r"[:：]\s*$")
+
+
+@dataclass(slots=True)
+class ListHit:
+    """A list card: the lead-in (markdown), the list's lines and the lead-in's line (0-based)."""
+
+    front: str
+    answer: tuple[int, int] | None
+    line: int
+
+
+def find_list_card(
+    block: Block, inline: InlineText, role: str, lines: list[str], skip: set[int]
+) -> ListHit | None:
+    """A lead-in and its list: ``X 须具备下面这些属性：`` and the list after it, ``X 定义了
+    三层：A、B 和 C`` on one line, or ``X 可以实现三种模型`` before a list of three items.
+
+    ``role`` is ``paragraph`` or ``lead`` (an item's first paragraph); ``lines`` the note's
+    lines and ``skip`` its boilerplate lines (0-based)."""
+    if role not in ("paragraph", "lead") or not inline.lines:
+        return None
+    last = inline.lines[-1].rstrip()
+    if not (last.endswith((":", "：")) or _COUNT.search(last)):
+        return None  # neither a colon at the end nor a count: no lead-in
+    line = block.first_line + len(inline.lines) - 1
+    sentence = _last_sentence(last)
+    colon = _LEAD_COLON.search(sentence)
+    if any(q in sentence for q in QMARKS):
+        return None
+    target = _following_list(block, role)
+    if colon:  # the lead-in ends in a colon
+        lead = sentence[: colon.start()]
+        if target is None:
+            return None
+    else:
+        inner = _INNER_COLON.search(sentence)
+        if inner is not None:  # X 有两个流：输入流和输出流。
+            lead, items = sentence[: inner.start()], sentence[inner.end() :]
+            if not _COUNT.search(inline.plain(lead)) or not _ENUM.search(items):
+                return None
+        else:  # X 可以实现三种模型, then a list of three
+            lead = sentence
+            counts = list(_COUNT.finditer(inline.plain(lead)))
+            if target is None or not counts or len(inline.lines) > 1:
+                return None
+            if _count_value(counts[-1].group(0)) != len(target.children):
+                return None  # without a colon, the count must be the list's length
+    plain = inline.plain(lead)
+    if len(plain) < 2 or is_label(plain) or len(plain) > 80 or _CONDITION.match(plain):
+        return None
+    answer = (line, line) if target is None else trim(lines, target.start, target.end - 1, skip)
+    return ListHit(inline.render(lead), answer, line)
+
+
+_SENTENCES = re.compile(r"(?<=[。！!；;])\s*|(?<=\.)\s+")
+# A condition introduces steps of an algorithm, not a list to learn.
+_CONDITION = re.compile(r"^(如果|若|假如|假设)|^(if|unless)\b", re.IGNORECASE)
+_INNER_COLON = re.compile(r"\s*[:：]\s*(?=\S)")
+_COUNT = re.compile(
+    r"[两二三四五六七八九十几多数]\s*(个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样)|"
+    r"\d+\s*(个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样)|"
+    r"\b(two|three|four|five|six|seven|eight|several|\d+)\s+[a-z]+",
+    re.IGNORECASE,
+)
+_ENUM = re.compile(r"、|和|与|及|或|，|,|\band\b|\bor\b")
+_NUMBERS = {
+    "两": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+}
+
+
+def _count_value(count: str) -> int:
+    """The number a count word names (0: unspecified, like 几 or several)."""
+    head = count.split()[0].lower() if " " in count else count
+    digits = re.match(r"\d+", head)
+    if digits:
+        return int(digits.group(0))
+    for word, value in _NUMBERS.items():
+        if head.startswith(word):
+            return value
+    return 0
+
+
+def _last_sentence(line: str) -> str:
+    """The last sentence of a line (a lead-in is the sentence just before its list)."""
+    parts = _SENTENCES.split(line.strip())
+    parts = [p for p in parts if p.strip(" 。.")]
+    return parts[-1] if parts else line
+
+
+def _following_list(block: Block, role: str) -> Block | None:
+    """The list a lead-in introduces: nested in its item, or the next block (an image in
+    between is allowed)."""
+    if role == "lead" and block.parent is not None:
+        nested = [c for c in block.parent.children if c.kind == "list"]
+        return nested[0] if nested else None
+    siblings = block.parent.children if block.parent is not None else [block]
+    index = block.index
+    for nxt in siblings[index + 1 : index + 3]:
+        if nxt.kind == "list":
+            return nxt
+        if nxt.kind == "paragraph" and _only_images(nxt):
+            continue
+        return None
+    return None
+
+
+def _only_images(block: Block) -> bool:
+    if not block.content.lstrip().startswith(("![", "<img", "<p")):
+        return False
+    inline = block.text()
+    return all(
+        (not inline.plain(line).strip(" {}=%width0123456789") and "image" in inline.kinds(line))
+        or not line.strip()
+        for line in inline.lines
+    )
