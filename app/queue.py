@@ -26,16 +26,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Integer,
     TextClause,
     and_,
     bindparam,
     case,
+    column,
     func,
     or_,
     select,
     text,
 )
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
 from app.db import UTCDateTime
 from app.models import Card, Review, ReviewKind, User
@@ -196,25 +199,26 @@ def today_counts(session: Session, user_id: int, start: datetime, end: datetime)
 
 
 _DAY_TOTALS = text(
-    "SELECT kind, CASE WHEN due_before IS NULL THEN 1 ELSE 0 END, count(*) FROM reviews"
-    " WHERE user_id = :uid AND reviewed_at >= :start AND reviewed_at < :end GROUP BY 1, 2"
+    "SELECT count(CASE WHEN kind = :review AND due_before IS NULL THEN 1 END),"
+    " count(CASE WHEN kind = :review AND due_before IS NOT NULL THEN 1 END),"
+    " count(CASE WHEN kind = :undo THEN 1 END) FROM reviews"
+    " WHERE user_id = :uid AND reviewed_at >= :start AND reviewed_at < :end"
 ).bindparams(bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime()))
 
 
 def today_totals(session: Session, user_id: int, start: datetime, end: datetime) -> DayCounts:
     """Today's scheduled answers, new and seen, in total (key 0), undone ones left out.
 
-    Reads only the covering index ``ix_reviews_user_day``, so it stays cheap
-    however many cards were answered today.
+    Reads only the covering index ``ix_reviews_user_day`` in one pass (no grouping),
+    so it stays cheap however many cards were answered today.
     """
-    rows = session.execute(_DAY_TOTALS, {"uid": user_id, "start": start, "end": end}).all()
+    new, seen, undos = session.execute(_DAY_TOTALS, {
+        "uid": user_id, "start": start, "end": end,
+        "review": ReviewKind.REVIEW.value, "undo": ReviewKind.UNDO.value,
+    }).one()
     totals = DayCounts()
-    undos = 0
-    for kind, new, count in rows:
-        if kind == ReviewKind.REVIEW.value:
-            (totals.new if new else totals.review)[0] += count
-        elif kind == ReviewKind.UNDO.value:
-            undos += count
+    totals.new[0] += new
+    totals.review[0] += seen
     if undos:
         undone = session.execute(
             select(Review.due_before.is_(None), func.count())
@@ -230,8 +234,8 @@ def today_totals(session: Session, user_id: int, start: datetime, end: datetime)
             )
             .group_by(Review.due_before.is_(None))
         ).all()
-        for new, count in undone:
-            (totals.new if new else totals.review)[0] -= count
+        for was_new, count in undone:
+            (totals.new if was_new else totals.review)[0] -= count
     return totals
 
 
@@ -340,21 +344,20 @@ def _inner(kind: str, by_deck: bool, count: bool, suffix: str = "") -> str:
 
 
 @cache
-def _statement(kind: str, by_deck: bool, count: bool) -> TextClause:
-    """The SQL for one source of cards: its ids in queue order, or how many (up to ``:n``).
+def _statement(kind: str, by_deck: bool) -> ExecutableReturnsRows:
+    """The first card of one source in queue order (``LIMIT :n``), loaded whole.
 
-    The ids come with the id of each card's latest review row (for its showing id).
-    Counts leave out the sibling rule (a card whose sibling was answered
-    today): they are shown as "about this many left", and stay cheap.
+    Each card comes with the id of its latest review row (for its showing id).
     """
-    inner = _inner(kind, by_deck, count)
-    if count:
-        sql = f"SELECT count(*) FROM ({inner} LIMIT :n) q"
-    else:
-        latest = "(SELECT max(r.id) FROM reviews r WHERE r.card_id = c.id)"
-        inner = inner.replace("SELECT c.id ", f"SELECT c.id, {latest} ", 1)
-        sql = f"{inner} ORDER BY {_ORDER[kind]} LIMIT :n"
-    return _bind_times(sql, *([bindparam("decks", expanding=True)] if by_deck else []))
+    inner = _inner(kind, by_deck, False).replace(
+        "SELECT c.id ", f"SELECT c.*, {_LATEST_REVIEW} AS latest_review ", 1
+    )
+    textual = _bind_times(f"{inner} ORDER BY {_ORDER[kind]} LIMIT :n",
+                          *([bindparam("decks", expanding=True)] if by_deck else []))
+    return select(Card, column("latest_review", Integer)).from_statement(textual)
+
+
+_LATEST_REVIEW = "(SELECT max(r.id) FROM reviews r WHERE r.card_id = c.id)"
 
 
 _KINDS = ("due", "new", "repeat")
@@ -404,8 +407,8 @@ class _Context:
     new_left: int
     review_left: int
 
-    def source(self, kind: str) -> tuple[TextClause, dict[str, Any]] | None:
-        """The statement and parameters for ``kind`` (due, new, repeat), or None if closed."""
+    def source(self, kind: str) -> dict[str, Any] | None:
+        """The parameters for ``kind`` (due, new, repeat), or None if closed."""
         scope = self.plan.scope
         if kind == "repeat":
             decks = scope
@@ -419,19 +422,19 @@ class _Context:
                                   "end": self.end, "no": False, "yes": True}
         if decks is not None:
             params["decks"] = decks
-        return _statement(kind, decks is not None, False), params
+        return params
 
     def first(self, session: Session, kind: str) -> tuple[Card, str] | None:
         """The first card from ``kind`` in queue order, and its showing id."""
-        source = self.source(kind)
-        if source is None:
+        params = self.source(kind)
+        if params is None:
             return None
-        statement, params = source
+        statement = _statement(kind, "decks" in params)
         row = session.execute(statement, {**params, "n": 1}).first()
         if row is None:
             return None
-        card = session.get(Card, row[0])
-        return None if card is None else (card, f"{row[0]}.{row[1] or 0}")
+        card: Card = row[0]
+        return card, f"{card.id}.{row[1] or 0}"
 
     def counts(self, session: Session) -> dict[str, int]:
         """How many cards each source holds, capped, in one statement."""
@@ -440,11 +443,10 @@ class _Context:
         modes: list[str] = []
         params: dict[str, Any] = {}
         for kind in _KINDS:
-            source = self.source(kind)
-            if source is None or caps[kind] <= 0:
+            kind_params = self.source(kind)
+            if kind_params is None or caps[kind] <= 0:
                 modes.append("closed")
                 continue
-            kind_params = source[1]
             params.update({k: v for k, v in kind_params.items() if k != "decks"})
             params[f"n_{kind}"] = caps[kind]
             if "decks" in kind_params:

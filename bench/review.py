@@ -1,10 +1,11 @@
 """Daily review latency: showing the next card and answering it, against Anki's backend.
 
 Builds a SQLite collection of ``--cards`` cards (a tenth new, the rest in
-review with due dates from a month overdue to ten months ahead, a fifth of
-them sibling pairs, nested decks) with ``--reviews`` past review rows, then
-answers ``--answers`` cards through the WSGI app (Flask's test client, a
-logged-in user, the real views and templates), timing:
+review with due dates from a month overdue to ten months ahead and a last
+review in the past, a fifth of them sibling pairs, nested decks) with
+``--reviews`` past review rows, then answers ``--answers`` cards through the
+WSGI app (Flask's test client, a logged-in user, the real views and templates),
+timing:
 
 - show: ``GET /review`` (the whole page for the next card);
 - answer: ``POST /review/answer`` (record the grade; the reply is a redirect);
@@ -119,8 +120,11 @@ def build_wengu(url: str, n_cards: int, n_reviews: int, seed: int, now: datetime
             state: tuple[Any, ...] = (0, 250, 0, None, 0, None)
         else:
             due = plan["due"]
+            # The last review is in the past, before today: due minus the interval, unless
+            # that lies ahead (a far-off due date with a short interval), then days ago.
+            last = min(due - timedelta(days=plan["interval"]), now - timedelta(days=2 + i % 30))
             state = (plan["reps"], plan["ef"], plan["interval"], stamp(due), rng.randrange(3),
-                     stamp(due - timedelta(days=plan["interval"])))
+                     stamp(last))
         card_rows.append(_with_defaults(CARD_COLUMNS, {
             "user_id": user_id, "deck_id": decks[i % len(decks)], "key": f"k{i}",
             "note_key": note_key, "ord": int(i % 10 == 5),
