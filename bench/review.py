@@ -12,6 +12,8 @@ timing:
 - step: show + answer;
 - json step: ``POST /review/answer`` with ``format=json``, which records the
   grade and returns the next card's HTML in one request (what review.js does);
+- step cpu, json step cpu: the same steps in CPU time of the process (steadier
+  than wall time when other work shares the machine; Anki's too);
 - floor: ``GET`` of a small static file through the same app and client, the
   cost of a request that does nothing of its own.
 
@@ -175,7 +177,7 @@ def bench_wengu(url: str, answers: int, seed: int) -> dict[str, list[float]]:
     client.post("/auth/login", data={"name": "bench", "password": PASSWORD})
     rng = random.Random(seed)
     times: dict[str, list[float]] = {"show": [], "answer": [], "step": [], "json step": [],
-                                     "floor": []}
+                                     "floor": [], "step cpu": [], "json step cpu": []}
     field = re.compile(r'name="(card_id|showing_id)" value="([^"]+)"')
 
     def shown(html: str) -> dict[str, str]:
@@ -185,25 +187,27 @@ def bench_wengu(url: str, answers: int, seed: int) -> dict[str, list[float]]:
         return found
 
     for _ in range(answers):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         page = client.get("/review")
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         data = {**shown(page.get_data(as_text=True)), "grade": str(rng.choice(GRADES))}
-        t2 = time.perf_counter()
+        c2, t2 = time.process_time(), time.perf_counter()
         reply = client.post("/review/answer", data=data)
-        t3 = time.perf_counter()
+        t3, c3 = time.perf_counter(), time.process_time()
         assert reply.status_code == 302, reply.status_code
+        times["step cpu"].append((c1 - c0 + c3 - c2) * 1000)
         times["show"].append((t1 - t0) * 1000)
         times["answer"].append((t3 - t2) * 1000)
         times["step"].append((t1 - t0 + t3 - t2) * 1000)
     html = client.get("/review").get_data(as_text=True)
     for _ in range(answers):
         data = {**shown(html), "grade": str(rng.choice(GRADES)), "format": "json"}
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         reply = client.post("/review/answer", data=data)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         html = reply.get_json()["html"]
         times["json step"].append((t1 - t0) * 1000)
+        times["json step cpu"].append((c1 - c0) * 1000)
     # The floor: a request that does no work of its own (a small static file), through the
     # same app and client, logged in. Every step above pays it once per request.
     for _ in range(answers):
@@ -267,11 +271,11 @@ def bench_anki(col: Any, answers: int, seed: int) -> dict[str, list[float]]:
 
     ratings = {1: CardAnswer.AGAIN, 3: CardAnswer.HARD, 4: CardAnswer.GOOD, 5: CardAnswer.EASY}
     rng = random.Random(seed)
-    times: dict[str, list[float]] = {"show": [], "answer": [], "step": []}
+    times: dict[str, list[float]] = {"show": [], "answer": [], "step": [], "step cpu": []}
     for _ in range(answers):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         queued = col.sched.get_queued_cards()
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         if not queued.cards:
             raise SystemExit("Anki ran out of cards to review: raise --cards")
         top = queued.cards[0]
@@ -279,9 +283,10 @@ def bench_anki(col: Any, answers: int, seed: int) -> dict[str, list[float]]:
         card.start_timer()
         answer = col.sched.build_answer(card=card, states=top.states,
                                         rating=ratings[rng.choice(GRADES)])
-        t2 = time.perf_counter()
+        c2, t2 = time.process_time(), time.perf_counter()
         col.sched.answer_card(answer)
-        t3 = time.perf_counter()
+        t3, c3 = time.perf_counter(), time.process_time()
+        times["step cpu"].append((c1 - c0 + c3 - c2) * 1000)
         times["show"].append((t1 - t0) * 1000)
         times["answer"].append((t3 - t2) * 1000)
         times["step"].append((t1 - t0 + t3 - t2) * 1000)
@@ -338,6 +343,12 @@ def main() -> None:
             median, p99 = summary(ours[name])
             print(f"ratio wengu {name} / anki step, median: {median / anki_median:.2f}")
             print(f"ratio wengu {name} / anki step, p99: {p99 / anki_p99:.2f}")
+        # CPU time: what each spends of its own, steady when other work shares the machine.
+        anki_median, anki_p99 = summary(theirs["step cpu"])
+        for name in ("step cpu", "json step cpu"):
+            median, p99 = summary(ours[name])
+            print(f"ratio wengu {name} / anki step cpu, median: {median / anki_median:.2f}")
+            print(f"ratio wengu {name} / anki step cpu, p99: {p99 / anki_p99:.2f}")
 
 
 if __name__ == "__main__":
