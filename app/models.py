@@ -13,8 +13,9 @@ of kind ``undo`` pointing at the review it undoes.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -90,6 +91,9 @@ class User(Base):
     reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
     # Bumped on password change: sessions carry it, so old ones stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped with every change to the user's cards (see bump_cards_version): derived
+    # card figures (the statistics page) are cached against it.
+    cards_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     __table_args__ = (
         CheckConstraint("day_start_hour >= 0 AND day_start_hour <= 23", name="day_start_hour"),
@@ -382,6 +386,38 @@ def _card_search_text(_mapper: Any, _connection: Any, card: Card) -> None:
 
 class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or delete a review row."""
+
+
+def bump_cards_version(session: Session, user_ids: Iterable[int]) -> None:
+    """Record that the cards of ``user_ids`` changed (in the current transaction).
+
+    Card changes made through the ORM are counted by themselves (a flush
+    listener); code that writes the ``cards`` table with Core statements
+    (``update(Card)``, ``Card.__table__.update()``, raw SQL) must call this in
+    the same transaction, or cached card figures go stale. Call it before the
+    writes: the user's row is then always locked before card rows.
+    """
+    ids = sorted({int(i) for i in user_ids})
+    if ids:
+        users = cast(Table, User.__table__)
+        session.connection().execute(
+            users.update().where(users.c.id.in_(ids))
+            .values(cards_version=users.c.cards_version + 1)
+        )
+
+
+@event.listens_for(Session, "before_flush")
+def _count_card_changes(session: Session, _context: Any, _instances: Any) -> None:
+    # Before the flush's own statements, so that a transaction locks the user's
+    # row before any card row (the same order as write paths that bump first).
+    changed: set[int] = set()
+    for group, check in ((session.new, False), (session.dirty, True), (session.deleted, False)):
+        for obj in group:
+            # A user_id of None: the flush itself refuses the row.
+            if (isinstance(obj, Card | NoteSource) and obj.user_id is not None
+                    and (not check or session.is_modified(obj))):
+                changed.add(obj.user_id)
+    bump_cards_version(session, changed)
 
 
 @event.listens_for(Session, "before_flush")

@@ -74,9 +74,9 @@ def index() -> str:
     totals = q.review_totals(session, user.id, clock, now, card_ids=card_ids, since=since,
                              detail_since=detail_since)
     figures = q.review_figures(totals, today, period)
-    cards = q.card_figures(session, user.id, deck_ids)
-    most_lapses, lowest_ef = q.hardest_cards(session, user.id, deck_ids)
-    due = q.forecast(session, user.id, clock, now, span, deck_ids)
+    snapshot = q.card_snapshot(session, user.id, clock, now, span, deck_ids)
+    cards, most_lapses, lowest_ef, due = (
+        snapshot.cards, snapshot.most_lapses, snapshot.lowest_ef, snapshot.due)
     chart_list = [
         charts.forecast_chart(due),
         charts.reviews_chart(figures),

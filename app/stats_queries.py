@@ -29,7 +29,9 @@ new rows are aggregated live.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+import threading
+import weakref
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -38,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Engine,
     Integer,
     and_,
     case,
@@ -404,22 +407,23 @@ def refresh_rollup(session: Session, user: User, now: datetime) -> bool:
         ))
         session.flush()
     else:
-        assert segments is not None
         old_seal, old_id = mark.sealed_until, mark.last_review_id
         new_seal = max(seal, old_seal)
-        # The days sealed now (a time range), and answers stored since the last
-        # extension with an earlier time (a primary-key range).
-        added = _group_reviews(
-            session, segments, Review.user_id == user.id, Review.reviewed_at >= old_seal,
-            Review.reviewed_at < new_seal, keep=counted,
-        )
-        for key, row in _group_reviews(
-            session, segments, Review.id > old_id,
-            keep=and_(Review.user_id == user.id, Review.reviewed_at < old_seal, counted),
-        ).items():
-            total = added.setdefault(key, [0, 0])
-            total[0] += row[0]
-            total[1] += row[1]
+        added = {}
+        if segments is not None:  # None: the user has no answers yet, only the mark moves
+            # The days sealed now (a time range), and answers stored since the last
+            # extension with an earlier time (a primary-key range).
+            added = _group_reviews(
+                session, segments, Review.user_id == user.id, Review.reviewed_at >= old_seal,
+                Review.reviewed_at < new_seal, keep=counted,
+            )
+            for key, row in _group_reviews(
+                session, segments, Review.id > old_id,
+                keep=and_(Review.user_id == user.id, Review.reviewed_at < old_seal, counted),
+            ).items():
+                total = added.setdefault(key, [0, 0])
+                total[0] += row[0]
+                total[1] += row[1]
         moved = session.execute(
             update(ReviewStatsMark)
             .where(ReviewStatsMark.user_id == user.id,
@@ -645,6 +649,77 @@ def hardest_cards(
         )
     }
     return [details[i] for i in lapse_ids], [details[i] for i in ef_ids]
+
+
+# -- the card figures, cached against the user's cards_version -------------------------------
+
+
+@dataclass(frozen=True)
+class CardSnapshot:
+    """Everything the page shows that comes from the cards table (not from reviews)."""
+
+    cards: CardFigures
+    most_lapses: list[HardCard]
+    lowest_ef: list[HardCard]
+    due: list[tuple[date, int, int]]  # forecast: (day, young, mature)
+
+
+CARD_CACHE_SIZE = 64
+_card_cache: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple[Any, ...], CardSnapshot]] = (
+    weakref.WeakKeyDictionary()
+)
+_card_cache_lock = threading.Lock()
+
+
+def cards_version(session: Session, user_id: int) -> tuple[int, datetime | None]:
+    """The user's ``cards_version`` as stored now (never the loaded object's copy).
+
+    With the user's creation time: a user id that SQLite hands out again after
+    a deletion then never meets the old user's cached figures.
+    """
+    row = session.execute(
+        select(User.cards_version, User.created_at).where(User.id == user_id)
+    ).first()
+    return (0, None) if row is None else (int(row[0]), row[1])
+
+
+def card_snapshot(
+    session: Session, user_id: int, clock: DayClock, now: datetime, span: int,
+    deck_ids: Sequence[int] | None = None,
+) -> CardSnapshot:
+    """The card figures, the hardest cards and the forecast, cached per collection state.
+
+    The key is the user's ``cards_version`` (bumped in the same transaction as
+    any change to their cards, see :func:`app.models.bump_cards_version`), the
+    deck filter, the forecast span and the user's day and day settings (the
+    forecast depends on the time only through today). The version is read
+    before the figures, so figures cached under a version are never older
+    than it. A small LRU per database engine, shared by the process's threads.
+    """
+    version = cards_version(session, user_id)
+    key = (user_id, None if deck_ids is None else tuple(deck_ids), version, span,
+           clock.timezone, clock.day_start_hour, clock.day_of(now))
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    with _card_cache_lock:
+        cache = _card_cache.setdefault(engine, OrderedDict())
+        found = cache.get(key)
+        if found is not None:
+            cache.move_to_end(key)
+            return found
+    most_lapses, lowest_ef = hardest_cards(session, user_id, deck_ids)
+    snapshot = CardSnapshot(
+        cards=card_figures(session, user_id, deck_ids),
+        most_lapses=most_lapses,
+        lowest_ef=lowest_ef,
+        due=forecast(session, user_id, clock, now, span, deck_ids),
+    )
+    with _card_cache_lock:
+        cache[key] = snapshot
+        cache.move_to_end(key)
+        while len(cache) > CARD_CACHE_SIZE:
+            cache.popitem(last=False)
+    return snapshot
 
 
 def next_days_load(

@@ -212,6 +212,23 @@ def main() -> None:
         count_times = timed(count, args.runs)
         page_times = timed(render, args.runs)
         uncached_times = timed(render_uncached, max(3, args.runs // 2))
+        # A card changes between views (as after an answer): the card figures are
+        # recomputed once, then cached again. Also: every view recomputing them.
+        from app import stats_queries as q
+
+        def cold_cards() -> None:
+            q._card_cache.clear()
+            render()
+
+        cold_times = timed(cold_cards, max(3, args.runs // 2))
+        changed_times = []
+        maker = app.extensions["wengu.sessionmaker"]
+        for _ in range(max(3, args.runs // 2)):
+            with maker() as session:
+                card = session.scalars(select(Card).order_by(Card.id).limit(1)).one()
+                card.suspended = not card.suspended
+                session.commit()
+            changed_times.extend(timed(render, 1))
         deck_id = None
         with bench_engine.connect() as conn:
             deck_id = conn.execute(select(Deck.id).order_by(Deck.id).limit(1)).scalar_one()
@@ -231,6 +248,13 @@ def main() -> None:
     print(f"page_charts_uncached_median_ms: {uncached_ms:.1f} "
           f"({uncached_ms / count_ms:.2f}x count)")
     print(f"page_charts_uncached_p99_ms: {p99(uncached_times) * 1000:.1f}")
+    cold_ms = statistics.median(cold_times) * 1000
+    print(f"page_cards_uncached_median_ms: {cold_ms:.1f} ({cold_ms / count_ms:.2f}x count;"
+          " every view recomputing the card figures)")
+    changed_ms = statistics.median(changed_times) * 1000
+    print(f"page_after_card_change_median_ms: {changed_ms:.1f} "
+          f"({changed_ms / count_ms:.2f}x count; first view after a card changed)")
+    print(f"page_after_card_change_p99_ms: {p99(changed_times) * 1000:.1f}")
     deck_ms = statistics.median(deck_times) * 1000
     print(f"page_one_deck_median_ms: {deck_ms:.1f} (a deck with sub-decks: live, no rollup)")
     tmp.cleanup()

@@ -1,0 +1,325 @@
+"""The statistics page's cached card figures: every kind of card change shows on the next view.
+
+Each test renders the page, changes the collection the way the app does it,
+renders again, and checks that the card-derived parts of the page (states,
+intervals, E-factors, forecast, hardest cards, due today) are exactly what an
+uncached computation gives, and that they changed. A guard on the engine
+fails any transaction that writes the ``cards`` table without bumping the
+owner's ``cards_version`` in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, event, select, update
+from sqlalchemy.orm import Session
+
+import app.stats_queries as q
+from app.db import utcnow
+from app.importer import NoteFile, import_notes
+from app.models import Card, User, bump_cards_version
+from tests.factories import make_card, make_deck
+
+CARD_SECTIONS = ("forecast", "states", "intervals", "efactors", "hardest")
+_CARD_WRITE = re.compile(r'^\s*(UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+"?cards"?[\s(]', re.I)
+_BUMP = re.compile(r"^\s*UPDATE\s+users\s+SET\s+cards_version", re.I)
+
+
+class CardWriteGuard:
+    """Records transactions that wrote ``cards`` without bumping ``users.cards_version``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.unbumped: list[str] = []
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+        event.listen(engine, "rollback", self._forget)
+
+    def _statement(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if _CARD_WRITE.match(statement):
+            conn.info.setdefault("card_writes", []).append(statement)
+        elif _BUMP.match(statement):
+            conn.info["cards_bumped"] = True
+
+    def _commit(self, conn: Any) -> None:
+        writes = conn.info.get("card_writes")
+        if writes and not conn.info.get("cards_bumped"):
+            self.unbumped.extend(writes)
+        self._forget(conn)
+
+    def _forget(self, conn: Any) -> None:
+        conn.info.pop("card_writes", None)
+        conn.info.pop("cards_bumped", None)
+
+    def remove(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
+        event.remove(self.engine, "rollback", self._forget)
+
+
+@pytest.fixture(autouse=True)
+def guard(app: Flask) -> Iterator[CardWriteGuard]:
+    """Every test here also fails if a card write went without a version bump."""
+    watcher = CardWriteGuard(app.extensions["wengu.engine"])
+    yield watcher
+    watcher.remove()
+    assert watcher.unbumped == []
+
+
+@pytest.fixture
+def collection(db: Session, user_id: int) -> dict[str, int]:
+    """Ada's cards: a hard one due now, a young one, a mature one, a new one, in two decks."""
+    now = utcnow()
+    hard = make_card(db, user_id, "What does the TLB cache?", deck="os", lapses=4, ef=150,
+                     reps=5, interval_days=2, due=now - timedelta(hours=1),
+                     last_reviewed_at=now - timedelta(days=2))
+    young = make_card(db, user_id, "What is a page fault?", deck="os", ef=230, reps=3,
+                      interval_days=6, due=now + timedelta(days=3),
+                      last_reviewed_at=now - timedelta(days=3))
+    mature = make_card(db, user_id, "What is 7 x 8?", deck="maths", ef=270, reps=8,
+                       interval_days=60, due=now + timedelta(days=20),
+                       last_reviewed_at=now - timedelta(days=40))
+    new = make_card(db, user_id, "What is a group?", deck="maths")
+    db.commit()
+    return {"hard": hard.id, "young": young.id, "mature": mature.id, "new": new.id,
+            "os": make_deck(db, user_id, "os").id, "maths": make_deck(db, user_id, "maths").id}
+
+
+def card_part(client: FlaskClient, query: str = "") -> str:
+    """The card-derived parts of the page."""
+    response = client.get(f"/stats{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    parts = [re.search(r'id="due-today">([^<]*)<', html).group(1)]  # type: ignore[union-attr]
+    for key in CARD_SECTIONS:
+        parts.append(html.split(f'id="{key}"', 1)[1].split("</section>", 1)[0])
+    return "\n".join(parts)
+
+
+def uncached(client: FlaskClient, query: str = "") -> str:
+    """What the page shows when nothing is cached."""
+    q._card_cache.clear()
+    return card_part(client, query)
+
+
+def version(db: Session, user_id: int) -> int:
+    db.rollback()  # a fresh read
+    return q.cards_version(db, user_id)[0]
+
+
+def check_change(
+    client: FlaskClient, db: Session, user_id: int, change: Callable[[], object],
+    query: str = "", *, visible: bool = True,
+) -> None:
+    """Render, ``change``, render: the second view is exact and (if ``visible``) differs."""
+    before = card_part(client, query)
+    assert card_part(client, query) == before  # served from the cache
+    was = version(db, user_id)
+    change()
+    assert version(db, user_id) > was
+    after = card_part(client, query)
+    assert after == uncached(client, query)
+    if visible:
+        assert after != before
+
+
+def shown(client: FlaskClient) -> dict[str, str]:
+    page = client.get("/review").get_data(as_text=True)
+    card = re.search(r'name="card_id" value="(\d+)"', page)
+    showing = re.search(r'name="showing_id" value="([^"]+)"', page)
+    assert card is not None and showing is not None
+    return {"card_id": card.group(1), "showing_id": showing.group(1)}
+
+
+def post(client: FlaskClient, url: str, **data: Any) -> None:
+    response = client.post(url, data=data)
+    assert response.status_code in (200, 302, 303), (url, response.status_code)
+
+
+def test_repeated_view_is_served_from_the_cache(
+    client: FlaskClient, collection: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = card_part(client)
+    calls: list[int] = []
+    real = q.card_figures
+
+    def counting(*args: Any, **kwargs: Any) -> q.CardFigures:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(q, "card_figures", counting)
+    assert card_part(client) == first
+    assert calls == []
+    card_part(client, f"?deck={collection['os']}")  # another filter: another entry
+    assert calls == [1]
+
+
+def test_answer_through_the_review_page(
+    client: FlaskClient, db: Session, user_id: int, collection: dict[str, int]
+) -> None:
+    def answer() -> None:
+        post(client, "/review/answer", **shown(client), grade="5")
+
+    check_change(client, db, user_id, answer)
+
+
+def test_undo(client: FlaskClient, db: Session, user_id: int, collection: dict[str, int]) -> None:
+    post(client, "/review/answer", **shown(client), grade="1")
+    check_change(client, db, user_id, lambda: post(client, "/review/undo"))
+
+
+def test_edit(client: FlaskClient, db: Session, user_id: int, collection: dict[str, int]) -> None:
+    def edit() -> None:
+        post(client, f"/cards/{collection['hard']}/edit", front="What does a TLB hold?",
+             back="Translations.", deck_id=str(collection["os"]), tags="")
+
+    check_change(client, db, user_id, edit)
+    assert "What does a TLB hold?" in card_part(client)
+
+
+@pytest.mark.parametrize("url", ["/cards/{id}/suspend", "/review/{id}/suspend",
+                                 "/cards/{id}/delete", "/cards/{id}/reset",
+                                 "/review/{id}/discard"])
+def test_one_card_actions(
+    client: FlaskClient, db: Session, user_id: int, collection: dict[str, int], url: str
+) -> None:
+    check_change(client, db, user_id,
+                 lambda: post(client, url.format(id=collection["hard"])))
+
+
+def test_bury(client: FlaskClient, db: Session, user_id: int, collection: dict[str, int]) -> None:
+    # Burying changes no figure on the page, but it is a card change all the same.
+    check_change(client, db, user_id, lambda: post(client, f"/review/{collection['hard']}/bury"),
+                 visible=False)
+
+
+@pytest.mark.parametrize("action", ["move", "suspend", "delete", "unsuspend"])
+def test_browse_bulk_actions(
+    client: FlaskClient, db: Session, user_id: int, collection: dict[str, int], action: str
+) -> None:
+    ids = [str(collection["young"]), str(collection["hard"])]
+    if action == "unsuspend":
+        post(client, "/browse/bulk", action="suspend", ids=ids)
+
+    def bulk() -> None:
+        post(client, "/browse/bulk", action=action, ids=ids, deck_id=str(collection["maths"]))
+
+    check_change(client, db, user_id, bulk, f"?deck={collection['os']}")
+
+
+def test_import_of_a_changed_note(
+    client: FlaskClient, db: Session, user_id: int, collection: dict[str, int]
+) -> None:
+    note = "# Caches\n\nQ: What does a cache line hold?\nA: A block of memory.\n"
+    import_notes(db, user_id, [NoteFile("notes/caches.md", note.encode())], roots=["notes"])
+
+    def reimport() -> None:
+        changed = note + "\nQ: What is a cache miss?\nA: A lookup that finds nothing.\n"
+        import_notes(db, user_id, [NoteFile("notes/caches.md", changed.encode())],
+                     roots=["notes"])
+
+    check_change(client, db, user_id, reimport)
+
+
+def test_a_note_that_vanished_retires_its_cards(
+    client: FlaskClient, db: Session, user_id: int, collection: dict[str, int]
+) -> None:
+    note = "# Caches\n\nQ: What does a cache line hold?\nA: A block of memory.\n"
+    import_notes(db, user_id, [NoteFile("notes/caches.md", note.encode())], roots=["notes"])
+    check_change(client, db, user_id,
+                 lambda: import_notes(db, user_id, [], roots=["notes"]))
+
+
+def test_core_update_with_a_bump(
+    client: FlaskClient, db: Session, user_id: int, collection: dict[str, int]
+) -> None:
+    def core() -> None:
+        db.execute(update(Card).where(Card.user_id == user_id).values(ef=130))
+        bump_cards_version(db, [user_id])
+        db.commit()
+
+    check_change(client, db, user_id, core)
+
+
+def test_the_guard_catches_a_core_update_without_a_bump(
+    db: Session, user_id: int, collection: dict[str, int], guard: CardWriteGuard
+) -> None:
+    was = version(db, user_id)
+    db.execute(update(Card).where(Card.id == collection["hard"]).values(ef=140))
+    db.commit()
+    assert version(db, user_id) == was  # nothing counted it: the cache would be stale
+    assert len(guard.unbumped) == 1 and "UPDATE cards" in guard.unbumped[0]
+    guard.unbumped.clear()
+
+
+def test_unchanged_rows_do_not_bump(
+    db: Session, user_id: int, collection: dict[str, int]
+) -> None:
+    was = version(db, user_id)
+    card = db.get(Card, collection["hard"])
+    assert card is not None
+    card.ef = card.ef  # set to the same value: no change
+    db.commit()
+    assert version(db, user_id) == was
+
+
+def test_other_users_are_not_bumped(
+    app: Flask, db: Session, user_id: int, collection: dict[str, int]
+) -> None:
+    from tests.conftest import make_user
+
+    bob = make_user(app, "bob")
+    was = version(db, bob)
+    card = db.get(Card, collection["hard"])
+    assert card is not None
+    card.suspended = True
+    db.commit()
+    assert version(db, bob) == was
+    assert db.scalar(select(User.cards_version).where(User.id == user_id)) is not None
+
+
+def test_a_new_day_recomputes(
+    client: FlaskClient, collection: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    today = card_part(client)
+    later = utcnow() + timedelta(days=5)
+    monkeypatch.setattr("app.stats.utcnow", lambda: later)
+    assert card_part(client) != today  # the forecast moved on
+    assert card_part(client) == uncached(client)
+
+
+def test_time_zone_change_recomputes(
+    client: FlaskClient, db: Session, user_id: int, collection: dict[str, int]
+) -> None:
+    card_part(client)
+    user = db.get(User, user_id)
+    assert user is not None
+    user.timezone, user.day_start_hour = "Pacific/Kiritimati", 0
+    db.commit()
+    assert card_part(client) == uncached(client)
+
+
+CORE_CARD_WRITES = re.compile(
+    r"update\(Card\b|insert\(Card\b|delete\(Card\b|_CARDS\.(update|insert|delete)|"
+    r"Card\.__table__\)?\.(update|insert|delete)|(UPDATE|INSERT INTO|DELETE FROM) cards\b"
+)
+
+
+def test_every_core_write_to_cards_bumps() -> None:
+    """A module that writes ``cards`` around the ORM must call ``bump_cards_version``."""
+    root = Path(__file__).resolve().parents[1] / "app"
+    missing = [
+        str(path.relative_to(root))
+        for path in sorted(root.rglob("*.py"))
+        if CORE_CARD_WRITES.search(text := path.read_text(encoding="utf-8"))
+        and "bump_cards_version(" not in text
+    ]
+    assert missing == []
