@@ -16,7 +16,7 @@ from sqlalchemy import Table, bindparam, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.models import Card, Review, ReviewKind
+from app.models import Card, Review, ReviewKind, bump_cards_version
 from cards.sm2 import State, review
 
 
@@ -151,6 +151,7 @@ def write_answer(
     before = state_of(card)
     after, log = review(before, grade, now, same_day_repeat=same_day_repeat)
     connection = session.connection()
+    bump_cards_version(session, (card.user_id,))  # a Core write: no flush counts it
     connection.execute(_INSERT_REVIEW, _review_values(
         card, before, after,
         kind=(ReviewKind.REPEAT if log.same_day_repeat else ReviewKind.REVIEW).value,
