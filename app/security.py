@@ -11,12 +11,15 @@ whenever the request came over HTTPS.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask, Response, has_request_context, request
+from flask import Request as FlaskRequest
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
@@ -56,8 +59,33 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+class _NulFreeMultiDict(ImmutableMultiDict[str, Any]):
+    """Query and form values with NUL characters removed.
+
+    No text a person types contains NUL, and PostgreSQL refuses it in text
+    columns, so a NUL in any field would otherwise turn a search, a login or
+    a card form into a server error there.
+    """
+
+    def __init__(self, mapping: Any = None) -> None:
+        if mapping is not None:
+            mapping = [
+                (key.replace("\x00", ""), value.replace("\x00", "") if isinstance(value, str)
+                 else value)
+                for key, value in iter_multi_items(mapping)
+            ]
+        super().__init__(mapping)
+
+
+class Request(FlaskRequest):
+    """Flask's request, with NUL-free query and form values."""
+
+    parameter_storage_class = _NulFreeMultiDict
+
+
 def init_app(app: Flask) -> None:
     """Install CSRF, login throttling, session cookies, headers and (if configured) ProxyFix."""
+    app.request_class = Request
     csrf.init_app(app)
     limiter.init_app(app)
     app.session_interface = SessionInterface()

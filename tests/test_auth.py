@@ -107,3 +107,15 @@ def test_password_change_elsewhere_ends_session(
     user.session_version += 1
     db.commit()
     assert client.get("/").status_code == 302
+
+
+def test_nul_characters_in_fields_are_dropped_not_a_server_error(
+    client: FlaskClient, auth: AuthActions
+) -> None:
+    """PostgreSQL refuses NUL in text: a typed NUL must not become a 500."""
+    auth.create("ada")
+    response = client.post("/auth/login", data={"name": "ad\x00a", "password": "x\x00"})
+    assert response.status_code == 200
+    assert "Wrong user name or password" in response.get_data(as_text=True)
+    assert auth.login("ada").status_code == 302
+    assert client.get("/browse/?q=a%00b").status_code == 200
