@@ -283,6 +283,8 @@ class Review(Base):
         UniqueConstraint("card_id", "showing_id", name="uq_reviews_card_showing"),
         CheckConstraint("grade IS NULL OR (grade >= 0 AND grade <= 5)", name="grade_range"),
         Index("ix_reviews_user_time", "user_id", "reviewed_at"),
+        # The user's latest review id in one probe (the statistics cache's key).
+        Index("ix_reviews_user_id", "user_id", "id"),
         # Covers counting the day's answers by kind and new/seen (the review queue's limits).
         Index("ix_reviews_user_day", "user_id", "reviewed_at", "kind", "due_before"),
         Index("ix_reviews_card_time", "card_id", "reviewed_at"),

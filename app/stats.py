@@ -8,8 +8,6 @@ commits it (derived data only).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +18,7 @@ from app import stats_queries as q
 from app.auth import current_user, login_required
 from app.db import get_session, utcnow
 from app.i18n import _
-from app.models import Card, Deck
+from app.models import Deck
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -63,18 +61,10 @@ def index() -> str:
         session.rollback()
 
     clock = q.clock_for(user)
-    today = clock.day_of(now)
-    since = detail_since = None
-    if q.PERIODS[period] is not None:
-        detail_since = q.period_start(period, today)
-        since = min(detail_since, today - timedelta(days=q.HEATMAP_DAYS - 1))
-    card_ids = None
-    if deck_ids is not None:
-        card_ids = select(Card.id).where(Card.user_id == user.id, Card.deck_id.in_(deck_ids))
-    totals = q.review_totals(session, user.id, clock, now, card_ids=card_ids, since=since,
-                             detail_since=detail_since)
-    figures = q.review_figures(totals, today, period)
-    snapshot = q.card_snapshot(session, user.id, clock, now, span, deck_ids)
+    version = q.cards_version(session, user.id)  # read before any cached figure
+    figures = q.review_snapshot(session, user.id, clock, now, period, deck_ids,
+                                version=version)
+    snapshot = q.card_snapshot(session, user.id, clock, now, span, deck_ids, version=version)
     cards, most_lapses, lowest_ef, due = (
         snapshot.cards, snapshot.most_lapses, snapshot.lowest_ef, snapshot.due)
     chart_list = [

@@ -665,10 +665,47 @@ class CardSnapshot:
 
 
 CARD_CACHE_SIZE = 64
-_card_cache: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple[Any, ...], CardSnapshot]] = (
-    weakref.WeakKeyDictionary()
-)
-_card_cache_lock = threading.Lock()
+REVIEW_CACHE_SIZE = 64
+
+
+class EngineLRU:
+    """A small LRU per database engine, shared by the process's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._caches: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple[Any, ...], Any]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, engine: Engine, key: tuple[Any, ...]) -> Any:
+        """The entry under ``key``, or None."""
+        with self._lock:
+            cache = self._caches.setdefault(engine, OrderedDict())
+            found = cache.get(key)
+            if found is not None:
+                cache.move_to_end(key)
+            return found
+
+    def put(self, engine: Engine, key: tuple[Any, ...], value: Any) -> None:
+        """Keep ``value`` under ``key``, dropping the least recently used beyond the size."""
+        with self._lock:
+            cache = self._caches.setdefault(engine, OrderedDict())
+            cache[key] = value
+            cache.move_to_end(key)
+            while len(cache) > self.size:
+                cache.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._caches.clear()
+
+
+_card_cache = EngineLRU(CARD_CACHE_SIZE)
+_review_cache = EngineLRU(REVIEW_CACHE_SIZE)
+
+Version = tuple[int, datetime | None]
 
 
 def cards_version(session: Session, user_id: int) -> tuple[int, datetime | None]:
@@ -685,7 +722,7 @@ def cards_version(session: Session, user_id: int) -> tuple[int, datetime | None]
 
 def card_snapshot(
     session: Session, user_id: int, clock: DayClock, now: datetime, span: int,
-    deck_ids: Sequence[int] | None = None,
+    deck_ids: Sequence[int] | None = None, *, version: Version | None = None,
 ) -> CardSnapshot:
     """The card figures, the hardest cards and the forecast, cached per collection state.
 
@@ -694,19 +731,18 @@ def card_snapshot(
     deck filter, the forecast span and the user's day and day settings (the
     forecast depends on the time only through today). The version is read
     before the figures, so figures cached under a version are never older
-    than it. A small LRU per database engine, shared by the process's threads.
+    than it (pass ``version`` when it was just read with :func:`cards_version`).
+    A small LRU per database engine, shared by the process's threads.
     """
-    version = cards_version(session, user_id)
+    if version is None:
+        version = cards_version(session, user_id)
     key = (user_id, None if deck_ids is None else tuple(deck_ids), version, span,
            clock.timezone, clock.day_start_hour, clock.day_of(now))
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    with _card_cache_lock:
-        cache = _card_cache.setdefault(engine, OrderedDict())
-        found = cache.get(key)
-        if found is not None:
-            cache.move_to_end(key)
-            return found
+    found: CardSnapshot | None = _card_cache.get(engine, key)
+    if found is not None:
+        return found
     most_lapses, lowest_ef = hardest_cards(session, user_id, deck_ids)
     snapshot = CardSnapshot(
         cards=card_figures(session, user_id, deck_ids),
@@ -714,12 +750,54 @@ def card_snapshot(
         lowest_ef=lowest_ef,
         due=forecast(session, user_id, clock, now, span, deck_ids),
     )
-    with _card_cache_lock:
-        cache[key] = snapshot
-        cache.move_to_end(key)
-        while len(cache) > CARD_CACHE_SIZE:
-            cache.popitem(last=False)
+    _card_cache.put(engine, key, snapshot)
     return snapshot
+
+
+def latest_review_id(session: Session, user_id: int) -> int:
+    """The id of the user's newest review row (0 without any); one index probe."""
+    return session.scalar(select(func.max(Review.id)).where(Review.user_id == user_id)) or 0
+
+
+def review_snapshot(
+    session: Session, user_id: int, clock: DayClock, now: datetime, period: str,
+    deck_ids: Sequence[int] | None = None, *, version: Version | None = None,
+) -> ReviewFigures:
+    """The page's answer figures for ``period``, cached per collection state.
+
+    Reviews are append-only (an undo is a new row), and a new row gets an id
+    above every row stored before, so the user's latest review id changes with
+    every answer and undo. The key is that id, the deck filter, the period,
+    the user's day and day settings (the figures depend on the time only
+    through today) and the user's creation time; with a deck filter also the
+    user's ``cards_version``, since the filter reads the cards' decks (a card
+    moved to another deck moves its answers). Both are read before the figures.
+    """
+    if version is None:
+        version = cards_version(session, user_id)
+    if deck_ids is None:
+        version = (0, version[1])  # the answers alone: card changes do not matter
+    latest = latest_review_id(session, user_id)
+    today = clock.day_of(now)
+    key = (user_id, None if deck_ids is None else tuple(deck_ids), version, latest, period,
+           clock.timezone, clock.day_start_hour, today)
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    found: ReviewFigures | None = _review_cache.get(engine, key)
+    if found is not None:
+        return found
+    since = detail_since = None
+    if PERIODS[period] is not None:
+        detail_since = period_start(period, today)
+        since = min(detail_since, today - timedelta(days=HEATMAP_DAYS - 1))
+    card_ids = None
+    if deck_ids is not None:
+        card_ids = select(Card.id).where(Card.user_id == user_id, Card.deck_id.in_(deck_ids))
+    totals = review_totals(session, user_id, clock, now, card_ids=card_ids, since=since,
+                           detail_since=detail_since)
+    figures = review_figures(totals, today, period)
+    _review_cache.put(engine, key, figures)
+    return figures
 
 
 def next_days_load(

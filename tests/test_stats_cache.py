@@ -1,11 +1,13 @@
-"""The statistics page's cached card figures: every kind of card change shows on the next view.
+"""The statistics page's cached figures: every kind of change shows on the next view.
 
 Each test renders the page, changes the collection the way the app does it,
 renders again, and checks that the card-derived parts of the page (states,
 intervals, E-factors, forecast, hardest cards, due today) are exactly what an
 uncached computation gives, and that they changed. A guard on the engine
 fails any transaction that writes the ``cards`` table without bumping the
-owner's ``cards_version`` in the same transaction.
+owner's ``cards_version`` in the same transaction. The answer-derived parts
+(summary, heatmap, reviews, time, retention, buttons) are checked the same way
+against answers, undos, a new day, old history stored late and deck moves.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 import app.stats_queries as q
 from app.db import utcnow
 from app.importer import NoteFile, import_notes
-from app.models import Card, User, bump_cards_version
+from app.models import Card, Review, User, bump_cards_version
 from tests.factories import make_card, make_deck
 
 CARD_SECTIONS = ("forecast", "states", "intervals", "efactors", "hardest")
@@ -107,6 +109,7 @@ def card_part(client: FlaskClient, query: str = "") -> str:
 def uncached(client: FlaskClient, query: str = "") -> str:
     """What the page shows when nothing is cached."""
     q._card_cache.clear()
+    q._review_cache.clear()
     return card_part(client, query)
 
 
@@ -323,3 +326,137 @@ def test_every_core_write_to_cards_bumps() -> None:
         and "bump_cards_version(" not in text
     ]
     assert missing == []
+
+
+# -- the answer figures, cached against the user's latest review id ---------------------------
+
+REVIEW_SUMMARY = ("streak", "daily-average", "days-studied", "period-reviews", "period-minutes")
+REVIEW_SECTIONS = ("calendar", "reviews", "time", "retention", "buttons")
+
+
+def review_part(client: FlaskClient, query: str = "") -> str:
+    """The answer-derived parts of the page."""
+    response = client.get(f"/stats{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    parts = [
+        re.search(rf'id="{key}">([^<]*)<', html).group(1)  # type: ignore[union-attr]
+        for key in REVIEW_SUMMARY
+    ]
+    for key in REVIEW_SECTIONS:
+        parts.append(html.split(f'id="{key}"', 1)[1].split("</section>", 1)[0])
+    return "\n".join(parts)
+
+
+def review_uncached(client: FlaskClient, query: str = "") -> str:
+    """The answer-derived parts when nothing is cached."""
+    q._card_cache.clear()
+    q._review_cache.clear()
+    return review_part(client, query)
+
+
+def reviews_in_period(client: FlaskClient, query: str = "") -> int:
+    html = client.get(f"/stats{query}").get_data(as_text=True)
+    found = re.search(r'id="period-reviews">(\d+)<', html)
+    assert found is not None
+    return int(found.group(1))
+
+
+def check_review_change(
+    client: FlaskClient, change: Callable[[], object], query: str = ""
+) -> str:
+    """Render, ``change``, render: the second view is exact and differs. Returns it."""
+    before = review_part(client, query)
+    assert review_part(client, query) == before  # served from the cache
+    change()
+    after = review_part(client, query)
+    assert after == review_uncached(client, query)
+    assert after != before
+    return after
+
+
+def answer(client: FlaskClient, grade: str = "5") -> None:
+    post(client, "/review/answer", **shown(client), grade=grade)
+
+
+def test_repeated_view_serves_the_answer_figures_from_the_cache(
+    client: FlaskClient, collection: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer(client)
+    first = review_part(client)
+    calls: list[int] = []
+    real = q.review_totals
+
+    def counting(*args: Any, **kwargs: Any) -> q.ReviewTotals:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(q, "review_totals", counting)
+    assert review_part(client) == first
+    assert calls == []
+    review_part(client, "?period=1y")  # another period: another entry
+    assert calls == [1]
+    review_part(client, f"?deck={collection['os']}")  # another filter: another entry
+    assert calls == [1, 1]
+
+
+def test_an_answer_shows_in_the_answer_figures(
+    client: FlaskClient, collection: dict[str, int]
+) -> None:
+    was = reviews_in_period(client)
+    check_review_change(client, lambda: answer(client))
+    assert reviews_in_period(client) == was + 1
+
+
+def test_an_undo_shows_in_the_answer_figures(
+    client: FlaskClient, collection: dict[str, int]
+) -> None:
+    answer(client, "1")
+    was = reviews_in_period(client)
+    check_review_change(client, lambda: post(client, "/review/undo"))
+    assert reviews_in_period(client) == was - 1
+
+
+def test_old_history_stored_late_shows(
+    db: Session, user_id: int, client: FlaskClient, collection: dict[str, int]
+) -> None:
+    # An answer with a time days ago, stored now (as an import of history would).
+    def store() -> None:
+        db.add(Review(user_id=user_id, card_id=collection["mature"], grade=4,
+                      reviewed_at=utcnow() - timedelta(days=3), duration_ms=4000,
+                      reps_before=7, ef_before=270, interval_before=30, lapses_before=0,
+                      reps_after=8, ef_after=270, interval_after=60, lapses_after=0))
+        db.commit()
+
+    was = reviews_in_period(client)
+    check_review_change(client, store)
+    assert reviews_in_period(client) == was + 1
+
+
+def test_a_new_day_recomputes_the_answer_figures(
+    client: FlaskClient, collection: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer(client)
+    later = utcnow() + timedelta(days=5)
+
+    def next_day() -> None:
+        monkeypatch.setattr("app.stats.utcnow", lambda: later)
+
+    after = check_review_change(client, next_day)  # the heatmap and the streak moved on
+    assert after.split("\n", 1)[0] == "0 days"  # no answer today or yesterday: no streak
+
+
+def test_a_card_moved_out_of_a_deck_takes_its_answers_along(
+    client: FlaskClient, collection: dict[str, int]
+) -> None:
+    query = f"?deck={collection['os']}"
+    while reviews_in_period(client, query) == 0:  # an answer on a card of "os"
+        answer(client)
+    answered = [str(collection["hard"]), str(collection["young"])]
+
+    def move() -> None:
+        post(client, "/browse/bulk", action="move", ids=answered,
+             deck_id=str(collection["maths"]))
+
+    check_review_change(client, move, query)
+    assert reviews_in_period(client, query) == 0
