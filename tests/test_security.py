@@ -795,6 +795,10 @@ def test_uploaded_file_names_and_notes_come_back_escaped(
                                content_type="multipart/form-data", follow_redirects=True)
         assert response.status_code < 500
         pages.append(response)
+    # Large uploads import in a background thread: wait for it before reading the pages.
+    for thread in list(app.extensions.get("wengu.import_threads", {}).values()):
+        thread.join(timeout=120)
+    pages = [client.get(page.request.full_path) for page in pages]
     with app.test_request_context():
         others = [url_for(e) for e in ("imports.index", "imports.retired", "browse.index",
                                        "inbox.index", "home.index") if e in app.view_functions]
