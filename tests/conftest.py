@@ -150,7 +150,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     keep, drop = [], []
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
-        (keep if names & DATABASE_FIXTURES else drop).append(item)
+        uses_database = bool(names & DATABASE_FIXTURES) or item.get_closest_marker("database")
+        (keep if uses_database else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

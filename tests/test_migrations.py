@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -23,6 +24,7 @@ def _empty(url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.database
 def test_upgrade_downgrade_upgrade_and_models_agree(tmp_path: Path) -> None:
     url = database_url(tmp_path)
     _empty(url)
