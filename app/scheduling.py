@@ -96,6 +96,30 @@ def is_same_day_repeat(card: Card, day_start: datetime) -> bool:
     )
 
 
+def _answer(
+    card: Card,
+    grade: int,
+    now: datetime,
+    *,
+    same_day_repeat: bool,
+    showing_id: str | None,
+    duration_ms: int | None,
+) -> tuple[State, dict[str, Any]]:
+    """The card's state after answering ``grade``, and the review row's values."""
+    before = state_of(card)
+    after, log = review(before, grade, now, same_day_repeat=same_day_repeat)
+    values = _review_values(
+        card, before, after,
+        kind=(ReviewKind.REPEAT if log.same_day_repeat else ReviewKind.REVIEW).value,
+        grade=int(log.grade),
+        reviewed_at=now,
+        showing_id=showing_id,
+        duration_ms=duration_ms,
+        undoes_id=None,
+    )
+    return after, values
+
+
 def record_answer(
     session: Session,
     card: Card,
@@ -107,17 +131,10 @@ def record_answer(
     duration_ms: int | None = None,
 ) -> Review:
     """Answer ``card`` with ``grade``: update it and append its review row (not committed)."""
-    before = state_of(card)
-    after, log = review(before, grade, now, same_day_repeat=same_day_repeat)
+    after, values = _answer(card, grade, now, same_day_repeat=same_day_repeat,
+                            showing_id=showing_id, duration_ms=duration_ms)
     apply_state(card, after)
-    row = _review_row(
-        card, before, after,
-        kind=(ReviewKind.REPEAT if log.same_day_repeat else ReviewKind.REVIEW).value,
-        grade=int(log.grade),
-        reviewed_at=now,
-        showing_id=showing_id,
-        duration_ms=duration_ms,
-    )
+    row = Review(**values)
     session.add(row)
     return row
 
@@ -148,19 +165,11 @@ def write_answer(
     card changes; the card object takes its new state as already stored.
     Not committed.
     """
-    before = state_of(card)
-    after, log = review(before, grade, now, same_day_repeat=same_day_repeat)
+    after, values = _answer(card, grade, now, same_day_repeat=same_day_repeat,
+                            showing_id=showing_id, duration_ms=duration_ms)
     connection = session.connection()
     bump_cards_version(session, (card.user_id,))  # a Core write: no flush counts it
-    connection.execute(_INSERT_REVIEW, _review_values(
-        card, before, after,
-        kind=(ReviewKind.REPEAT if log.same_day_repeat else ReviewKind.REVIEW).value,
-        grade=int(log.grade),
-        reviewed_at=now,
-        showing_id=showing_id,
-        duration_ms=duration_ms,
-        undoes_id=None,
-    ))
+    connection.execute(_INSERT_REVIEW, values)
     state = _state_values(after)
     connection.execute(
         _UPDATE_STATE, {"card_id": card.id, **{f"new_{k}": v for k, v in state.items()}}
