@@ -8,6 +8,7 @@ from flask import abort
 
 from app.auth import current_user
 from app.db import get_session
+from app.models import Card
 
 T = TypeVar("T")
 
@@ -18,3 +19,11 @@ def get_owned_or_404(model: type[T], ident: Any) -> T:
     if obj is None or getattr(obj, "user_id", None) != current_user().id:
         abort(404)
     return obj
+
+
+def live_card_or_404(card_id: int) -> Card:
+    """The current user's card unless it was thrown away, else 404."""
+    card = get_owned_or_404(Card, card_id)
+    if card.deleted_at is not None:
+        abort(404)
+    return card

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app import card_store
-from app.access import get_owned_or_404
+from app.access import live_card_or_404
 from app.auth import current_user, login_required
 from app.card_display import card_sides, source_excerpt
 from app.card_store import CardInput, CardInputError
@@ -44,14 +44,6 @@ def user_decks(session: Session) -> list[Deck]:
     return list(
         session.scalars(select(Deck).where(Deck.user_id == current_user().id).order_by(Deck.name))
     )
-
-
-def owned_card(card_id: int) -> Card:
-    """The current user's live card, else 404."""
-    card = get_owned_or_404(Card, card_id)
-    if card.deleted_at is not None:
-        abort(404)
-    return card
 
 
 def form_input() -> CardInput:
@@ -122,7 +114,7 @@ def _unconfirmed_duplicate(session: Session, user_id: int, typed: CardInput) -> 
 def edit(card_id: int) -> str | Response | tuple[str, int]:
     """Edit a card's text, deck and tags."""
     session = get_session()
-    card = owned_card(card_id)
+    card = live_card_or_404(card_id)
     # A hand-made reversed card is edited from its first side, so the pair stays one note.
     if card.kind == CardKind.REVERSED.value and card.ord == 1 and not card_store.is_extracted(card):
         first = next((c for c in card_store.siblings(session, card) if c.ord == 0), None)
@@ -158,7 +150,7 @@ def edit(card_id: int) -> str | Response | tuple[str, int]:
 def show(card_id: int) -> str:
     """A card: its sides rendered, its source, its review history."""
     session = get_session()
-    card = owned_card(card_id)
+    card = live_card_or_404(card_id)
     front, back = card_sides(card)
     reviews = session.scalars(
         select(Review).where(Review.card_id == card.id, Review.user_id == current_user().id)
@@ -173,7 +165,7 @@ def show(card_id: int) -> str:
 
 def _card_action(card_id: int, message: str, apply: Callable[[Session, Card], object]) -> Response:
     session = get_session()
-    card = owned_card(card_id)
+    card = live_card_or_404(card_id)
     apply(session, card)
     session.commit()
     flash(message)
@@ -185,7 +177,7 @@ def _card_action(card_id: int, message: str, apply: Callable[[Session, Card], ob
 def delete(card_id: int) -> Response:
     """Delete a card (its row and history stay; an extracted card's key is tombstoned)."""
     session = get_session()
-    card = owned_card(card_id)
+    card = live_card_or_404(card_id)
     card_store.delete_cards(session, [card], utcnow())
     session.commit()
     flash(_("Card deleted."))
@@ -224,7 +216,7 @@ def reset(card_id: int) -> Response:
 def move(card_id: int) -> Response:
     """Move a card to another of the user's decks."""
     session = get_session()
-    card = owned_card(card_id)
+    card = live_card_or_404(card_id)
     deck = session.get(Deck, request.form.get("deck_id", type=int) or 0)
     if deck is None or deck.user_id != current_user().id:
         flash(_("That deck does not exist."), "error")

@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     jsonify,
     redirect,
@@ -25,7 +24,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from app.access import get_owned_or_404
+from app.access import get_owned_or_404, live_card_or_404
 from app.auth import current_user, login_required
 from app.card_display import card_sides, source_excerpt
 from app.db import get_session, utcnow
@@ -196,18 +195,11 @@ def undo() -> Response:
     return after_action(deck_arg(), _("Answer undone."))
 
 
-def _live_card(card_id: int) -> Card:
-    card = get_owned_or_404(Card, card_id)
-    if card.deleted_at is not None:
-        abort(404)
-    return card
-
-
 @bp.route("/<int:card_id>/suspend", methods=("POST",))
 @login_required
 def suspend(card_id: int) -> Response:
     """Suspend the card: it is not shown until unsuspended."""
-    _live_card(card_id).suspended = True
+    live_card_or_404(card_id).suspended = True
     get_session().commit()
     return after_action(deck_arg(), _("Card suspended."))
 
@@ -216,7 +208,7 @@ def suspend(card_id: int) -> Response:
 @login_required
 def bury(card_id: int) -> Response:
     """Bury the card until the user's next day starts."""
-    card = _live_card(card_id)
+    card = live_card_or_404(card_id)
     _start, end = review_day(current_user(), utcnow())
     card.buried_until = end
     get_session().commit()
@@ -228,7 +220,7 @@ def bury(card_id: int) -> Response:
 def discard(card_id: int) -> Response:
     """Throw the card away as "not a card": tombstoned, so no import brings it back."""
     session = get_session()
-    card = _live_card(card_id)
+    card = live_card_or_404(card_id)
     now = utcnow()
     card.deleted_at = now
     exists = session.scalar(
@@ -245,7 +237,7 @@ def discard(card_id: int) -> Response:
 @login_required
 def edit(card_id: int) -> str | Response | tuple[str, int]:
     """A small editor for the card's two sides, returning to the review."""
-    card = _live_card(card_id)
+    card = live_card_or_404(card_id)
     deck = deck_arg()
     error = None
     front, back = card.front, card.back
@@ -266,6 +258,6 @@ def edit(card_id: int) -> str | Response | tuple[str, int]:
 @login_required
 def source(card_id: int) -> str:
     """Where the card comes from: the note's path, heading path, line, and nearby lines."""
-    card = _live_card(card_id)
+    card = live_card_or_404(card_id)
     template = "review/_source.html" if request.args.get("partial") else "review/source.html"
     return render_template(template, card=card, lines=source_excerpt(card), deck=deck_arg())
