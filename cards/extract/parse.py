@@ -19,9 +19,10 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from cards.extract.blocks import DispatchRuler
 from cards.extract.text import InlineText, inline_text, plain_inline_text
 
-__all__ = ["Block", "Note", "parse_note", "parser"]
+__all__ = ["Block", "Note", "make_parser", "parse_note", "parser"]
 
 # Deeper nesting than this is left unparsed (markdown-it stops there): no recursion blow-up.
 MAX_NESTING = 40
@@ -80,8 +81,19 @@ def _breaks_word(char: str) -> bool:
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
     """The markdown-it-py instance notes are parsed with (CommonMark plus note syntaxes)."""
+    return make_parser()
+
+
+def make_parser(*, dispatch: bool = True) -> MarkdownIt:
+    """A new parser configured as :func:`parser`; ``dispatch=False`` keeps markdown-it's
+    own block ruler (same tokens, slower: see :mod:`cards.extract.blocks`)."""
+    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING})
+    if dispatch:
+        ruler = DispatchRuler()
+        ruler.__rules__ = md.block.ruler.__rules__
+        md.block.ruler = ruler
     md = (
-        MarkdownIt("commonmark", {"maxNesting": MAX_NESTING})
+        md
         .enable(["table", "strikethrough"])
         .use(front_matter_plugin)
         .use(deflist_plugin)

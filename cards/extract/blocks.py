@@ -1,0 +1,168 @@
+"""A faster block ruler for markdown-it-py: the same tokens, far fewer rule calls.
+
+markdown-it-py tries every block rule in order on every block start, and the paragraph,
+list, blockquote and reference rules re-run their chain of "terminator" rules (silently)
+on every continuation line. Most rules can only match when the line starts with one of a
+few characters (a fence with a backtick or tilde, a heading with ``#``…), or when a
+neighbouring line does (a table needs a delimiter row below). :class:`DispatchRuler`
+compiles each chain into one function that looks at the line once and calls only the
+rules that can match there, in the chain's order. A rule it skips is one that would have
+returned ``False`` without touching the parser state, so the token stream is identical
+(``tests/test_extract_blocks.py`` checks it on the corpus and on generated text).
+
+Rules it does not know are always called, so another plugin stays correct, only slower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from markdown_it.parser_block import RuleFuncBlockType
+from markdown_it.ruler import Ruler
+from markdown_it.rules_block import StateBlock
+
+__all__ = ["DispatchRuler"]
+
+# The characters a line must start with (at its first non-space character) for a rule to
+# match: each rule returns False on any other character before it changes any state.
+_FIRST_CHARS = {
+    "admonition": "!?",
+    "math_block": "$",
+    "fence": "`~",
+    "blockquote": ">",
+    "hr": "*-_",
+    "list": "*-+0123456789",
+    "footnote_def": "[",
+    "reference": "[",
+    "html_block": "<",
+    "heading": "#",
+}
+
+# In validation mode (a terminator check) a definition list only continues at ``:``/``~``.
+_SILENT_FIRST_CHARS = {**_FIRST_CHARS, "deflist": ":~"}
+
+_Guard = Callable[[StateBlock, int, int, bool], bool]
+_Entry = tuple[_Guard | None, RuleFuncBlockType]
+
+
+def _first_line(state: StateBlock, line: int, _end: int, _silent: bool) -> bool:
+    """front_matter only reads the note's first line."""
+    return line == 0
+
+
+def _indented(state: StateBlock, line: int, _end: int, _silent: bool) -> bool:
+    """code needs a line indented 4 or more past the block's indent."""
+    return state.sCount[line] - state.blkIndent >= 4
+
+
+def _delimiter_below(state: StateBlock, line: int, end: int, _silent: bool) -> bool:
+    """A table needs a next line that starts with ``|``, ``-`` or ``:``."""
+    below = line + 1
+    if below >= end:
+        return False
+    pos = state.bMarks[below] + state.tShift[below]
+    return pos < state.eMarks[below] and state.src[pos] in "|-:"
+
+
+def _underline_below(state: StateBlock, line: int, end: int, _silent: bool) -> bool:
+    """A setext heading needs a following line (before a blank one) starting with ``-`` or
+    ``=``. Without one, lheading returns False having set ``parentType`` to
+    ``"paragraph"`` (unless the line is indented code): that side effect is kept."""
+    src, b_marks, t_shift, e_marks = state.src, state.bMarks, state.tShift, state.eMarks
+    below = line + 1
+    while below < end:
+        pos = b_marks[below] + t_shift[below]
+        stop = e_marks[below]
+        if pos >= stop:
+            break  # an empty line ends the paragraph
+        if src[pos] in "-=":
+            return True
+        below += 1
+    if not state.is_code_block(line):
+        state.parentType = "paragraph"
+    return False
+
+
+def _marker_below(state: StateBlock, line: int, end: int, silent: bool) -> bool:
+    """A definition list starts at a term whose next line (or the one after a blank line)
+    starts with ``:`` or ``~``; in validation mode the line itself must (inside a ``dd``)."""
+    if silent:
+        if state.ddIndent < 0:
+            return False
+        pos = state.bMarks[line] + state.tShift[line]
+        return pos < state.eMarks[line] and state.src[pos] in ":~"
+    below = line + 1
+    if below >= end:
+        return False
+    if state.bMarks[below] + state.tShift[below] >= state.eMarks[below]:
+        below += 1
+        if below >= end:
+            return False
+    pos = state.bMarks[below] + state.tShift[below]
+    return pos < state.eMarks[below] and state.src[pos] in ":~"
+
+
+_GUARDS: dict[str, _Guard] = {
+    "front_matter": _first_line,
+    "code": _indented,
+    "table": _delimiter_below,
+    "lheading": _underline_below,
+    "deflist": _marker_below,
+}
+
+
+def _table(
+    rules: list[tuple[str, RuleFuncBlockType]], first_chars: dict[str, str]
+) -> tuple[dict[str, tuple[_Entry, ...]], tuple[_Entry, ...]]:
+    """The rules worth calling for each first character, and for any other character."""
+
+    def entries(ch: str | None) -> tuple[_Entry, ...]:
+        return tuple(
+            (_GUARDS.get(name), fn)
+            for name, fn in rules
+            if name not in first_chars or (ch is not None and ch in first_chars[name])
+        )
+
+    starts = {ch for name, _ in rules for ch in first_chars.get(name, "")}
+    return {ch: entries(ch) for ch in starts}, entries(None)
+
+
+def _dispatcher(rules: list[tuple[str, RuleFuncBlockType]]) -> RuleFuncBlockType:
+    """One function standing for a chain of rules (in order)."""
+    everything: tuple[_Entry, ...] = tuple((None, fn) for _, fn in rules)
+    by_char, other = _table(rules, _FIRST_CHARS)
+    silent_by_char, silent_other = _table(rules, _SILENT_FIRST_CHARS)
+
+    def dispatch(state: StateBlock, line: int, end: int, silent: bool) -> bool:
+        pos = state.bMarks[line] + state.tShift[line]
+        src = state.src
+        if pos >= len(src):
+            chosen = everything
+        elif silent:
+            chosen = silent_by_char.get(src[pos], silent_other)
+        else:
+            chosen = by_char.get(src[pos], other)
+        for guard, fn in chosen:
+            if guard is not None and not guard(state, line, end, silent):
+                continue
+            if fn(state, line, end, silent):
+                return True
+        return False
+
+    return dispatch
+
+
+class DispatchRuler(Ruler[RuleFuncBlockType]):
+    """A block :class:`~markdown_it.ruler.Ruler` whose chains are each one dispatching
+    function (see the module docstring); rules are added and enabled as usual."""
+
+    def __compile__(self) -> None:
+        super().__compile__()
+        assert self.__cache__ is not None
+        for chain in list(self.__cache__):
+            named = [
+                (rule.name, rule.fn)
+                for rule in self.__rules__
+                if rule.enabled and (not chain or chain in rule.alt)
+            ]
+            self.__cache__[chain] = [_dispatcher(named)] if named else []

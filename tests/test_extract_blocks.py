@@ -1,0 +1,106 @@
+"""The dispatching block ruler gives exactly the tokens of markdown-it-py's own ruler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from cards.extract import iter_note_files, read_note
+from cards.extract.blocks import DispatchRuler
+from cards.extract.parse import make_parser
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "notes"
+
+PLAIN = make_parser(dispatch=False)
+FAST = make_parser()
+
+
+def _tokens(md: MarkdownIt, text: str) -> tuple[list[tuple[Any, ...]], str]:
+    env: dict[str, Any] = {}
+    tokens = md.parse(text, env)
+    fields = [
+        (t.type, t.tag, t.map, t.content, t.info, t.markup, t.nesting, t.level, t.hidden,
+         t.attrs, t.meta, t.block)
+        for t in tokens
+    ]
+    return fields, repr(env)
+
+
+def _same(text: str) -> None:
+    assert _tokens(FAST, text) == _tokens(PLAIN, text)
+
+
+def test_the_fast_parser_uses_the_dispatching_ruler() -> None:
+    assert isinstance(FAST.block.ruler, DispatchRuler)
+    assert not isinstance(PLAIN.block.ruler, DispatchRuler)
+    assert FAST.block.ruler.get_active_rules() == PLAIN.block.ruler.get_active_rules()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\ntitle: x\n---\n# Head\n\ntext",
+        "a | b\n--|--\n1 | 2\n",
+        "Term\n: definition\n\n~ other\n",
+        "Title\n===\n\nSub\n---\n",
+        "para\n    lazy\n- item\n  1. nested\n2) other\n",
+        "> quote\ncontinued\n> - list\n>\n> ```\n> code\n",
+        "!!! note \"Title\"\n    body\n\n??? tip\n    hidden\n",
+        "$$\nx^2\n$$\n\ntext $$ y $$\n",
+        "[ref]: /url\n[^1]: foot\n\n<div>\nhtml\n</div>\n<!-- c -->\n",
+        "    code\n\tcode\n***\n___\n- - -\n",
+        "Term\n\n: after a blank line\n",
+        "1. a\n\n   b\n10. c\n* d\n+ e\n",
+    ],
+)
+def test_same_tokens_on_each_construct(text: str) -> None:
+    _same(text)
+
+
+def test_chains_still_follow_enable_and_disable() -> None:
+    fast, plain = make_parser(), make_parser(dispatch=False)
+    for md in (fast, plain):
+        md.disable(["table", "hr"])
+    text = "a | b\n--|--\n***\n"
+    assert _tokens(fast, text) == _tokens(plain, text)
+    assert not any(t.type == "table_open" for t in fast.parse(text))
+
+
+_INDENT = st.sampled_from(["", "", "", " ", "  ", "   ", "    ", "\t", "      "])
+_MARK = st.sampled_from(
+    ["", "", "", "-", "- ", "* ", "+ ", "1. ", "2) ", "10. ", "> ", ">", "# ", "## ", "#",
+     "```", "~~~", "```py", "---", "===", "***", "___", "- - -", "|", "| a | b |",
+     "|---|---|", "--|--", ":--", ": ", "~ ", ":", "[a]: /u", "[^1]: x", "[a]", "<div>",
+     "</div>", "<!--", "-->", "<span>", "$$", "!!! note", "??? tip", "???+ x", "- [ ] ",
+     "Q: ", "term :: "]
+)
+_TEXT = st.sampled_from(["", "a", "text", "a | b", " b", "?", "`x`", " -", " =", " :"])
+_LINE = st.tuples(_INDENT, _MARK, _TEXT).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_LINE, max_size=30).map("\n".join))
+def test_same_tokens_on_generated_markdown(text: str) -> None:
+    _same(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab -*+>#`~=:|[]^<!?$_.1\t\n ")), max_size=80))
+def test_same_tokens_on_markdown_punctuation(text: str) -> None:
+    _same(text)
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+def test_same_tokens_on_every_corpus_note() -> None:
+    differ = []
+    for path in iter_note_files(CORPUS):
+        text, _ = read_note(path.read_bytes(), str(path))
+        if _tokens(FAST, text) != _tokens(PLAIN, text):
+            differ.append(path.relative_to(CORPUS).as_posix())
+    assert not differ
