@@ -9,9 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 
 from cards.extract import iter_note_files, read_note
-from cards.extract.blocks import DispatchRuler
+from cards.extract.blocks import DispatchRuler, LineState
 from cards.extract.parse import make_parser
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "notes"
@@ -104,3 +105,18 @@ def test_same_tokens_on_every_corpus_note() -> None:
         if _tokens(FAST, text) != _tokens(PLAIN, text):
             differ.append(path.relative_to(CORPUS).as_posix())
     assert not differ
+
+
+def _tables(state: StateBlock) -> tuple[list[int], ...]:
+    return state.bMarks, state.eMarks, state.tShift, state.sCount, state.bsCount, [state.lineMax]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n-")), max_size=60))
+def test_line_tables_are_markdown_its(text: str) -> None:
+    assert _tables(LineState(text, FAST, {}, [])) == _tables(StateBlock(text, PLAIN, {}, []))
+
+
+@pytest.mark.parametrize("text", ["", "a", "a\n", "a\n  ", "a\n  \n", "\t x\n \tb\n", "\n\n"])
+def test_line_tables_at_the_edges(text: str) -> None:
+    assert _tables(LineState(text, FAST, {}, [])) == _tables(StateBlock(text, PLAIN, {}, []))

@@ -11,17 +11,27 @@ returned ``False`` without touching the parser state, so the token stream is ide
 (``tests/test_extract_blocks.py`` checks it on the corpus and on generated text).
 
 Rules it does not know are always called, so another plugin stays correct, only slower.
+
+:class:`DispatchBlockParser` also builds the parser state's line tables with string
+methods instead of a loop over characters (:class:`LineState`), giving the same tables.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
 
-from markdown_it.parser_block import RuleFuncBlockType
+from markdown_it.parser_block import ParserBlock, RuleFuncBlockType
 from markdown_it.ruler import Ruler
 from markdown_it.rules_block import StateBlock
+from markdown_it.token import Token
+from markdown_it.utils import EnvType
 
-__all__ = ["DispatchRuler"]
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+__all__ = ["DispatchBlockParser", "DispatchRuler", "LineState"]
 
 # The characters a line must start with (at its first non-space character) for a rule to
 # match: each rule returns False on any other character before it changes any state.
@@ -56,17 +66,22 @@ def _indented(state: StateBlock, line: int, _end: int, _silent: bool) -> bool:
 
 
 def _delimiter_below(state: StateBlock, line: int, end: int, _silent: bool) -> bool:
-    """A table needs a next line that starts with ``|``, ``-`` or ``:``."""
+    """A table needs a ``|`` in its first line and a next line that starts with ``|``,
+    ``-`` or ``:`` and holds nothing but those, spaces and tabs."""
     below = line + 1
     if below >= end:
         return False
+    src = state.src
     pos = state.bMarks[below] + state.tShift[below]
-    return pos < state.eMarks[below] and state.src[pos] in "|-:"
+    stop = state.eMarks[below]
+    if pos >= stop or src[pos] not in "|-:" or src[pos:stop].strip("|-: \t"):
+        return False
+    return src.find("|", state.bMarks[line] + state.tShift[line], state.eMarks[line]) >= 0
 
 
 def _underline_below(state: StateBlock, line: int, end: int, _silent: bool) -> bool:
-    """A setext heading needs a following line (before a blank one) starting with ``-`` or
-    ``=``. Without one, lheading returns False having set ``parentType`` to
+    """A setext heading needs a following line (before a blank one) of ``-`` or ``=``
+    markers and spaces. Without one, lheading returns False having set ``parentType`` to
     ``"paragraph"`` (unless the line is indented code): that side effect is kept."""
     src, b_marks, t_shift, e_marks = state.src, state.bMarks, state.tShift, state.eMarks
     below = line + 1
@@ -75,7 +90,8 @@ def _underline_below(state: StateBlock, line: int, end: int, _silent: bool) -> b
         stop = e_marks[below]
         if pos >= stop:
             break  # an empty line ends the paragraph
-        if src[pos] in "-=":
+        marker = src[pos]
+        if (marker == "-" or marker == "=") and not src[pos:stop].lstrip(marker).strip(" \t"):
             return True
         below += 1
     if not state.is_code_block(line):
@@ -166,3 +182,99 @@ class DispatchRuler(Ruler[RuleFuncBlockType]):
                 if rule.enabled and (not chain or chain in rule.alt)
             ]
             self.__cache__[chain] = [_dispatcher(named)] if named else []
+
+
+class LineState(StateBlock):
+    """markdown-it-py's block state with its line tables built line by line (``str``
+    methods) rather than character by character; the tables are the same."""
+
+    def __init__(self, src: str, md: MarkdownIt, env: EnvType, tokens: list[Token]) -> None:
+        self.src = src
+        self.md = md
+        self.env = env
+        self.tokens = tokens
+        self.blkIndent = 0
+        self.line = 0
+        self.tight = False
+        self.ddIndent = -1
+        self.listIndent = -1
+        self.parentType = "root"
+        self.level = 0
+        self.result = ""
+        parts = src.split("\n")
+        if not parts[-1].lstrip(" \t"):
+            # Nothing after the last newline, or only spaces: that is not a line.
+            parts.pop()
+        ends = list(itertools.accumulate(len(part) + 1 for part in parts))
+        self.eMarks = [end - 1 for end in ends]
+        self.bMarks = [end - len(part) - 1 for end, part in zip(ends, parts, strict=True)]
+        self.tShift = [len(part) - len(part.lstrip(" \t")) for part in parts]
+        if "\t" in src:
+            self.sCount = [
+                _columns(part, shift) if "\t" in part[:shift] else shift
+                for part, shift in zip(parts, self.tShift, strict=True)
+            ]
+        else:
+            self.sCount = self.tShift.copy()
+        self.bsCount = [0] * (len(parts) + 1)
+        length = len(src)
+        self.bMarks.append(length)
+        self.eMarks.append(length)
+        self.tShift.append(0)
+        self.sCount.append(0)
+        self.lineMax = len(parts)
+        self._code_enabled = "code" in md.block.ruler.get_active_rules()
+
+
+    def push(self, ttype: str, tag: str, nesting: Literal[-1, 0, 1]) -> Token:
+        """Push a new block token (as :meth:`StateBlock.push`, building the token directly
+        rather than through the dataclass constructor)."""
+        token = _new(Token)
+        token.type = ttype
+        token.tag = tag
+        token.nesting = nesting
+        token.attrs = {}
+        token.map = None
+        token.children = None
+        token.content = token.markup = token.info = ""
+        token.meta = {}
+        token.block = True
+        token.hidden = False
+        if nesting < 0:
+            self.level -= 1
+        token.level = self.level
+        if nesting > 0:
+            self.level += 1
+        self.tokens.append(token)
+        return token
+
+
+_new = object.__new__
+
+
+def _columns(line: str, shift: int) -> int:
+    """The width of a line's first ``shift`` characters (spaces and tabs, tab stops of 4)."""
+    offset = 0
+    for ch in line[:shift]:
+        offset += 4 - offset % 4 if ch == "\t" else 1
+    return offset
+
+
+class DispatchBlockParser(ParserBlock):
+    """markdown-it-py's block parser with a :class:`DispatchRuler` and a :class:`LineState`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        ruler = DispatchRuler()
+        ruler.__rules__ = self.ruler.__rules__
+        self.ruler = ruler
+
+    def parse(
+        self, src: str, md: MarkdownIt, env: EnvType, outTokens: list[Token]
+    ) -> list[Token] | None:
+        """Tokenize ``src`` into ``outTokens`` (as :meth:`ParserBlock.parse`)."""
+        if not src:
+            return None
+        state = LineState(src, md, env, outTokens)
+        self.tokenize(state, state.line, state.lineMax)
+        return state.tokens

@@ -19,7 +19,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from cards.extract.blocks import DispatchRuler
+from cards.extract.blocks import DispatchBlockParser
 from cards.extract.text import InlineText, inline_text, plain_inline_text
 
 __all__ = ["Block", "Note", "make_parser", "parse_note", "parser"]
@@ -89,9 +89,7 @@ def make_parser(*, dispatch: bool = True) -> MarkdownIt:
     own block ruler (same tokens, slower: see :mod:`cards.extract.blocks`)."""
     md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING})
     if dispatch:
-        ruler = DispatchRuler()
-        ruler.__rules__ = md.block.ruler.__rules__
-        md.block.ruler = ruler
+        md.block = DispatchBlockParser()
     md = (
         md
         .enable(["table", "strikethrough"])
