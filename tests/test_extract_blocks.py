@@ -1,4 +1,4 @@
-"""The dispatching block ruler gives exactly the tokens of markdown-it-py's own ruler."""
+"""The dispatching block and inline rulers give exactly the tokens of markdown-it-py's own."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.token import Token
 
 from cards.extract import iter_note_files, read_note
 from cards.extract.blocks import DispatchRuler, LineState
+from cards.extract.inline_rules import TEXT_STOPS, InlineDispatchRuler
 from cards.extract.parse import make_parser
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "notes"
@@ -120,3 +122,34 @@ def test_line_tables_are_markdown_its(text: str) -> None:
 @pytest.mark.parametrize("text", ["", "a", "a\n", "a\n  ", "a\n  \n", "\t x\n \tb\n", "\n\n"])
 def test_line_tables_at_the_edges(text: str) -> None:
     assert _tables(LineState(text, FAST, {}, [])) == _tables(StateBlock(text, PLAIN, {}, []))
+
+
+def _inline(md: MarkdownIt, text: str) -> list[tuple[Any, ...]]:
+    tokens: list[Token] = []
+    md.inline.parse(text, md, {}, tokens)
+    return [
+        (t.type, t.tag, t.content, t.markup, t.info, t.nesting, t.level, t.attrs, t.meta)
+        for t in tokens
+    ]
+
+
+def test_the_fast_parser_uses_the_dispatching_inline_ruler() -> None:
+    assert isinstance(FAST.inline.ruler, InlineDispatchRuler)
+    assert FAST.inline.ruler.get_active_rules() == PLAIN.inline.ruler.get_active_rules()
+    # the text rule is skipped only where markdown-it's own text rule stops
+    assert all(FAST.inline.terminator_re.match(ch) for ch in TEXT_STOPS)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", "b c", " ", "\n", "*", "**", "_", "__", "`", "``", "$", "$$", "\\", "[", "]",
+             "(", ")", "![", "<", ">", "<a>", "</b>", "<!-- x -->", "<https://x.y>", "[^1]",
+             "&amp;", "~~", ":", "-", "?", "http://a.b/c", "：", "是", "{{c1::x}}", "=="]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_same_inline_tokens_on_generated_text(text: str) -> None:
+    assert _inline(FAST, text) == _inline(PLAIN, text)

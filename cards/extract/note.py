@@ -160,6 +160,24 @@ def extract_note(text: str, path: str, *, boilerplate: frozenset[str] = frozense
         note = parse_note(text)
     except RecursionError:
         return []
+    try:
+        return _extract(note, path, boilerplate)
+    finally:
+        _release(note.root)
+
+
+def _release(root: Block) -> None:
+    """Break the tree's parent/child cycles, so that it is freed at once rather than left
+    to the cyclic garbage collector (which a large import would otherwise keep busy)."""
+    stack = [root]
+    while stack:
+        block = stack.pop()
+        stack.extend(block.children)
+        block.children = []
+        block.parent = None
+
+
+def _extract(note: Note, path: str, boilerplate: frozenset[str]) -> list[Draft]:
     mode = note_mode(note)
     if mode == "none":
         return []

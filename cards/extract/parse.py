@@ -20,6 +20,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from cards.extract.blocks import DispatchBlockParser
+from cards.extract.inline_rules import InlineDispatchRuler
 from cards.extract.text import InlineText, inline_text, plain_inline_text
 
 __all__ = ["Block", "Note", "make_parser", "parse_note", "parser"]
@@ -86,10 +87,14 @@ def parser() -> MarkdownIt:
 
 def make_parser(*, dispatch: bool = True) -> MarkdownIt:
     """A new parser configured as :func:`parser`; ``dispatch=False`` keeps markdown-it's
-    own block ruler (same tokens, slower: see :mod:`cards.extract.blocks`)."""
+    own block parser and inline ruler (same tokens, slower: see :mod:`cards.extract.blocks`
+    and :mod:`cards.extract.inline_rules`)."""
     md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING})
     if dispatch:
         md.block = DispatchBlockParser()
+        inline = InlineDispatchRuler()
+        inline.__rules__ = md.inline.ruler.__rules__
+        md.inline.ruler = inline
     md = (
         md
         .enable(["table", "strikethrough"])
