@@ -46,8 +46,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(browse.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(decks.bp)
-    from app import review
+    from app import queue_cache, review
 
+    queue_cache.init_app(app)
     app.register_blueprint(review.bp)
     from app import export
 

@@ -35,6 +35,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.util import identity_key
 
 from app.db import UTCDateTime, utcnow
 from cards.draft import normalize
@@ -406,6 +407,10 @@ def bump_cards_version(session: Session, user_ids: Iterable[int]) -> None:
             users.update().where(users.c.id.in_(ids))
             .values(cards_version=users.c.cards_version + 1)
         )
+        for user_id in ids:  # a loaded user reads the new version when next asked
+            loaded = session.identity_map.get(identity_key(User, user_id))
+            if loaded is not None:
+                session.expire(loaded, ["cards_version"])
 
 
 @event.listens_for(Session, "before_flush")
@@ -416,7 +421,7 @@ def _count_card_changes(session: Session, _context: Any, _instances: Any) -> Non
     for group, check in ((session.new, False), (session.dirty, True), (session.deleted, False)):
         for obj in group:
             # A user_id of None: the flush itself refuses the row.
-            if (isinstance(obj, Card | NoteSource) and obj.user_id is not None
+            if (isinstance(obj, Card | NoteSource | Deck) and obj.user_id is not None
                     and (not check or session.is_modified(obj))):
                 changed.add(obj.user_id)
     bump_cards_version(session, changed)

@@ -17,7 +17,8 @@ cached between requests and two tabs see the same queue.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from functools import cache, cached_property, lru_cache
 from typing import Any
@@ -102,6 +103,7 @@ class DeckTree:
 
     nodes: dict[int, DeckNode]
     chains: dict[int, list[int]] = field(default_factory=dict)  # chain(d, None), filled once
+    fresh: dict[int | None, _Plan] = field(default_factory=dict)  # plans before any answer
 
     @cached_property
     def roots(self) -> list[int]:
@@ -391,6 +393,7 @@ class Showing:
     showing_id: str
     is_new: bool
     deck_name: str = ""
+    sides: Callable[[], tuple[str, str]] | None = None  # the card's sides, when known
 
 
 @dataclass
@@ -465,22 +468,43 @@ def _context(session: Session, user: User, now: datetime, deck_id: int | None) -
     tree = load_decks(session, user)
     if deck_id is not None and deck_id not in tree.nodes:
         return None
-    tops = [deck_id] if deck_id is not None else tree.roots
     totals = today_totals(session, user.id, start, end)
+    return plan_context(user, now, (start, end), tree, deck_id, totals,
+                        lambda: today_counts(session, user.id, start, end))
+
+
+def plan_context(
+    user: User,
+    now: datetime,
+    day: tuple[datetime, datetime],
+    tree: DeckTree,
+    deck_id: int | None,
+    totals: DayCounts,
+    by_deck: Callable[[], DayCounts],
+) -> _Context:
+    """What is left today and where the next card may come from, given today's answers
+    in total (``totals``) and per deck (``by_deck``, asked only when a limit may be near)."""
+    start, end = day
+    tops = [deck_id] if deck_id is not None else tree.roots
     relevant = {a for top in tops for d in tree.subtree(top) for a in tree.chain(d, None)}
     smallest_new = min((tree.nodes[a].new_limit for a in relevant), default=0)
     smallest_review = min((tree.nodes[a].review_limit for a in relevant), default=0)
     if totals.new[0] < smallest_new and totals.review[0] < smallest_review:
-        # No deck can have reached a limit yet: spare the per-deck count.
-        counts = DayCounts()
-        counts.new.update({d: 0 for d in tree.nodes})
-        counts.review.update({d: 0 for d in tree.nodes})
-        plan = _plan(tree, counts, user, deck_id)
-        plan.prefer_new = _prefer_new(tree, user, deck_id, totals.new[0], totals.review[0])
+        # No deck can have reached a limit yet: spare the per-deck count. Every deck is
+        # then open as on a fresh day, so the tree keeps that plan.
+        fresh = tree.fresh.get(deck_id)
+        if fresh is None:
+            counts = DayCounts()
+            counts.new.update({d: 0 for d in tree.nodes})
+            counts.review.update({d: 0 for d in tree.nodes})
+            fresh = tree.fresh[deck_id] = _plan(tree, counts, user, deck_id)
+        plan = replace(
+            fresh, prefer_new=_prefer_new(tree, user, deck_id, totals.new[0], totals.review[0])
+        )
         new_left = sum(tree.nodes[t].new_limit for t in tops) - totals.new[0]
         review_left = sum(tree.nodes[t].review_limit for t in tops) - totals.review[0]
     else:
-        counts = today_counts(session, user.id, start, end)
+        counts = by_deck()
         plan = _plan(tree, counts, user, deck_id)
         left_new, left_review = _left_today(tree, counts)
         new_left = sum(left_new[t] for t in tops)

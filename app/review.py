@@ -22,6 +22,7 @@ from flask import (
 )
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.wrappers import Response
 
 from app.access import get_owned_or_404, live_card_or_404
@@ -34,9 +35,9 @@ from app.queue import (
     COUNT_CAP,
     Showing,
     day_summary,
-    next_with_counts,
     review_day,
 )
+from app.queue_cache import Snapshot, checkin, checkout, showing_with_counts
 from app.scheduling import (
     is_same_day_repeat,
     last_undoable,
@@ -64,12 +65,18 @@ def interval_label(days: int) -> str:
     return _("%(days)dd", days=days)
 
 
-def grade_buttons(showing: Showing, six: bool) -> list[dict[str, Any]]:
-    """The grade buttons for this showing: Anki's four, or SM-2's six grades."""
+def button_days(showing: Showing) -> dict[int, int]:
+    """The interval each grade would give this showing, in days (0: again today)."""
     intervals = preview_intervals(state_of(showing.card), same_day_repeat=showing.same_day_repeat)
     if showing.same_day_repeat:
         # Below 4 the card comes back again today.
         intervals = {g: (d if g >= Grade.HESITANT else 0) for g, d in intervals.items()}
+    return intervals
+
+
+def grade_buttons(showing: Showing, six: bool) -> list[dict[str, Any]]:
+    """The grade buttons for this showing: Anki's four, or SM-2's six grades."""
+    intervals = button_days(showing)
     if six:
         names = [_("Blackout"), _("Wrong"), _("Almost"), _("Hard"), _("Good"), _("Easy")]
         return [
@@ -96,47 +103,108 @@ def wants_json() -> bool:
     return request.values.get("format") == "json"
 
 
-def edit_url(card: Card, deck: int | None) -> str:
+def edit_url(card_id: int, deck: int | None) -> str:
     """The card editor: the cards feature's page when there is one, else ours."""
     back = url_for("review.start", deck=deck)
     if "cards.edit" in current_app.view_functions:
-        return url_for("cards.edit", card_id=card.id, next=back)
-    return url_for("review.edit", card_id=card.id, deck=deck)
+        return url_for("cards.edit", card_id=card_id, next=back)
+    return url_for("review.edit", card_id=card_id, deck=deck)
 
 
-def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = None) -> str:
+def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = None,
+                  snapshot: Snapshot | None = None) -> str:
     """The review page (or just its swappable part) for the next card, or the day's end.
 
-    ``can_undo`` spares a query when the caller knows (it has just recorded an answer).
+    ``can_undo`` spares a query when the caller knows (it has just recorded an answer);
+    ``snapshot``: the queue the caller holds (see :mod:`app.queue_cache`).
     """
     session = get_session()
     user = current_user()
     now = utcnow()
-    showing, counts = next_with_counts(session, user, now, deck)
+    showing, counts = showing_with_counts(session, user, now, deck, snapshot)
     if showing is None:
         template = "review/_done.html" if partial else "review/done.html"
         return render_template(template, deck=deck, summary=day_summary(session, user, now),
                                can_undo=last_undoable_id(session, user.id) is not None)
-    front, back = card_sides(showing.card)
+    front, back = showing.sides() if showing.sides else card_sides(showing.card)
     if can_undo is None:
         can_undo = last_undoable_id(session, user.id) is not None
     context = {
         "deck": deck, "showing": showing, "card": showing.card, "front": front, "back": back,
         "buttons": grade_buttons(showing, user.grade_buttons == 6),
         "counts": {name: (f"{n}+" if n >= COUNT_CAP else str(n)) for name, n in counts.items()},
-        "edit_url": edit_url(showing.card, deck),
+        "edit_url": edit_url(showing.card.id, deck),
         "can_undo": can_undo,
     }
     return render_template("review/_card.html" if partial else "review/show.html", **context)
 
 
+def card_data(deck: int | None, showing: Showing, counts: dict[str, int]) -> dict[str, Any]:
+    """The next card as data, for review.js to put into the card already on the page
+    (the same fields ``review/_card.html`` shows; the labels are on the page)."""
+    card = showing.card
+    front, back = showing.sides() if showing.sides else card_sides(card)
+    return {
+        "id": card.id,
+        "showing_id": showing.showing_id,
+        "front": front,
+        "back": back,
+        "context": card.context or "",
+        "tag": "repeat" if showing.same_day_repeat else "new" if showing.is_new else "",
+        "deck": showing.deck_name,
+        "days": {int(g): d for g, d in button_days(showing).items()},
+        "counts": {name: (f"{n}+" if n >= COUNT_CAP else str(n)) for name, n in counts.items()},
+        "urls": card_urls(card.id, deck),
+    }
+
+
+_MARK = 987654321  # a card id no URL holds otherwise: card_urls puts the real one in
+
+
+def card_urls(card_id: int, deck: int | None) -> dict[str, str]:
+    """The URLs of the card's tools on the review page.
+
+    Built once per deck (and script root) with a stand-in id, then per card by
+    putting its id in: six ``url_for`` calls cost more than the rest of the reply.
+    """
+    key = (request.script_root, deck)
+    patterns: dict[tuple[str, int | None], dict[str, str]]
+    patterns = current_app.extensions.setdefault("wengu.review_urls", {})
+    found = patterns.get(key)
+    if found is None:
+        found = patterns[key] = {
+            "edit": edit_url(_MARK, deck),
+            "suspend": url_for("review.suspend", card_id=_MARK),
+            "bury": url_for("review.bury", card_id=_MARK),
+            "discard": url_for("review.discard", card_id=_MARK),
+            "source": url_for("review.source", card_id=_MARK, deck=deck),
+            "source_partial": url_for("review.source", card_id=_MARK, partial=1),
+        }
+    mark, real = str(_MARK), str(card_id)
+    return {name: url.replace(mark, real, 1) for name, url in found.items()}
+
+
 def after_action(
-    deck: int | None, message: str | None = None, *, can_undo: bool | None = None
+    deck: int | None, message: str | None = None, *, can_undo: bool | None = None,
+    snapshot: Snapshot | None = None,
 ) -> Response:
-    """Reply to a review form: the next card as JSON for review.js, else a redirect."""
+    """Reply to a review form: the next card as JSON for review.js, else a redirect.
+
+    After an answer read from the queue snapshot, the JSON holds the next card as
+    data (``card``) rather than as HTML: the page already has the card's shape.
+    """
     if wants_json():
-        return jsonify(html=render_review(deck, partial=True, can_undo=can_undo),
-                       message=message)
+        if snapshot is not None and request.form.get("fill") == "1":
+            showing, counts = showing_with_counts(get_session(), current_user(), utcnow(),
+                                                  deck, snapshot)
+            if showing is not None:
+                return jsonify(card=card_data(deck, showing, counts), message=message)
+            return jsonify(html=render_review(deck, partial=True, can_undo=can_undo),
+                           message=message)
+        return jsonify(html=render_review(deck, partial=True, can_undo=can_undo,
+                                          snapshot=snapshot), message=message)
+    if snapshot is not None:
+        checkin(snapshot)
     return redirect(url_for("review.start", deck=deck))
 
 
@@ -160,6 +228,11 @@ def answer() -> Response | tuple[Response, int]:
     showing_id = request.form.get("showing_id", "")[:64]
     if not (card_id.isdigit() and grade.isdigit() and 0 <= int(grade) <= 5 and showing_id):
         return jsonify(error=_("That answer is not valid.")), 400
+    duration = request.form.get("duration_ms", "")
+    duration_ms = min(int(duration), MAX_DURATION_MS) if duration.isdigit() else None
+    fast = _answer_from_snapshot(deck, int(card_id), int(grade), showing_id, duration_ms)
+    if fast is not None:
+        return fast
     card = get_owned_or_404(Card, int(card_id))
     last, already = session.execute(_ANSWERED, {"cid": card.id, "sid": showing_id}).one()
     if already is None:
@@ -168,18 +241,52 @@ def answer() -> Response | tuple[Response, int]:
             return after_action(deck, _("This card was answered elsewhere."))
         now = utcnow()
         start_of_day, _end = review_day(current_user(), now)
-        duration = request.form.get("duration_ms", "")
         try:
             write_answer(
                 session, card, int(grade), now,
                 same_day_repeat=is_same_day_repeat(card, start_of_day),
-                showing_id=showing_id,
-                duration_ms=min(int(duration), MAX_DURATION_MS) if duration.isdigit() else None,
+                showing_id=showing_id, duration_ms=duration_ms,
             )
             session.commit()
         except IntegrityError:  # the same showing answered at the same moment elsewhere
             session.rollback()
     return after_action(deck, can_undo=True)
+
+
+def _answer_from_snapshot(
+    deck: int | None, card_id: int, grade: int, showing_id: str, duration_ms: int | None
+) -> Response | None:
+    """Answer a card of the user's queue snapshot (:mod:`app.queue_cache`) without
+    looking anything up; None when the snapshot can't vouch for this showing (the
+    card is not in it, the showing is not its current one, or another change came
+    first), and the caller answers the slow way."""
+    session = get_session()
+    user = current_user()
+    now = utcnow()
+    snapshot = checkout(session, user, now, deck)
+    if snapshot is None:
+        return None
+    entry = snapshot.entry(card_id)
+    if entry is None or entry.showing_id != showing_id:
+        checkin(snapshot)
+        return None
+    card = entry.card
+    try:
+        written = write_answer(
+            session, card, grade, now,
+            same_day_repeat=is_same_day_repeat(card, snapshot.start),
+            showing_id=showing_id, duration_ms=duration_ms, known_version=snapshot.version,
+        )
+        if written is None:  # something else changed the user's cards first
+            session.rollback()
+            return None
+        session.commit()
+    except IntegrityError:  # the same showing answered at the same moment elsewhere
+        session.rollback()
+        return None
+    snapshot.answered(entry, written)
+    set_committed_value(user, "cards_version", snapshot.version)
+    return after_action(deck, can_undo=True, snapshot=snapshot)
 
 
 @bp.route("/undo", methods=("POST",))

@@ -50,6 +50,7 @@ def app_config(tmp_path: Path) -> dict[str, Any]:
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "QUEUE_CHECK": True,  # every queue snapshot answer is checked against the queries
     }
 
 

@@ -28,6 +28,64 @@
     window.scrollTo(0, 0);
   }
 
+  function setText(selector, text) {
+    const el = root.querySelector(selector);
+    if (el) el.textContent = text;
+  }
+
+  // The next card as data (an answer's reply): put it into the card on the page,
+  // the way review/_card.html shows it, with the page's own (translated) labels.
+  function fill(card, message) {
+    const article = root.querySelector(".review-card");
+    const grades = root.querySelector(".review-grades");
+    if (!article || !grades) return false;
+    article.dataset.card = String(card.id);
+    const current = card.tag === "repeat" ? "repeat" : card.tag === "new" ? "new" : "review";
+    for (const name of ["review", "new", "repeat"]) {
+      const el = root.querySelector(".count-" + name);
+      if (!el) continue;
+      el.textContent = el.dataset.label.replace("{n}", card.counts[name]);
+      el.classList.toggle("current", name === current);
+    }
+    setText(".review-deck", card.deck);
+    const context = root.querySelector(".review-context");
+    context.textContent = card.context;
+    context.hidden = !card.context;
+    const tag = root.querySelector(".review-tag");
+    tag.textContent = card.tag ? tag.dataset[card.tag] : "";
+    tag.hidden = !card.tag;
+    root.querySelector(".review-front").innerHTML = card.front;
+    root.querySelector(".review-back").innerHTML = card.back;
+    // The pressed grade button is about to be hidden: Space must reveal, not press it.
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    answerBox().open = false;
+    grades.querySelector('input[name="card_id"]').value = String(card.id);
+    grades.querySelector('input[name="showing_id"]').value = card.showing_id;
+    for (const button of grades.querySelectorAll("button[name=grade]")) {
+      const days = card.days[button.value];
+      button.querySelector(".grade-interval").textContent =
+        days > 0 ? grades.dataset.days.replace("{n}", days) : grades.dataset.today;
+    }
+    const undo = root.querySelector("button[data-key=z]");
+    if (undo) undo.disabled = false;
+    root.querySelector("a[data-key=e]").href = card.urls.edit;
+    for (const name of ["s", "b", "x"]) {
+      const button = root.querySelector("button[data-key=" + name + "]");
+      const action = { s: "suspend", b: "bury", x: "discard" }[name];
+      if (button) button.form.action = card.urls[action];
+    }
+    const source = root.querySelector(".js-source");
+    source.href = card.urls.source;
+    source.dataset.partial = card.urls.source_partial;
+    const panel = root.querySelector(".review-source");
+    panel.hidden = true;
+    panel.textContent = "";
+    shownAt = performance.now();
+    status(message);
+    window.scrollTo(0, 0);
+    return true;
+  }
+
   async function send(form, submitter) {
     if (busy) return;
     const question = form.dataset.confirm;
@@ -37,11 +95,14 @@
     if (duration) duration.value = String(Math.round(performance.now() - shownAt));
     const body = new FormData(form, submitter || undefined);
     body.set("format", "json");
+    if (form.classList.contains("review-grades")) body.set("fill", "1");
     root.classList.add("busy");
     try {
       const response = await wengu.post(form.action, body);
       const data = await response.json().catch(() => ({}));
-      if (response.ok && data.html !== undefined) {
+      if (response.ok && data.card !== undefined) {
+        if (!fill(data.card, data.message)) window.location.reload();
+      } else if (response.ok && data.html !== undefined) {
         swap(data.html, data.message);
       } else {
         status(data.error || response.statusText);
