@@ -59,6 +59,9 @@ def test_the_fast_parser_uses_the_dispatching_ruler() -> None:
         "    code\n\tcode\n***\n___\n- - -\n",
         "Term\n\n: after a blank line\n",
         "1. a\n\n   b\n10. c\n* d\n+ e\n",
+        "- a\n- b\n  text -\n  ---\n- c\n\npara\nends with =\n==\n",
+        "> quote\n> ---\nlazy\n-\n",
+        "crlf\r\n===\r\nand a lone\rreturn\x00nul\r\n",
     ],
 )
 def test_same_tokens_on_each_construct(text: str) -> None:
@@ -82,12 +85,13 @@ _MARK = st.sampled_from(
      "</div>", "<!--", "-->", "<span>", "$$", "!!! note", "??? tip", "???+ x", "- [ ] ",
      "Q: ", "term :: "]
 )
-_TEXT = st.sampled_from(["", "a", "text", "a | b", " b", "?", "`x`", " -", " =", " :"])
+_TEXT = st.sampled_from(["", "a", "text", "a | b", " b", "?", "`x`", " -", " =", " :", "\x00"])
 _LINE = st.tuples(_INDENT, _MARK, _TEXT).map("".join)
+_BREAK = st.sampled_from(["\n", "\n", "\n", "\r\n", "\r"])
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_LINE, max_size=30).map("\n".join))
+@given(st.lists(st.tuples(_LINE, _BREAK).map("".join), max_size=30).map("".join))
 def test_same_tokens_on_generated_markdown(text: str) -> None:
     _same(text)
 

@@ -18,20 +18,23 @@ methods instead of a loop over characters (:class:`LineState`), giving the same 
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from markdown_it.parser_block import ParserBlock, RuleFuncBlockType
 from markdown_it.ruler import Ruler
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-__all__ = ["DispatchBlockParser", "DispatchRuler", "LineState"]
+__all__ = ["DispatchBlockParser", "DispatchRuler", "LineState", "normalize"]
 
 # The characters a line must start with (at its first non-space character) for a rule to
 # match: each rule returns False on any other character before it changes any state.
@@ -85,6 +88,12 @@ def _underline_below(state: StateBlock, line: int, end: int, _silent: bool) -> b
     ``"paragraph"`` (unless the line is indented code): that side effect is kept."""
     src, b_marks, t_shift, e_marks = state.src, state.bMarks, state.tShift, state.eMarks
     below = line + 1
+    if isinstance(state, LineState):
+        # Only lines that end in ``-`` or ``=`` can underline: look no further than the
+        # last of them (a paragraph in a long list would otherwise look at every item).
+        candidates = state.underline_candidates()
+        last = bisect.bisect_left(candidates, end) - 1
+        end = candidates[last] + 1 if last >= 0 and candidates[last] > line else below
     while below < end:
         pos = b_marks[below] + t_shift[below]
         stop = e_marks[below]
@@ -224,6 +233,18 @@ class LineState(StateBlock):
         self.sCount.append(0)
         self.lineMax = len(parts)
         self._code_enabled = "code" in md.block.ruler.get_active_rules()
+        self._underlines: list[int] | None = None
+
+    def underline_candidates(self) -> list[int]:
+        """The lines, in order, whose text ends in ``-`` or ``=`` (trailing spaces aside):
+        the only lines that can underline a setext heading."""
+        if self._underlines is None:
+            e_marks = self.eMarks
+            self._underlines = [
+                bisect.bisect_left(e_marks, match.end())
+                for match in _UNDERLINE_END.finditer(self.src)
+            ]
+        return self._underlines
 
 
     def push(self, ttype: str, tag: str, nesting: Literal[-1, 0, 1]) -> Token:
@@ -250,6 +271,7 @@ class LineState(StateBlock):
 
 
 _new = object.__new__
+_UNDERLINE_END = re.compile(r"[-=][ \t]*$", re.MULTILINE)
 
 
 def _columns(line: str, shift: int) -> int:
@@ -278,3 +300,14 @@ class DispatchBlockParser(ParserBlock):
         state = LineState(src, md, env, outTokens)
         self.tokenize(state, state.line, state.lineMax)
         return state.tokens
+
+
+def normalize(state: StateCore) -> None:
+    """markdown-it's ``normalize`` core rule (line endings to ``\\n``, NUL to U+FFFD) with
+    ``str.replace``, which leaves a string without them untouched."""
+    src = state.src
+    if "\r" in src:
+        src = src.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in src:
+        src = src.replace("\0", "\ufffd")
+    state.src = src

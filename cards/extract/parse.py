@@ -19,7 +19,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from cards.extract.blocks import DispatchBlockParser
+from cards.extract.blocks import DispatchBlockParser, normalize
 from cards.extract.inline_rules import InlineDispatchRuler
 from cards.extract.text import InlineText, inline_text, plain_inline_text
 
@@ -95,6 +95,7 @@ def make_parser(*, dispatch: bool = True) -> MarkdownIt:
         inline = InlineDispatchRuler()
         inline.__rules__ = md.inline.ruler.__rules__
         md.inline.ruler = inline
+        md.core.ruler.at("normalize", normalize)
     md = (
         md
         .enable(["table", "strikethrough"])
