@@ -28,7 +28,7 @@ def _tokens(md: MarkdownIt, text: str) -> tuple[list[tuple[Any, ...]], str]:
     tokens = md.parse(text, env)
     fields = [
         (t.type, t.tag, t.map, t.content, t.info, t.markup, t.nesting, t.level, t.hidden,
-         t.attrs, t.meta, t.block)
+         t.attrs, t.meta, t.block, t.children)
         for t in tokens
     ]
     return fields, repr(env)

@@ -58,11 +58,6 @@ _Guard = Callable[[StateBlock, int, int, bool], bool]
 _Entry = tuple[_Guard | None, RuleFuncBlockType]
 
 
-def _first_line(state: StateBlock, line: int, _end: int, _silent: bool) -> bool:
-    """front_matter only reads the note's first line."""
-    return line == 0
-
-
 def _indented(state: StateBlock, line: int, _end: int, _silent: bool) -> bool:
     """code needs a line indented 4 or more past the block's indent."""
     return state.sCount[line] - state.blkIndent >= 4
@@ -128,7 +123,6 @@ def _marker_below(state: StateBlock, line: int, end: int, silent: bool) -> bool:
 
 
 _GUARDS: dict[str, _Guard] = {
-    "front_matter": _first_line,
     "code": _indented,
     "table": _delimiter_below,
     "lheading": _underline_below,
@@ -155,18 +149,27 @@ def _table(
 def _dispatcher(rules: list[tuple[str, RuleFuncBlockType]]) -> RuleFuncBlockType:
     """One function standing for a chain of rules (in order)."""
     everything: tuple[_Entry, ...] = tuple((None, fn) for _, fn in rules)
-    by_char, other = _table(rules, _FIRST_CHARS)
-    silent_by_char, silent_other = _table(rules, _SILENT_FIRST_CHARS)
+    # front_matter only ever matches on line 0: the other lines get tables without it.
+    later = [(name, fn) for name, fn in rules if name != "front_matter"]
+    by_char, other = _table(later, _FIRST_CHARS)
+    silent_by_char, silent_other = _table(later, _SILENT_FIRST_CHARS)
+    first_by_char, first_other = _table(rules, _FIRST_CHARS)
+    first_silent_by_char, first_silent_other = _table(rules, _SILENT_FIRST_CHARS)
 
     def dispatch(state: StateBlock, line: int, end: int, silent: bool) -> bool:
         pos = state.bMarks[line] + state.tShift[line]
         src = state.src
         if pos >= len(src):
             chosen = everything
+        elif line:
+            if silent:
+                chosen = silent_by_char.get(src[pos], silent_other)
+            else:
+                chosen = by_char.get(src[pos], other)
         elif silent:
-            chosen = silent_by_char.get(src[pos], silent_other)
+            chosen = first_silent_by_char.get(src[pos], first_silent_other)
         else:
-            chosen = by_char.get(src[pos], other)
+            chosen = first_by_char.get(src[pos], first_other)
         for guard, fn in chosen:
             if guard is not None and not guard(state, line, end, silent):
                 continue

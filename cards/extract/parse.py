@@ -96,6 +96,8 @@ def make_parser(*, dispatch: bool = True) -> MarkdownIt:
         inline.__rules__ = md.inline.ruler.__rules__
         md.inline.ruler = inline
         md.core.ruler.at("normalize", normalize)
+        # It joins the text tokens of inline children, and there are none (see below).
+        md.core.ruler.disable("text_join")
     md = (
         md
         .enable(["table", "strikethrough"])
