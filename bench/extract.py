@@ -3,8 +3,10 @@
 Both passes read the same files, already decoded in memory, in the same run: the bare
 parse is ``MarkdownIt("commonmark").parse(text)`` on each note, the extraction is
 ``find_boilerplate`` plus ``extract_note`` on each note. With ``--jobs N`` the extraction
-runs in N worker processes and is compared with the single-core bare parse. Both wall
-and CPU time are printed: on a busy machine the CPU ratio is the steadier one.
+runs in N worker processes and is compared with the single-core bare parse: forked workers
+inherit the decoded notes and the boilerplate and are handed index ranges of about equal
+size (nothing is pickled but the ranges and the card counts). Both wall and CPU time are
+printed: on a busy machine the CPU ratio is the steadier one.
 
     .venv/bin/python bench/extract.py [--files N] [--jobs N] [--repeat N]
 """
@@ -29,16 +31,35 @@ from cards.extract.parse import MAX_NESTING  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "notes"
 
+# What forked workers inherit (set just before the pool starts).
+_NOTES: list[tuple[str, str]] = []
 _BOILERPLATE: frozenset[str] = frozenset()
 
 
-def _init(boilerplate: frozenset[str]) -> None:
-    global _BOILERPLATE
-    _BOILERPLATE = boilerplate
+def _init(notes: list[tuple[str, str]], boilerplate: frozenset[str]) -> None:
+    global _NOTES, _BOILERPLATE
+    _NOTES, _BOILERPLATE = notes, boilerplate
 
 
-def _extract_chunk(chunk: list[tuple[str, str]]) -> int:
-    return sum(len(extract_note(text, rel, boilerplate=_BOILERPLATE)) for rel, text in chunk)
+def _extract_range(bounds: tuple[int, int]) -> int:
+    lo, hi = bounds
+    return sum(
+        len(extract_note(text, rel, boilerplate=_BOILERPLATE)) for rel, text in _NOTES[lo:hi]
+    )
+
+
+def _ranges(notes: list[tuple[str, str]], pieces: int) -> list[tuple[int, int]]:
+    """``pieces`` consecutive index ranges of about the same amount of text."""
+    total = sum(len(text) for _, text in notes) or 1
+    bounds, lo, done = [], 0, 0
+    for i, (_, text) in enumerate(notes):
+        done += len(text)
+        if done * pieces >= total * (len(bounds) + 1):
+            bounds.append((lo, i + 1))
+            lo = i + 1
+    if lo < len(notes):
+        bounds.append((lo, len(notes)))
+    return bounds
 
 
 def load(root: Path, limit: int | None) -> list[tuple[str, str]]:
@@ -65,14 +86,15 @@ def extract(notes: list[tuple[str, str]], jobs: int) -> tuple[float, float, int]
     """(wall, CPU of this process, cards) of extracting every note with ``jobs`` processes."""
     start, cpu = time.perf_counter(), time.process_time()
     boilerplate = find_boilerplate(text for _, text in notes)
+    _init(notes, boilerplate)
     if jobs <= 1:
-        _init(boilerplate)
-        cards = _extract_chunk(notes)
-    else:
-        size = max(1, len(notes) // (jobs * 8))
-        chunks = [notes[i : i + size] for i in range(0, len(notes), size)]
-        with multiprocessing.Pool(jobs, initializer=_init, initargs=(boilerplate,)) as pool:
-            cards = sum(pool.imap_unordered(_extract_chunk, chunks))
+        cards = _extract_range((0, len(notes)))
+    elif "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            cards = sum(pool.imap_unordered(_extract_range, _ranges(notes, jobs * 4)))
+    else:  # spawned workers inherit nothing: hand them the notes
+        with multiprocessing.Pool(jobs, initializer=_init, initargs=(notes, boilerplate)) as pool:
+            cards = sum(pool.imap_unordered(_extract_range, _ranges(notes, jobs * 4)))
     return time.perf_counter() - start, time.process_time() - cpu, cards
 
 
