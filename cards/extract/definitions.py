@@ -251,13 +251,15 @@ def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
     hit = _copula_definition(inline, body)
     if hit:
         return hit
-    called = _CALLED.search(body)
+    called = _CALLED.search(body) if STRONG_OPEN in body else None  # it needs a bold term
     if called:
         return DefinitionHit(called.group("term").strip(), body, marked=True)
     return None
 
 
 def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
+    if ":" not in body and "：" not in body:
+        return None  # (cheaper than the search)
     match = _COLON.search(body)
     if not match or match.start() == 0:
         return None
@@ -295,8 +297,10 @@ def _dash_definition(inline: InlineText, body: str) -> DefinitionHit | None:
 def _split_subject(inline: InlineText, body: str) -> list[tuple[str, str]]:
     """Candidate (subject, predicate) splits of a sentence at a copula, nearest first."""
     out: list[tuple[str, str]] = []
-    for match in _CN_SPLIT.finditer(body[:40]):
-        out.append((body[: match.start()], body[match.start() :]))
+    head = body[:40]
+    if "是" in head or "指" in head or "即" in head:  # each copula holds one of them
+        for match in _CN_SPLIT.finditer(head):
+            out.append((body[: match.start()], body[match.start() :]))
     english = _EN_COPULA_AT.search(body[:120])
     if english:
         out.append((body[: english.start()], body[english.start() :]))
