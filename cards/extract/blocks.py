@@ -122,7 +122,16 @@ def _marker_below(state: StateBlock, line: int, end: int, silent: bool) -> bool:
     return pos < state.eMarks[below] and state.src[pos] in ":~"
 
 
+def _only_markers(state: StateBlock, line: int, _end: int, _silent: bool) -> bool:
+    """A thematic break holds nothing but its marker (``*``, ``-`` or ``_``), spaces and
+    tabs (a list item ``- text`` is not one)."""
+    pos = state.bMarks[line] + state.tShift[line]
+    src = state.src
+    return not src[pos : state.eMarks[line]].replace(src[pos], "").strip(" \t")
+
+
 _GUARDS: dict[str, _Guard] = {
+    "hr": _only_markers,
     "code": _indented,
     "table": _delimiter_below,
     "lheading": _underline_below,

@@ -205,7 +205,7 @@ def _skipped(walk: _Walk, block: Block, taken: set[int]) -> bool:
         return False
     first = block.first_line
     lines = range(first, first + block.content.count("\n") + 1)
-    return any(i in taken for i in lines) or all(i in walk.skip for i in lines)
+    return not taken.isdisjoint(lines) or walk.skip.issuperset(lines)
 
 
 def _drafts(walk: _Walk, found: list[tuple[_Found, Block | None]], path: str) -> list[Draft]:
