@@ -85,7 +85,7 @@ class _Walk:
     def __init__(self, note: Note, boilerplate: frozenset[str]) -> None:
         self.note = note
         self.lines = note.lines
-        self.order: list[Block] = []
+        self.order: list[Block] = []  # the text blocks, in document order
         self.context: dict[int, tuple[str, ...]] = {}
         self.skip: set[int] = set()
         self.headings: list[Block] = []
@@ -108,15 +108,18 @@ class _Walk:
                 context = tuple(h[1] for h in headings)
                 self.heading_index[id(block)] = len(self.headings)
                 self.headings.append(block)
-            order.append(block)
-            contexts[id(block)] = context
+            if kind in _TEXT_KINDS:  # only text blocks hold cards (and need a context)
+                if block.content:
+                    order.append(block)
+                contexts[id(block)] = context
             if block.children:
                 stack.extend(reversed(block.children))
         if boilerplate:
             self.skip = _boilerplate_lines(self.note.source, self.lines, boilerplate)
 
     def text_blocks(self) -> list[Block]:
-        return [b for b in self.order if b.kind in _TEXT_KINDS and b.content]
+        """The blocks with text (paragraphs, headings, terms), in document order."""
+        return list(self.order)
 
     def section_end(self, heading: Block) -> Block | None:
         """The next heading of the same or a higher level (where sub-sections end)."""
