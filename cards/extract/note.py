@@ -282,7 +282,11 @@ def _implicit(walk: _Walk, block: Block) -> list[_Found]:
     if role != "heading":
         for li, line in enumerate(lines):
             question = questions.get(li)
-            if question is None and any(q.first <= li <= q.last for q in questions.values()):
+            if (
+                question is None
+                and questions
+                and any(q.first <= li <= q.last for q in questions.values())
+            ):
                 continue
             if question is not None and question.marked:
                 continue

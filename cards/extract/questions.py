@@ -72,8 +72,13 @@ def _has_subject(text: str, inline: InlineText) -> bool:
     plain = inline.plain(text)
     if _HOLLOW.match(plain):
         return False
-    letters = sum(1 for c in plain if c.isalnum())
-    return letters >= 2
+    letters = 0
+    for c in plain:
+        if c.isalnum():
+            letters += 1
+            if letters == 2:
+                return True
+    return False
 
 
 def has_question(inline: InlineText) -> bool:
@@ -135,6 +140,8 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
 
 
 def _question_mark(text: str, start: int) -> int:
+    if "?" not in text and "？" not in text:
+        return -1
     while True:
         candidates = [p for p in (text.find("?", start), text.find("？", start)) if p >= 0]
         if not candidates:
