@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
@@ -226,10 +227,13 @@ class LineState(StateBlock):
         if not parts[-1].lstrip(" \t"):
             # Nothing after the last newline, or only spaces: that is not a line.
             parts.pop()
-        ends = list(itertools.accumulate(len(part) + 1 for part in parts))
-        self.eMarks = [end - 1 for end in ends]
-        self.bMarks = [end - len(part) - 1 for end, part in zip(ends, parts, strict=True)]
-        self.tShift = [len(part) - len(part.lstrip(" \t")) for part in parts]
+        # (map and accumulate over builtins: no Python code runs per line)
+        lengths = list(map(len, parts))
+        self.bMarks = list(itertools.accumulate(map((1).__add__, lengths), initial=0))
+        self.bMarks.pop()
+        self.eMarks = list(map(operator.add, self.bMarks, lengths))
+        stripped = map(len, map(str.lstrip, parts, itertools.repeat(" \t")))
+        self.tShift = list(map(operator.sub, lengths, stripped))
         if "\t" in src:
             self.sCount = [
                 _columns(part, shift) if "\t" in part[:shift] else shift
