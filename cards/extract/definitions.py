@@ -158,6 +158,7 @@ _GLOSS = re.compile(r"（[^（）]*）|\([^()]*\)")
 _ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|aka)\s*")
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_ATOM_CHAR = re.compile("[\U000f0000-\U0010ffff]")  # the characters is_atom accepts
 _DATA = re.compile(r"^[\s\d.,:;/%x+\-*=()\[\]<>#@_|~^$&!{}]*$")
 
 
@@ -203,7 +204,7 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
     mask = mask.strip().lstrip(_BULLETS).strip()
     if not mask or mask.count(STRONG_OPEN) != mask.count(STRONG_CLOSE):
         return None
-    atoms = [inline.atom(c) for c in mask if is_atom(c)]
+    atoms = [inline.atom(c) for c in _ATOM_CHAR.findall(mask)]
     atoms_kinds = [a.kind for a in atoms if a is not None]
     if ATOM_URL in atoms_kinds:
         if len(atoms_kinds) == 1 and len(mask) == 1 and atoms[0] is not None:
