@@ -199,7 +199,9 @@ def _extract(note: Note, path: str, boilerplate: frozenset[str]) -> list[Draft]:
         for block in blocks:
             if _skipped(walk, block, taken):
                 continue
-            found.extend((f, block) for f in _implicit(walk, block))
+            hits = _implicit(walk, block)
+            if hits:
+                found.extend((f, block) for f in hits)
     return _drafts(walk, found, path)
 
 
