@@ -144,7 +144,8 @@ class _Builder:
         self.parts.append("\n" * breaks)
 
     def text(self, content: str) -> None:
-        content = _PRIVATE.sub("\ufffd", content)
+        if not content.isascii():  # (private-use characters are not ASCII)
+            content = _PRIVATE.sub("\ufffd", content)
         if "/" not in content and "www." not in content:
             self.parts.append(content)
             return
