@@ -22,6 +22,7 @@ from flask import (
     current_app,
     flash,
     g,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -67,7 +68,7 @@ def login_required(view: Callable[P, R]) -> Callable[P, R | Response]:
 
     @functools.wraps(view)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-        if g.get("user") is None:
+        if logged_in_user() is None:
             if not has_users():
                 return redirect(url_for("auth.setup"))
             return redirect(url_for("auth.login", next=request.full_path))
@@ -78,7 +79,20 @@ def login_required(view: Callable[P, R]) -> Callable[P, R | Response]:
 
 def current_user() -> User:
     """The logged-in user (views behind :func:`login_required` only)."""
-    user: User = g.user
+    user = logged_in_user()
+    assert user is not None, "current_user() outside login_required"
+    return user
+
+
+def logged_in_user() -> User | None:
+    """The session's user, or None; loaded when a request first asks (on ``g.user``).
+
+    Loading on demand spares the query to requests that never ask: static files,
+    and the review page's answers, which check the login on their own fast path.
+    """
+    if "user" not in g:
+        g.user = _session_user() if has_request_context() else None
+    user: User | None = g.user
     return user
 
 
@@ -160,22 +174,29 @@ def safe_next(target: str) -> str:
 
 
 @bp.before_app_request
-def load_logged_in_user() -> None:
-    """Put the session's user on ``g.user`` (or None)."""
-    g.user = None
+def forget_user() -> None:
+    """Start each request without a user: :func:`logged_in_user` loads it when asked
+    (an app context, and ``g`` with it, may outlive one request)."""
+    g.pop("user", None)
+
+
+def _session_user() -> User | None:
+    """The user the session cookie names, if the session is still theirs."""
     user_id = session.get("user_id")
     if user_id is None:
-        return
+        return None
     user = get_session().get(User, user_id)
     if user is None or session.get("session_version") != user.session_version:
         session.clear()
-        return
-    g.user = user
+        return None
+    return user
 
 
 @bp.app_context_processor
 def account_flags() -> dict[str, object]:
-    """``open_signup`` for the login page's link to the sign-up form."""
+    """``open_signup`` for the login page's link to the sign-up form; ``g.user``, which
+    the templates read, is loaded here if the view did not ask for it."""
+    logged_in_user()
     return {"open_signup": bool(current_app.config.get("OPEN_SIGNUP"))}
 
 
@@ -205,7 +226,7 @@ def login() -> str | Response:
     """Log in; the same message for an unknown name and a wrong password."""
     if not has_users():
         return redirect(url_for("auth.setup"))
-    if request.method == "GET" and g.user is not None:
+    if request.method == "GET" and logged_in_user() is not None:
         return redirect(safe_next(request.args.get("next", "")))
     error = None
     name = request.form.get("name", "").strip()

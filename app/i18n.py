@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
 from flask_babel import Babel, get_locale, gettext, ngettext
 
 
@@ -25,7 +25,9 @@ def N_(message: str) -> str:
 
 def select_locale() -> str | None:
     """The user's chosen language, else the browser's best match."""
-    user = g.get("user")
+    from app.auth import logged_in_user  # auth translates its messages with this module
+
+    user = logged_in_user()
     if user is not None and user.language:
         return str(user.language)
     languages: list[str] = current_app.config["LANGUAGES"]
@@ -34,7 +36,9 @@ def select_locale() -> str | None:
 
 def select_timezone() -> str | None:
     """The user's time zone (dates on pages are shown in it)."""
-    user = g.get("user")
+    from app.auth import logged_in_user
+
+    user = logged_in_user()
     return str(user.timezone) if user is not None else None
 
 

@@ -395,7 +395,9 @@ def bump_cards_version(session: Session, user_ids: Iterable[int]) -> None:
     """Record that the cards of ``user_ids`` changed (in the current transaction).
 
     Card changes made through the ORM are counted by themselves (a flush
-    listener); code that writes the ``cards`` table with Core statements
+    listener, which counts changed decks, notes and new review rows too: a
+    review row changes what the review page shows); code that writes the
+    ``cards`` table with Core statements
     (``update(Card)``, ``Card.__table__.update()``, raw SQL) must call this in
     the same transaction, or cached card figures go stale. Call it before the
     writes: the user's row is then always locked before card rows.
@@ -421,7 +423,7 @@ def _count_card_changes(session: Session, _context: Any, _instances: Any) -> Non
     for group, check in ((session.new, False), (session.dirty, True), (session.deleted, False)):
         for obj in group:
             # A user_id of None: the flush itself refuses the row.
-            if (isinstance(obj, Card | NoteSource | Deck) and obj.user_id is not None
+            if (isinstance(obj, Card | NoteSource | Deck | Review) and obj.user_id is not None
                     and (not check or session.is_modified(obj))):
                 changed.add(obj.user_id)
     bump_cards_version(session, changed)

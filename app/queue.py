@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from functools import cache, cached_property, lru_cache
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
@@ -48,6 +48,7 @@ from cards.queue import day_bounds
 __all__ = [
     "DayCounts",
     "DeckTree",
+    "Reviewer",
     "Showing",
     "deck_overview",
     "load_decks",
@@ -67,7 +68,24 @@ COUNT_CAP = 100  # remaining counts on the review page stop at this ("100+")
 _UNDO = aliased(Review, name="undo")
 
 
-def user_zone(user: User) -> tzinfo:
+class Reviewer(Protocol):
+    """What the queue reads of a user: a :class:`User`, or the review page's login row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def day_start_hour(self) -> int: ...
+    @property
+    def new_per_day(self) -> int: ...
+    @property
+    def reviews_per_day(self) -> int: ...
+    @property
+    def cards_version(self) -> int: ...
+
+
+def user_zone(user: Reviewer) -> tzinfo:
     """The user's time zone (UTC if the stored name is unknown)."""
     try:
         return ZoneInfo(user.timezone or "UTC")
@@ -75,7 +93,7 @@ def user_zone(user: User) -> tzinfo:
         return ZoneInfo("UTC")
 
 
-def review_day(user: User, now: datetime) -> tuple[datetime, datetime]:
+def review_day(user: Reviewer, now: datetime) -> tuple[datetime, datetime]:
     """Start and end (aware UTC) of the user's review day containing ``now``."""
     return day_bounds(now, user_zone(user), user.day_start_hour)
 
@@ -104,6 +122,7 @@ class DeckTree:
     nodes: dict[int, DeckNode]
     chains: dict[int, list[int]] = field(default_factory=dict)  # chain(d, None), filled once
     fresh: dict[int | None, _Plan] = field(default_factory=dict)  # plans before any answer
+    smallest: dict[int | None, tuple[int, int]] = field(default_factory=dict)  # least limits
 
     @cached_property
     def roots(self) -> list[int]:
@@ -281,7 +300,7 @@ class _Plan:
     prefer_new: bool
 
 
-def _prefer_new(tree: DeckTree, user: User, deck_id: int | None, done_new: int,
+def _prefer_new(tree: DeckTree, user: Reviewer, deck_id: int | None, done_new: int,
                 done_review: int) -> bool:
     """Whether the next card should be a new one.
 
@@ -296,7 +315,7 @@ def _prefer_new(tree: DeckTree, user: User, deck_id: int | None, done_new: int,
     return (done_new + 1) * review_limit <= done_review * new_limit
 
 
-def _plan(tree: DeckTree, counts: DayCounts, user: User, deck_id: int | None) -> _Plan:
+def _plan(tree: DeckTree, counts: DayCounts, user: Reviewer, deck_id: int | None) -> _Plan:
     tops = [deck_id] if deck_id is not None else tree.roots
     scope = [d for top in tops for d in tree.subtree(top)]
     new_left, review_left = _left_today(tree, counts)
@@ -400,7 +419,7 @@ class Showing:
 class _Context:
     """What one request needs to pick cards: the day, the decks, what is left today."""
 
-    user: User
+    user: Reviewer
     now: datetime
     start: datetime
     end: datetime
@@ -474,7 +493,7 @@ def _context(session: Session, user: User, now: datetime, deck_id: int | None) -
 
 
 def plan_context(
-    user: User,
+    user: Reviewer,
     now: datetime,
     day: tuple[datetime, datetime],
     tree: DeckTree,
@@ -486,9 +505,14 @@ def plan_context(
     in total (``totals``) and per deck (``by_deck``, asked only when a limit may be near)."""
     start, end = day
     tops = [deck_id] if deck_id is not None else tree.roots
-    relevant = {a for top in tops for d in tree.subtree(top) for a in tree.chain(d, None)}
-    smallest_new = min((tree.nodes[a].new_limit for a in relevant), default=0)
-    smallest_review = min((tree.nodes[a].review_limit for a in relevant), default=0)
+    smallest = tree.smallest.get(deck_id)
+    if smallest is None:  # the least limit over the decks in scope and their ancestors
+        relevant = {a for top in tops for d in tree.subtree(top) for a in tree.chain(d, None)}
+        smallest = tree.smallest[deck_id] = (
+            min((tree.nodes[a].new_limit for a in relevant), default=0),
+            min((tree.nodes[a].review_limit for a in relevant), default=0),
+        )
+    smallest_new, smallest_review = smallest
     if totals.new[0] < smallest_new and totals.review[0] < smallest_review:
         # No deck can have reached a limit yet: spare the per-deck count. Every deck is
         # then open as on a fresh day, so the tree keeps that plan.

@@ -31,6 +31,7 @@ takes its snapshot out while it uses it, so two requests never change one.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -50,6 +51,7 @@ from app.queue import (
     COUNT_CAP,
     DayCounts,
     DeckTree,
+    Reviewer,
     Showing,
     _bind_times,
     _Context,
@@ -64,7 +66,10 @@ from app.queue import (
 )
 from app.scheduling import Written
 
-__all__ = ["QueueCache", "Snapshot", "checkin", "checkout", "init_app", "showing_with_counts"]
+__all__ = [
+    "QueueCache", "Snapshot", "check_against_queries", "checkin", "checkout", "init_app",
+    "showing_with_counts", "take",
+]
 
 DEPTH = 200  # cards fetched per source: a snapshot lasts about this many answers
 RENDERED = DEPTH  # of which rendered at once (the rest when shown)
@@ -138,9 +143,10 @@ class Snapshot:
     complete: dict[str, bool]  # whether a source's list holds all its cards
     per_deck: dict[str, dict[int, int]]
     where: dict[int, str] = field(default_factory=dict)  # card id -> its source
+    by_note: dict[str, list[Entry]] = field(default_factory=dict)  # due and new, by note_key
     cacheable: bool = True
 
-    def fits(self, user: User, now: datetime) -> bool:
+    def fits(self, user: Reviewer, now: datetime) -> bool:
         """Whether this snapshot is still the user's queue at ``now``."""
         return (
             self.version == user.cards_version
@@ -156,7 +162,7 @@ class Snapshot:
             return None
         return next((e for e in self.lists[kind] if e.card.id == card_id), None)
 
-    def _context(self, user: User, now: datetime) -> _Context:
+    def _context(self, user: Reviewer, now: datetime) -> _Context:
         return plan_context(user, now, (self.start, self.end), self.tree, self.deck_id,
                             self.totals, lambda: self.counts)
 
@@ -189,7 +195,7 @@ class Snapshot:
         return counts
 
     def next_with_counts(
-        self, user: User, now: datetime
+        self, user: Reviewer, now: datetime
     ) -> tuple[Showing | None, dict[str, int]] | None:
         """What :func:`app.queue.next_with_counts` gives, or None if the snapshot can't
         tell (a list ran past what was fetched)."""
@@ -217,19 +223,17 @@ class Snapshot:
         if written.scheduled:
             (self.totals.new if written.was_new else self.totals.review)[0] += 1
             (self.counts.new if written.was_new else self.counts.review)[card.deck_id] += 1
-        if entry.note_key is not None:  # its siblings wait for another day
-            for source in ("due", "new"):
-                siblings = [e for e in self.lists[source] if e.note_key == entry.note_key]
-                for other in siblings:
-                    self.lists[source].remove(other)
-                    del self.where[other.card.id]
+        for other in self.by_note.pop(entry.note_key, ()) if entry.note_key else ():
+            source = self.where.get(other.card.id)
+            if other is not entry and source in ("due", "new"):  # waits for another day
+                self.lists[source].remove(other)
+                del self.where[other.card.id]
         entry.latest_review = written.review_id
         if written.after.repeat_pending and (written.after.last_review or self.start) >= self.start:
             self.per_deck["repeat"][card.deck_id] = self.per_deck["repeat"].get(card.deck_id, 0) + 1
             if self.complete["repeat"]:  # else it lies past the fetched part
-                repeats = self.lists["repeat"]
-                repeats.append(entry)
-                repeats.sort(key=lambda e: (e.card.last_reviewed_at, e.card.id))
+                bisect.insort(self.lists["repeat"], entry,
+                              key=lambda e: (e.card.last_reviewed_at, e.card.id))
                 self.where[card.id] = "repeat"
         self.version += 1
 
@@ -280,6 +284,10 @@ def build(session: Session, user: User, now: datetime, deck_id: int | None) -> S
         tree=tree, totals=totals, counts=counts, lists=lists, complete=complete,
         per_deck=per_deck, where=where,
     )
+    for kind in ("due", "new"):
+        for entry in lists[kind]:
+            if entry.note_key:
+                snapshot.by_note.setdefault(entry.note_key, []).append(entry)
     # A change committed while these queries ran may be half in them: use, don't keep.
     snapshot.cacheable = _version(session, user.id) == version
     return snapshot
@@ -321,6 +329,12 @@ def _cache() -> QueueCache:
     return cache_
 
 
+def take(user_id: int, deck_id: int | None) -> Snapshot | None:
+    """The user's cached snapshot for ``deck_id``, taken out of the cache as it is
+    (the caller checks that it :meth:`~Snapshot.fits`, and checks it in)."""
+    return _cache().take(user_id, deck_id)
+
+
 def checkout(session: Session, user: User, now: datetime, deck_id: int | None) -> Snapshot | None:
     """The user's snapshot for ``deck_id`` as of ``now``, taken out of the cache (or newly
     built); None if the deck is not the user's. Give it back with :func:`checkin`."""
@@ -355,13 +369,14 @@ def showing_with_counts(
     if found is None:
         found = next_with_counts(session, user, now, deck_id)
     if current_app.config.get("QUEUE_CHECK"):
-        _check(session, user, now, deck_id, found)
+        check_against_queries(session, user, now, deck_id, found)
     return found
 
 
-def _check(session: Session, user: User, now: datetime, deck_id: int | None,
+def check_against_queries(session: Session, user: User, now: datetime, deck_id: int | None,
            found: tuple[Showing | None, dict[str, int]]) -> None:
-    """Compare what the snapshot said with what the queries say (``QUEUE_CHECK``)."""
+    """Raise if ``found`` (what a snapshot said) is not what the queries say
+    (with ``QUEUE_CHECK``, as in the tests)."""
     showing, counts = next_with_counts(session, user, now, deck_id)
 
     def seen(s: Showing | None) -> tuple[Any, ...] | None:

@@ -9,6 +9,7 @@ form carries the showing's id, and a second answer to the same showing
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import (
@@ -22,7 +23,6 @@ from flask import (
 )
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.wrappers import Response
 
 from app.access import get_owned_or_404, live_card_or_404
@@ -37,7 +37,8 @@ from app.queue import (
     day_summary,
     review_day,
 )
-from app.queue_cache import Snapshot, checkin, checkout, showing_with_counts
+from app.queue_cache import Snapshot, check_against_queries, checkin, showing_with_counts
+from app.review_fast import LoginRow, answer_in_snapshot
 from app.scheduling import (
     is_same_day_repeat,
     last_undoable,
@@ -184,23 +185,30 @@ def card_urls(card_id: int, deck: int | None) -> dict[str, str]:
     return {name: url.replace(mark, real, 1) for name, url in found.items()}
 
 
+def card_reply(deck: int | None, showing: Showing, counts: dict[str, int],
+               message: str | None = None) -> Response:
+    """The JSON reply holding the next card as data (:func:`card_data`)."""
+    body = json.dumps({"card": card_data(deck, showing, counts), "message": message},
+                      ensure_ascii=False, separators=(",", ":"))
+    return current_app.response_class(body, mimetype="application/json")
+
+
 def after_action(
     deck: int | None, message: str | None = None, *, can_undo: bool | None = None,
     snapshot: Snapshot | None = None,
 ) -> Response:
     """Reply to a review form: the next card as JSON for review.js, else a redirect.
 
-    After an answer read from the queue snapshot, the JSON holds the next card as
-    data (``card``) rather than as HTML: the page already has the card's shape.
+    An answer from review.js (``fill=1``) gets the next card as data when there is
+    one: the page already has the card's shape.
     """
     if wants_json():
-        if snapshot is not None and request.form.get("fill") == "1":
+        if request.form.get("fill") == "1":
             showing, counts = showing_with_counts(get_session(), current_user(), utcnow(),
                                                   deck, snapshot)
             if showing is not None:
-                return jsonify(card=card_data(deck, showing, counts), message=message)
-            return jsonify(html=render_review(deck, partial=True, can_undo=can_undo),
-                           message=message)
+                return card_reply(deck, showing, counts, message)
+            snapshot = None  # checked in already
         return jsonify(html=render_review(deck, partial=True, can_undo=can_undo,
                                           snapshot=snapshot), message=message)
     if snapshot is not None:
@@ -218,22 +226,54 @@ def start() -> str:
     return render_review(deck, partial=False)
 
 
-@bp.route("/answer", methods=("POST",))
-@login_required
-def answer() -> Response | tuple[Response, int]:
-    """Record a grade for the shown card, once per showing."""
-    session = get_session()
-    deck = deck_arg()
+def _answer_form() -> tuple[int, int, str, int | None] | None:
+    """The answer form's card id, grade, showing id and duration, or None if invalid."""
     card_id, grade = request.form.get("card_id", ""), request.form.get("grade", "")
     showing_id = request.form.get("showing_id", "")[:64]
     if not (card_id.isdigit() and grade.isdigit() and 0 <= int(grade) <= 5 and showing_id):
-        return jsonify(error=_("That answer is not valid.")), 400
+        return None
     duration = request.form.get("duration_ms", "")
     duration_ms = min(int(duration), MAX_DURATION_MS) if duration.isdigit() else None
-    fast = _answer_from_snapshot(deck, int(card_id), int(grade), showing_id, duration_ms)
-    if fast is not None:
-        return fast
-    card = get_owned_or_404(Card, int(card_id))
+    return int(card_id), int(grade), showing_id, duration_ms
+
+
+@bp.route("/answer", methods=("POST",))
+def answer() -> Response | tuple[Response, int]:
+    """Record a grade for the shown card, once per showing.
+
+    Straight from the queue snapshot when it holds this showing
+    (:mod:`app.review_fast`), else the ordinary way, which also checks the login.
+    """
+    form = _answer_form()
+    if form is not None:
+        done = answer_in_snapshot(deck_arg(), *form)
+        if done is not None:
+            return _after_snapshot_answer(deck_arg(), *done)
+    return _answer(form)
+
+
+def _after_snapshot_answer(deck: int | None, snapshot: Snapshot, user: LoginRow) -> Response:
+    """The reply to an answer written by the fast path: the next card as data when
+    review.js can fill it in, else the ordinary reply."""
+    if wants_json() and request.form.get("fill") == "1":
+        now = utcnow()
+        found = snapshot.next_with_counts(user, now)
+        if found is not None and found[0] is not None:
+            if current_app.config.get("QUEUE_CHECK"):
+                check_against_queries(get_session(), current_user(), now, deck, found)
+            checkin(snapshot)
+            return card_reply(deck, found[0], found[1])
+    return after_action(deck, can_undo=True, snapshot=snapshot)
+
+
+@login_required
+def _answer(form: tuple[int, int, str, int | None] | None) -> Response | tuple[Response, int]:
+    if form is None:
+        return jsonify(error=_("That answer is not valid.")), 400
+    card_id, grade, showing_id, duration_ms = form
+    session = get_session()
+    deck = deck_arg()
+    card = get_owned_or_404(Card, card_id)
     last, already = session.execute(_ANSWERED, {"cid": card.id, "sid": showing_id}).one()
     if already is None:
         if showing_id != f"{card.id}.{last or 0}":  # what showing_id_for gives
@@ -243,7 +283,7 @@ def answer() -> Response | tuple[Response, int]:
         start_of_day, _end = review_day(current_user(), now)
         try:
             write_answer(
-                session, card, int(grade), now,
+                session, card, grade, now,
                 same_day_repeat=is_same_day_repeat(card, start_of_day),
                 showing_id=showing_id, duration_ms=duration_ms,
             )
@@ -251,42 +291,6 @@ def answer() -> Response | tuple[Response, int]:
         except IntegrityError:  # the same showing answered at the same moment elsewhere
             session.rollback()
     return after_action(deck, can_undo=True)
-
-
-def _answer_from_snapshot(
-    deck: int | None, card_id: int, grade: int, showing_id: str, duration_ms: int | None
-) -> Response | None:
-    """Answer a card of the user's queue snapshot (:mod:`app.queue_cache`) without
-    looking anything up; None when the snapshot can't vouch for this showing (the
-    card is not in it, the showing is not its current one, or another change came
-    first), and the caller answers the slow way."""
-    session = get_session()
-    user = current_user()
-    now = utcnow()
-    snapshot = checkout(session, user, now, deck)
-    if snapshot is None:
-        return None
-    entry = snapshot.entry(card_id)
-    if entry is None or entry.showing_id != showing_id:
-        checkin(snapshot)
-        return None
-    card = entry.card
-    try:
-        written = write_answer(
-            session, card, grade, now,
-            same_day_repeat=is_same_day_repeat(card, snapshot.start),
-            showing_id=showing_id, duration_ms=duration_ms, known_version=snapshot.version,
-        )
-        if written is None:  # something else changed the user's cards first
-            session.rollback()
-            return None
-        session.commit()
-    except IntegrityError:  # the same showing answered at the same moment elsewhere
-        session.rollback()
-        return None
-    snapshot.answered(entry, written)
-    set_committed_value(user, "cards_version", snapshot.version)
-    return after_action(deck, can_undo=True, snapshot=snapshot)
 
 
 @bp.route("/undo", methods=("POST",))

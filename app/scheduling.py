@@ -39,7 +39,7 @@ _STATE_COLUMNS = (
 )
 
 
-def _state_values(state: State) -> dict[str, Any]:
+def state_columns(state: State) -> dict[str, Any]:
     """The card's columns for ``state``."""
     return {
         "reps": state.reps,
@@ -97,7 +97,7 @@ def is_same_day_repeat(card: Card, day_start: datetime) -> bool:
     )
 
 
-def _answer(
+def answer_values(
     card: Card,
     grade: int,
     now: datetime,
@@ -106,7 +106,8 @@ def _answer(
     showing_id: str | None,
     duration_ms: int | None,
 ) -> tuple[State, dict[str, Any]]:
-    """The card's state after answering ``grade``, and the review row's values."""
+    """The card's state after answering ``grade``, and the review row's values (the
+    columns of ``reviews``, times aware)."""
     before = state_of(card)
     after, log = review(before, grade, now, same_day_repeat=same_day_repeat)
     values = _review_values(
@@ -132,7 +133,7 @@ def record_answer(
     duration_ms: int | None = None,
 ) -> Review:
     """Answer ``card`` with ``grade``: update it and append its review row (not committed)."""
-    after, values = _answer(card, grade, now, same_day_repeat=same_day_repeat,
+    after, values = answer_values(card, grade, now, same_day_repeat=same_day_repeat,
                             showing_id=showing_id, duration_ms=duration_ms)
     apply_state(card, after)
     row = Review(**values)
@@ -189,7 +190,7 @@ def write_answer(
     before the card changes; the card object takes its new state as already
     stored. Not committed.
     """
-    after, values = _answer(card, grade, now, same_day_repeat=same_day_repeat,
+    after, values = answer_values(card, grade, now, same_day_repeat=same_day_repeat,
                             showing_id=showing_id, duration_ms=duration_ms)
     connection = session.connection()
     if known_version is None:
@@ -201,7 +202,7 @@ def write_answer(
     inserted = connection.execute(_INSERT_REVIEW, values).inserted_primary_key
     assert inserted is not None  # a single-row insert always reports its key
     review_id = inserted[0]
-    state = _state_values(after)
+    state = state_columns(after)
     connection.execute(
         _UPDATE_STATE, {"card_id": card.id, **{f"new_{k}": v for k, v in state.items()}}
     )

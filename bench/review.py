@@ -10,8 +10,12 @@ timing:
 - show: ``GET /review`` (the whole page for the next card);
 - answer: ``POST /review/answer`` (record the grade; the reply is a redirect);
 - step: show + answer;
-- json step: ``POST /review/answer`` with ``format=json``, which records the
-  grade and returns the next card's HTML in one request (what review.js does);
+- json step: ``POST /review/answer`` with ``format=json&fill=1``, which records
+  the grade and returns the next card as data in one request (what review.js
+  does);
+- wsgi json step: the same request handed straight to the WSGI callable, with
+  the environ a server would build (no test client around it: what the app
+  itself spends);
 - step cpu, json step cpu: the same steps in CPU time of the process (steadier
   than wall time when other work shares the machine; Anki's too);
 - floor: ``GET`` of a small static file through the same app and client, the
@@ -28,6 +32,8 @@ daily limits high enough for every answer to be a scheduled one.
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import random
 import re
 import statistics
@@ -38,6 +44,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -199,15 +206,55 @@ def bench_wengu(url: str, answers: int, seed: int) -> dict[str, list[float]]:
         times["show"].append((t1 - t0) * 1000)
         times["answer"].append((t3 - t2) * 1000)
         times["step"].append((t1 - t0 + t3 - t2) * 1000)
-    html = client.get("/review").get_data(as_text=True)
+    def following(reply: dict[str, Any]) -> dict[str, str]:
+        """The next showing's form fields, from a reply with the card as data or as HTML."""
+        if "card" in reply:
+            return {"card_id": str(reply["card"]["id"]), "showing_id": reply["card"]["showing_id"]}
+        return shown(reply["html"])
+
+    fields = shown(client.get("/review").get_data(as_text=True))
     for _ in range(answers):
-        data = {**shown(html), "grade": str(rng.choice(GRADES)), "format": "json"}
+        data = {**fields, "grade": str(rng.choice(GRADES)), "format": "json", "fill": "1"}
         c0, t0 = time.process_time(), time.perf_counter()
         reply = client.post("/review/answer", data=data)
         t1, c1 = time.perf_counter(), time.process_time()
-        html = reply.get_json()["html"]
+        fields = following(reply.get_json())
         times["json step"].append((t1 - t0) * 1000)
         times["json step cpu"].append((c1 - c0) * 1000)
+    # The same request as a WSGI server hands it to the app: an environ and a callback.
+    name = app.config["SESSION_COOKIE_NAME"]
+    session_cookie = client.get_cookie(name)
+    assert session_cookie is not None, "not logged in"
+    cookie = f"{name}={session_cookie.value}"
+
+    def call(environ: dict[str, Any]) -> tuple[str, bytes]:
+        status: list[str] = []
+        chunks = app(environ, lambda s, h, e=None: status.append(s))
+        try:
+            return status[0], b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+
+    times["wsgi json step"] = []
+    for _ in range(answers):
+        data = {**fields, "grade": str(rng.choice(GRADES)), "format": "json", "fill": "1"}
+        body = urlencode(data).encode()
+        environ = {
+            "REQUEST_METHOD": "POST", "SCRIPT_NAME": "", "PATH_INFO": "/review/answer",
+            "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "5000",
+            "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1:5000", "HTTP_COOKIE": cookie,
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
+            "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "wsgi.version": (1, 0),
+            "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        }
+        t0 = time.perf_counter()
+        status, out = call(environ)
+        t1 = time.perf_counter()
+        assert status.startswith("200"), status
+        fields = following(json.loads(out))
+        times["wsgi json step"].append((t1 - t0) * 1000)
     # The floor: a request that does no work of its own (a small static file), through the
     # same app and client, logged in. Every step above pays it once per request.
     for _ in range(answers):
@@ -339,7 +386,7 @@ def main() -> None:
         print(f"anki {name} p99 ms: {p99:.3f}")
     if theirs:
         anki_median, anki_p99 = summary(theirs["step"])
-        for name in ("step", "json step"):
+        for name in ("step", "json step", "wsgi json step"):
             median, p99 = summary(ours[name])
             print(f"ratio wengu {name} / anki step, median: {median / anki_median:.2f}")
             print(f"ratio wengu {name} / anki step, p99: {p99 / anki_p99:.2f}")

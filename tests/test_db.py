@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.db import get_session
+from app.db import checkpointer, get_session, make_engine
 from app.models import User
 
 
@@ -78,3 +79,33 @@ def test_naive_datetimes_are_refused(db: Session) -> None:
     db.add(User(name="naive", password_hash="x", created_at=datetime(2026, 1, 1)))
     with pytest.raises(Exception, match="naive datetime"):
         db.commit()
+
+
+def test_sqlite_log_is_copied_back_by_a_thread_not_by_a_commit(tmp_path: Path) -> None:
+    path = tmp_path / "wal.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    found = checkpointer(engine)
+    assert found is not None
+    found.every = 20
+    with engine.connect() as connection:
+        # No commit copies the log itself any more.
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        connection.exec_driver_sql("CREATE TABLE t (x TEXT)")
+        connection.commit()
+        for i in range(45):
+            connection.exec_driver_sql("INSERT INTO t VALUES (?)", (str(i) * 500,))
+            connection.commit()
+            found.wait()
+    assert found.runs == 2  # after the 20th and the 40th commit since the last one
+    # The checkpoints copied the log: a new one finds nothing left before the last commits.
+    with engine.connect() as connection:
+        busy, logged, copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        assert busy == 0 and logged == copied
+        assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 45
+    engine.dispose()
+
+
+def test_in_memory_sqlite_has_no_checkpointer() -> None:
+    engine = make_engine("sqlite://")
+    assert checkpointer(engine) is None
+    engine.dispose()
