@@ -13,7 +13,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 from cards.extract import iter_note_files, read_note
-from cards.extract.blocks import DispatchRuler, LineState
+from cards.extract.blocks import BlockToken, DispatchRuler, LineState
 from cards.extract.inline_rules import TEXT_STOPS, InlineDispatchRuler
 from cards.extract.parse import make_parser
 
@@ -157,3 +157,18 @@ def test_the_fast_parser_uses_the_dispatching_inline_ruler() -> None:
 )
 def test_same_inline_tokens_on_generated_text(text: str) -> None:
     assert _inline(FAST, text) == _inline(PLAIN, text)
+
+
+def test_block_tokens_make_attrs_and_meta_on_first_use() -> None:
+    token = next(t for t in FAST.parse("- [x] a\n\n1. b\n") if t.type == "ordered_list_open")
+    assert isinstance(token, BlockToken)
+    plain = next(t for t in PLAIN.parse("- [x] a\n\n1. b\n") if t.type == "ordered_list_open")
+    assert token.as_dict() == plain.as_dict()  # (== also compares the classes)
+    fresh = next(t for t in FAST.parse("text\n") if t.type == "paragraph_open")
+    assert fresh.attrs == {} and fresh.meta == {}
+    fresh.attrSet("class", "x")
+    fresh.meta["k"] = 1
+    assert fresh.attrs == {"class": "x"} and fresh.meta == {"k": 1}
+    fresh.attrs = {"id": "y"}
+    assert fresh.attrGet("id") == "y"
+    assert fresh.copy() == fresh

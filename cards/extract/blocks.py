@@ -23,7 +23,7 @@ import itertools
 import operator
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from markdown_it.parser_block import ParserBlock, RuleFuncBlockType
 from markdown_it.ruler import Ruler
@@ -35,7 +35,7 @@ from markdown_it.utils import EnvType
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-__all__ = ["DispatchBlockParser", "DispatchRuler", "LineState", "normalize"]
+__all__ = ["BlockToken", "DispatchBlockParser", "DispatchRuler", "LineState", "normalize"]
 
 # The characters a line must start with (at its first non-space character) for a rule to
 # match: each rule returns False on any other character before it changes any state.
@@ -266,15 +266,13 @@ class LineState(StateBlock):
     def push(self, ttype: str, tag: str, nesting: Literal[-1, 0, 1]) -> Token:
         """Push a new block token (as :meth:`StateBlock.push`, building the token directly
         rather than through the dataclass constructor)."""
-        token = _new(Token)
+        token = _new(BlockToken)
         token.type = ttype
         token.tag = tag
         token.nesting = nesting
-        token.attrs = {}
         token.map = None
         token.children = None
         token.content = token.markup = token.info = ""
-        token.meta = {}
         token.block = True
         token.hidden = False
         if nesting < 0:
@@ -287,6 +285,42 @@ class LineState(StateBlock):
 
 
 _new = object.__new__
+_ATTRS: Any = vars(Token)["attrs"]  # the slots under the dataclass fields
+_META: Any = vars(Token)["meta"]
+
+
+class BlockToken(Token):
+    """A :class:`~markdown_it.token.Token` whose ``attrs`` and ``meta`` dicts are made on
+    first use: most block tokens never have either, and two dicts a token are a large
+    share of a parse's allocations."""
+
+    __slots__ = ()
+
+    @property
+    def attrs(self) -> dict[str, str | int | float]:
+        try:
+            value: dict[str, str | int | float] = _ATTRS.__get__(self)
+        except AttributeError:
+            value = {}
+            _ATTRS.__set__(self, value)
+        return value
+
+    @attrs.setter
+    def attrs(self, value: dict[str, str | int | float]) -> None:
+        _ATTRS.__set__(self, value)
+
+    @property
+    def meta(self) -> dict[Any, Any]:
+        try:
+            value: dict[Any, Any] = _META.__get__(self)
+        except AttributeError:
+            value = {}
+            _META.__set__(self, value)
+        return value
+
+    @meta.setter
+    def meta(self, value: dict[Any, Any]) -> None:
+        _META.__set__(self, value)
 _UNDERLINE_END = re.compile(r"[-=][ \t]*$", re.MULTILINE)
 
 
