@@ -15,6 +15,9 @@ DEFAULTS: dict[str, Any] = {
     # Database: None means the SQLite file in the instance folder.
     "DATABASE_URL": None,
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # Review: compare every next card the in-memory queue gives with the queue's
+    # queries, and fail loudly on a difference (the tests turn this on; it costs).
+    "QUEUE_CHECK": False,
     # Uploads (bytes); the zip limits stop zip bombs.
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     "IMPORT_MAX_UNCOMPRESSED": 200 * 1024 * 1024,

@@ -73,6 +73,7 @@ __all__ = [
 
 DEPTH = 200  # cards fetched per source: a snapshot lasts about this many answers
 RENDERED = DEPTH  # of which rendered at once (the rest when shown)
+MARGIN = 20  # cards fetched past what today's limits leave
 CACHED = 256  # snapshots kept per worker (one per user and deck under review)
 
 _KINDS = ("due", "new", "repeat")
@@ -267,8 +268,12 @@ def build(session: Session, user: User, now: datetime, deck_id: int | None) -> S
         complete[kind] = True
         if params is None:
             continue
-        rows = session.execute(_statement(kind, "decks" in params), {**params, "n": DEPTH}).all()
-        complete[kind] = len(rows) < DEPTH
+        # No more than today's limits can still show (and a few the deck limits or
+        # siblings may skip); past that a new snapshot is built.
+        left = {"due": ctx.review_left, "new": ctx.new_left}.get(kind, DEPTH)
+        depth = min(DEPTH, left + MARGIN)
+        rows = session.execute(_statement(kind, "decks" in params), {**params, "n": depth}).all()
+        complete[kind] = len(rows) < depth
         for card, latest in rows:
             entry = Entry(card, int(latest or 0), card_renderer(card))
             if len(lists[kind]) < RENDERED:
