@@ -140,6 +140,47 @@ def test_review_five_cards_with_the_keyboard(app: Flask, page: Page, db: Session
     assert page.errors == []
 
 
+def test_the_card_filled_in_after_an_answer_is_the_one_acted_on(
+    app: Flask, page: Page, db: Session
+) -> None:
+    """After an answer the page fills the next card into the card already shown; its
+    interval labels, links and forms must all be the new card's."""
+    require(app, "review.start", "review.answer", "review.suspend")
+    user_id = owner(app)
+    first = make_card(db, user_id, "First **question**?", "one", context="Chapter 1")
+    second = make_card(db, user_id, "Second `question`?", "two",
+                       due=None, reps=0)
+    third = make_card(db, user_id, "Third question?", "three")
+    db.commit()
+    page.log_in()
+    page.go(path_for(app, "review.start"))
+    page.wait_for_selector(".review-card")
+    shown = int(page.get_attribute(".review-card", "data-card"))
+    assert shown == first.id
+    assert page.inner_text(".review-context") == "Chapter 1"
+    page.keyboard.press("Space")
+    page.wait_for_selector(".review-answer[open] .review-grades")
+    page.keyboard.press("1")  # Again: the first card comes back later today
+    page.wait_for_function(
+        "id => document.querySelector('.review-card')?.dataset.card !== String(id)", arg=shown)
+    now_shown = int(page.get_attribute(".review-card", "data-card"))
+    assert now_shown in (second.id, third.id)
+    # The filled-in card: closed answer, its own text, no stale context, counts moved on.
+    assert page.get_attribute(".review-answer", "open") is None
+    assert page.is_hidden(".review-context")
+    assert "question" in page.inner_text(".review-front")
+    assert "1 again today" in page.inner_text(".review-counts")
+    page.keyboard.press("s")  # suspends the card now shown, not the one answered
+    page.wait_for_function(
+        "id => document.querySelector('.review-card')?.dataset.card !== String(id)",
+        arg=now_shown)
+    db.expire_all()
+    suspended = set(db.scalars(select(Card.id).where(Card.user_id == user_id,
+                                                     Card.suspended.is_(True))))
+    assert suspended == {now_shown}
+    assert page.errors == []
+
+
 def test_answer_a_question_from_the_inbox(app: Flask, page: Page, db: Session) -> None:
     require(app, "inbox.index", "inbox.answer")
     user_id = owner(app)
