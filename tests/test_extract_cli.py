@@ -77,3 +77,17 @@ def test_a_single_file_argument(tmp_path: Path) -> None:
     note.write_text("Why is the sky blue?\n", encoding="utf-8")
     code, out, _ = run("--jsonl", str(note))
     assert code == 0 and json.loads(out)["file"] == "one.md"
+
+
+def test_jobs_give_the_same_output(tmp_path: Path) -> None:
+    for i in range(12):
+        (tmp_path / f"n{i:02}.md").write_text(
+            f"# Topic {i}\n\n## What is thing {i}?\n\nThing {i} is a kind of example.\n\n"
+            "A footer line that every note repeats\n",
+            encoding="utf-8",
+        )
+    one = run("--jsonl", "--jobs", "1", str(EXAMPLES), str(tmp_path))
+    many = run("--jsonl", "--jobs", "3", str(EXAMPLES), str(tmp_path))
+    assert one[0] == 0 and one[1].count("\n") > 12
+    assert many == one
+    assert "footer" not in one[1]  # boilerplate found across the notes, in every worker
