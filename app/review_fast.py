@@ -36,8 +36,6 @@ from app.scheduling import Written, answer_values, is_same_day_repeat, state_col
 
 __all__ = ["LoginRow", "answer_in_snapshot"]
 
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
-
 _USER = (
     "SELECT session_version, cards_version, timezone, day_start_hour, new_per_day,"
     " reviews_per_day, grade_buttons FROM users WHERE id = :uid"
@@ -69,11 +67,13 @@ def _update_card(columns: tuple[str, ...]) -> str:
 
 
 def _bind(values: dict[str, Any], sqlite: bool) -> dict[str, Any]:
-    """``values`` as the driver takes them: SQLite keeps times as naive UTC text."""
+    """``values`` as the driver takes them: SQLite keeps times as naive UTC text, as
+    SQLAlchemy writes them (``2026-05-04 10:00:00.000000``)."""
     if not sqlite:
         return values
     return {
-        k: v.astimezone(UTC).strftime(_SQLITE_TIME) if isinstance(v, datetime) else v
+        k: v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        if isinstance(v, datetime) else v
         for k, v in values.items()
     }
 

@@ -83,6 +83,15 @@ class Request(FlaskRequest):
     parameter_storage_class = _NulFreeMultiDict
 
 
+# Sent with every response, unless the view set its own.
+SECURITY_HEADERS = [
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+]
+
+
 def init_app(app: Flask) -> None:
     """Install CSRF, login throttling, session cookies, headers and (if configured) ProxyFix."""
     app.request_class = Request
@@ -102,8 +111,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        headers = response.headers
+        present = {name.lower() for name, _value in headers.items()}
+        headers.extend([item for item in SECURITY_HEADERS if item[0].lower() not in present])
         return response
