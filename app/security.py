@@ -10,15 +10,19 @@ whenever the request came over HTTPS.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, has_request_context, request
 from flask import Request as FlaskRequest
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import BadSignature
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -29,6 +33,48 @@ csrf = CSRFProtect()
 limiter = Limiter(get_remote_address)
 
 
+class VerifiedCookies:
+    """Session cookies whose signature this worker has checked, with what they hold.
+
+    A logged-in browser sends the same cookie with every request; checking its
+    signature and decoding it again each time is a good part of a review
+    answer's budget. Keyed by the whole cookie (signature included), so only a
+    cookie that verified once is found here; the signed time is kept, so a
+    cookie still expires as Flask's would. Only sessions of plain values are
+    kept (a flash message list could be changed in place).
+    """
+
+    SIZE = 1024
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, tuple[dict[str, Any], float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, cookie: str, max_age: int) -> dict[str, Any] | None:
+        """A copy of what ``cookie`` holds, if verified here and not expired."""
+        with self._lock:
+            found = self._items.get(cookie)
+            if found is None:
+                return None
+            data, signed_at = found
+            if time.time() - signed_at > max_age:
+                del self._items[cookie]
+                return None
+            self._items.move_to_end(cookie)
+        return dict(data)
+
+    def put(self, cookie: str, data: Any, signed_at: float) -> None:
+        """Remember a cookie that has just been verified (plain values only)."""
+        if not isinstance(data, dict) or not all(
+            isinstance(v, str | int | float | bool) or v is None for v in data.values()
+        ):
+            return
+        with self._lock:
+            self._items[cookie] = (dict(data), signed_at)
+            while len(self._items) > self.SIZE:
+                self._items.popitem(last=False)
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, ``Secure`` when served over HTTPS.
 
@@ -36,6 +82,26 @@ class SessionInterface(SecureCookieSessionInterface):
     request's scheme (behind a proxy, enable ProxyFix so that scheme is right)
     or ``PREFERRED_URL_SCHEME = "https"``.
     """
+
+    def open_session(self, app: Flask, request: FlaskRequest) -> SecureCookieSession | None:
+        """Flask's, with the cookies already verified remembered (:class:`VerifiedCookies`)."""
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        verified: VerifiedCookies = app.extensions.setdefault("wengu.cookies", VerifiedCookies())
+        known = verified.get(value, max_age)
+        if known is not None:
+            return self.session_class(known)
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        verified.put(value, data, signed_at.timestamp())
+        return self.session_class(data)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         if app.config.get("SESSION_COOKIE_SECURE"):

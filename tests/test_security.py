@@ -19,6 +19,7 @@ import json
 import re
 import sqlite3
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -908,3 +909,42 @@ def test_card_ids_are_scoped_in_access_helper(
             get_owned_or_404(Card, victim.first("card"))
         with pytest.raises(NotFound):
             get_owned_or_404(Card, 10**9)
+
+
+def _session_cookie(app: Flask, client: FlaskClient) -> str:
+    found = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert found is not None
+    return found.value
+
+
+def test_a_remembered_session_cookie_is_still_checked(
+    app: Flask, client: FlaskClient, user_id: int
+) -> None:
+    assert client.get("/").status_code == 200  # verified once: now remembered
+    genuine = _session_cookie(app, client)
+    assert client.get("/").status_code == 200
+    name = app.config["SESSION_COOKIE_NAME"]
+    payload, _sep, signature = genuine.rpartition(".")
+    forged = f"{payload}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    other = app.test_client()
+    other.set_cookie(name, forged)
+    assert other.get("/").status_code == 302  # a changed signature is not the remembered one
+    other.set_cookie(name, genuine)
+    assert other.get("/").status_code == 200
+
+
+def test_a_remembered_session_cookie_still_expires(
+    app: Flask, client: FlaskClient, user_id: int
+) -> None:
+    import time_machine
+
+    assert client.get("/").status_code == 200
+    cookie = _session_cookie(app, client)
+    assert client.get("/").status_code == 200  # this cookie, verified: remembered
+    assert _session_cookie(app, client) == cookie
+    later = app.test_client()
+    later.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    assert later.get("/").status_code == 200
+    days = int(app.config["REMEMBER_COOKIE_DAYS"])
+    with time_machine.travel(time.time() + (days + 1) * 86400, tick=False):
+        assert later.get("/").status_code == 302
