@@ -32,6 +32,8 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
+from cards.extract.ruler import dispatch_chains
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
@@ -196,14 +198,7 @@ class DispatchRuler(Ruler[RuleFuncBlockType]):
 
     def __compile__(self) -> None:
         super().__compile__()
-        assert self.__cache__ is not None
-        for chain in list(self.__cache__):
-            named = [
-                (rule.name, rule.fn)
-                for rule in self.__rules__
-                if rule.enabled and (not chain or chain in rule.alt)
-            ]
-            self.__cache__[chain] = [_dispatcher(named)] if named else []
+        dispatch_chains(self, _dispatcher)
 
 
 class LineState(StateBlock):

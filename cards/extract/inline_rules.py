@@ -16,6 +16,8 @@ from markdown_it.parser_inline import RuleFuncInlineType
 from markdown_it.ruler import Ruler
 from markdown_it.rules_inline import StateInline
 
+from cards.extract.ruler import dispatch_chains
+
 __all__ = ["TEXT_STOPS", "InlineDispatchRuler"]
 
 # The characters a rule needs at the current position to match.
@@ -73,11 +75,4 @@ class InlineDispatchRuler(Ruler[RuleFuncInlineType]):
 
     def __compile__(self) -> None:
         super().__compile__()
-        assert self.__cache__ is not None
-        for chain in list(self.__cache__):
-            named = [
-                (rule.name, rule.fn)
-                for rule in self.__rules__
-                if rule.enabled and (not chain or chain in rule.alt)
-            ]
-            self.__cache__[chain] = [_dispatcher(named)] if named else []
+        dispatch_chains(self, _dispatcher)
