@@ -26,10 +26,9 @@ def card_renderer(card: Card) -> Callable[[str], str]:
     return functools.partial(render_markdown, image_src=images)
 
 
-def card_sides(card: Card, render: Callable[[str], str] | None = None) -> tuple[str, str]:
-    """A card's question and answer as HTML (a cloze card hides its own number);
-    ``render``: the card's :func:`card_renderer`, when the caller has it already."""
-    render = render or card_renderer(card)
+def card_sides(card: Card) -> tuple[str, str]:
+    """A card's question and answer as HTML (a cloze card hides its own number)."""
+    render = card_renderer(card)
     if card.kind == CardKind.CLOZE.value:
         number = card.ord + 1
         back = render(cloze_back(card.front, number))

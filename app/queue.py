@@ -158,7 +158,7 @@ _DECKS = text(
 )
 
 
-def load_decks(session: Session, user: User) -> DeckTree:
+def load_decks(session: Session, user: Reviewer) -> DeckTree:
     """The user's decks; a limit left unset comes from the parent, then the user."""
     rows = tuple(tuple(r) for r in session.execute(_DECKS, {"uid": user.id}))
     return _build_tree(rows, int(user.new_per_day), int(user.reviews_per_day))
@@ -412,7 +412,7 @@ class Showing:
     showing_id: str
     is_new: bool
     deck_name: str = ""
-    sides: Callable[[], tuple[str, str]] | None = None  # the card's sides, when known
+    sides: tuple[str, str] | None = None  # the card's sides as HTML, when known
 
 
 @dataclass
@@ -482,7 +482,9 @@ class _Context:
         return {"review": int(row[0]), "new": int(row[1]), "repeat": int(row[2])}
 
 
-def _context(session: Session, user: User, now: datetime, deck_id: int | None) -> _Context | None:
+def _context(
+    session: Session, user: Reviewer, now: datetime, deck_id: int | None
+) -> _Context | None:
     start, end = review_day(user, now)
     tree = load_decks(session, user)
     if deck_id is not None and deck_id not in tree.nodes:
@@ -561,7 +563,7 @@ def _next(session: Session, ctx: _Context) -> Showing | None:
 
 
 def next_card(
-    session: Session, user: User, now: datetime, deck_id: int | None = None
+    session: Session, user: Reviewer, now: datetime, deck_id: int | None = None
 ) -> Showing | None:
     """The card to review next today, or None when the day is done."""
     ctx = _context(session, user, now, deck_id)
@@ -573,7 +575,7 @@ def _counts(session: Session, ctx: _Context) -> dict[str, int]:
 
 
 def remaining_counts(
-    session: Session, user: User, now: datetime, deck_id: int | None = None
+    session: Session, user: Reviewer, now: datetime, deck_id: int | None = None
 ) -> dict[str, int]:
     """How many reviews, new cards and same-day repeats are left today (capped)."""
     ctx = _context(session, user, now, deck_id)
@@ -583,7 +585,7 @@ def remaining_counts(
 
 
 def next_with_counts(
-    session: Session, user: User, now: datetime, deck_id: int | None = None
+    session: Session, user: Reviewer, now: datetime, deck_id: int | None = None
 ) -> tuple[Showing | None, dict[str, int]]:
     """The next card and the counts left today, sharing one look at the day."""
     ctx = _context(session, user, now, deck_id)

@@ -44,7 +44,7 @@ from flask import Flask, current_app
 from sqlalchemy import TextClause, bindparam, column, select
 from sqlalchemy.orm import Session
 
-from app.card_display import card_renderer, card_sides
+from app.card_display import card_sides
 from app.db import UTCDateTime
 from app.models import Card, User
 from app.queue import (
@@ -67,12 +67,11 @@ from app.queue import (
 from app.scheduling import Written
 
 __all__ = [
-    "QueueCache", "Snapshot", "check_against_queries", "checkin", "checkout", "init_app",
+    "QueueCache", "Snapshot", "check_against_queries", "checkin", "init_app",
     "showing_with_counts", "take",
 ]
 
 DEPTH = 200  # cards fetched per source: a snapshot lasts about this many answers
-RENDERED = DEPTH  # of which rendered at once (the rest when shown)
 MARGIN = 20  # cards fetched past what today's limits leave
 CACHED = 256  # snapshots kept per worker (one per user and deck under review)
 
@@ -82,15 +81,14 @@ _COUNT_NAMES = {"due": "review", "new": "new", "repeat": "repeat"}
 
 class Entry:
     """A card of the snapshot: the card (detached, its columns loaded), the id of its
-    latest review row (its showing id's second half), and its sides once rendered."""
+    latest review row (its showing id's second half), and its sides as HTML."""
 
-    __slots__ = ("_render", "_sides", "card", "deck_id", "latest_review", "note_key")
+    __slots__ = ("card", "deck_id", "latest_review", "note_key", "sides")
 
-    def __init__(self, card: Card, latest_review: int, render: Callable[[str], str]) -> None:
+    def __init__(self, card: Card, latest_review: int, sides: tuple[str, str]) -> None:
         self.card = card
         self.latest_review = latest_review
-        self._render = render
-        self._sides: tuple[str, str] | None = None
+        self.sides = sides
         # Plain copies of what the queue reads in loops (an ORM attribute costs more).
         self.deck_id = card.deck_id
         self.note_key = card.note_key
@@ -99,12 +97,6 @@ class Entry:
     def showing_id(self) -> str:
         """What :func:`app.queue.showing_id_for` gives for the card now."""
         return f"{self.card.id}.{self.latest_review}"
-
-    def sides(self) -> tuple[str, str]:
-        """The card's two sides as HTML, rendered on first use."""
-        if self._sides is None:
-            self._sides = card_sides(self.card, self._render)
-        return self._sides
 
 
 @cache
@@ -239,7 +231,9 @@ class Snapshot:
         self.version += 1
 
 
-def build(session: Session, user: User, now: datetime, deck_id: int | None) -> Snapshot | None:
+def build(
+    session: Session, user: Reviewer, now: datetime, deck_id: int | None
+) -> Snapshot | None:
     """A new snapshot of the user's queue (None if ``deck_id`` is not one of theirs)."""
     version = _version(session, user.id)
     start, end = review_day(user, now)
@@ -275,9 +269,8 @@ def build(session: Session, user: User, now: datetime, deck_id: int | None) -> S
         rows = session.execute(_statement(kind, "decks" in params), {**params, "n": depth}).all()
         complete[kind] = len(rows) < depth
         for card, latest in rows:
-            entry = Entry(card, int(latest or 0), card_renderer(card))
-            if len(lists[kind]) < RENDERED:
-                entry.sides()  # now, while the card's note can still be read
+            # Rendered now, while the card's note (for its images) can still be read.
+            entry = Entry(card, int(latest or 0), card_sides(card))
             session.expunge(card)
             lists[kind].append(entry)
             where[card.id] = kind
@@ -340,15 +333,6 @@ def take(user_id: int, deck_id: int | None) -> Snapshot | None:
     return _cache().take(user_id, deck_id)
 
 
-def checkout(session: Session, user: User, now: datetime, deck_id: int | None) -> Snapshot | None:
-    """The user's snapshot for ``deck_id`` as of ``now``, taken out of the cache (or newly
-    built); None if the deck is not the user's. Give it back with :func:`checkin`."""
-    snapshot = _cache().take(user.id, deck_id)
-    if snapshot is not None and snapshot.fits(user, now):
-        return snapshot
-    return build(session, user, now, deck_id)
-
-
 def checkin(snapshot: Snapshot) -> None:
     """Keep ``snapshot`` for the user's next request (unless it may be stale)."""
     if snapshot.cacheable:
@@ -356,29 +340,32 @@ def checkin(snapshot: Snapshot) -> None:
 
 
 def showing_with_counts(
-    session: Session, user: User, now: datetime, deck_id: int | None,
+    db: Callable[[], Session], user: Reviewer, now: datetime, deck_id: int | None,
     snapshot: Snapshot | None = None,
 ) -> tuple[Showing | None, dict[str, int]]:
-    """:func:`app.queue.next_with_counts`, read from the user's snapshot (``snapshot``
-    when the caller holds it: it is checked in here)."""
+    """:func:`app.queue.next_with_counts`, read from the user's snapshot: ``snapshot``
+    when the caller holds it, else the cached one, else a new one (it is checked in
+    here). ``db`` gives the session, asked for only when the database must be read."""
     if snapshot is None or not snapshot.fits(user, now):
-        snapshot = checkout(session, user, now, deck_id)
-    if snapshot is None:
+        snapshot = take(user.id, deck_id)
+        if snapshot is None or not snapshot.fits(user, now):
+            snapshot = build(db(), user, now, deck_id)
+    if snapshot is None:  # not the user's deck
         return None, {"review": 0, "new": 0, "repeat": 0}
     found = snapshot.next_with_counts(user, now)
     if found is None:  # past what was fetched: fetch again from here
-        snapshot = build(session, user, now, deck_id)
+        snapshot = build(db(), user, now, deck_id)
         found = snapshot.next_with_counts(user, now) if snapshot is not None else None
     if snapshot is not None:
         checkin(snapshot)
     if found is None:
-        found = next_with_counts(session, user, now, deck_id)
+        found = next_with_counts(db(), user, now, deck_id)
     if current_app.config.get("QUEUE_CHECK"):
-        check_against_queries(session, user, now, deck_id, found)
+        check_against_queries(db(), user, now, deck_id, found)
     return found
 
 
-def check_against_queries(session: Session, user: User, now: datetime, deck_id: int | None,
+def check_against_queries(session: Session, user: Reviewer, now: datetime, deck_id: int | None,
            found: tuple[Showing | None, dict[str, int]]) -> None:
     """Raise if ``found`` (what a snapshot said) is not what the queries say
     (with ``QUEUE_CHECK``, as in the tests)."""

@@ -33,12 +33,13 @@ from app.i18n import _
 from app.models import Card, Deck, Tombstone
 from app.queue import (
     COUNT_CAP,
+    Reviewer,
     Showing,
     day_summary,
     review_day,
 )
-from app.queue_cache import Snapshot, check_against_queries, checkin, showing_with_counts
-from app.review_fast import LoginRow, answer_in_snapshot
+from app.queue_cache import Snapshot, checkin, showing_with_counts
+from app.review_fast import answer_in_snapshot
 from app.scheduling import (
     is_same_day_repeat,
     last_undoable,
@@ -122,12 +123,12 @@ def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = No
     session = get_session()
     user = current_user()
     now = utcnow()
-    showing, counts = showing_with_counts(session, user, now, deck, snapshot)
+    showing, counts = showing_with_counts(get_session, user, now, deck, snapshot)
     if showing is None:
         template = "review/_done.html" if partial else "review/done.html"
         return render_template(template, deck=deck, summary=day_summary(session, user, now),
                                can_undo=last_undoable_id(session, user.id) is not None)
-    front, back = showing.sides() if showing.sides else card_sides(showing.card)
+    front, back = showing.sides or card_sides(showing.card)
     if can_undo is None:
         can_undo = last_undoable_id(session, user.id) is not None
     context = {
@@ -144,7 +145,7 @@ def card_data(deck: int | None, showing: Showing, counts: dict[str, int]) -> dic
     """The next card as data, for review.js to put into the card already on the page
     (the same fields ``review/_card.html`` shows; the labels are on the page)."""
     card = showing.card
-    front, back = showing.sides() if showing.sides else card_sides(card)
+    front, back = showing.sides or card_sides(card)
     return {
         "id": card.id,
         "showing_id": showing.showing_id,
@@ -195,17 +196,18 @@ def card_reply(deck: int | None, showing: Showing, counts: dict[str, int],
 
 def after_action(
     deck: int | None, message: str | None = None, *, can_undo: bool | None = None,
-    snapshot: Snapshot | None = None,
+    snapshot: Snapshot | None = None, user: Reviewer | None = None,
 ) -> Response:
     """Reply to a review form: the next card as JSON for review.js, else a redirect.
 
     An answer from review.js (``fill=1``) gets the next card as data when there is
-    one: the page already has the card's shape.
+    one: the page already has the card's shape. ``snapshot`` and ``user``: the queue
+    and the user as the fast answer path read them (see :mod:`app.review_fast`).
     """
     if wants_json():
         if request.form.get("fill") == "1":
-            showing, counts = showing_with_counts(get_session(), current_user(), utcnow(),
-                                                  deck, snapshot)
+            showing, counts = showing_with_counts(get_session, user or current_user(),
+                                                  utcnow(), deck, snapshot)
             if showing is not None:
                 return card_reply(deck, showing, counts, message)
             snapshot = None  # checked in already
@@ -248,22 +250,9 @@ def answer() -> Response | tuple[Response, int]:
     if form is not None:
         done = answer_in_snapshot(deck_arg(), *form)
         if done is not None:
-            return _after_snapshot_answer(deck_arg(), *done)
+            snapshot, user = done
+            return after_action(deck_arg(), can_undo=True, snapshot=snapshot, user=user)
     return _answer(form)
-
-
-def _after_snapshot_answer(deck: int | None, snapshot: Snapshot, user: LoginRow) -> Response:
-    """The reply to an answer written by the fast path: the next card as data when
-    review.js can fill it in, else the ordinary reply."""
-    if wants_json() and request.form.get("fill") == "1":
-        now = utcnow()
-        found = snapshot.next_with_counts(user, now)
-        if found is not None and found[0] is not None:
-            if current_app.config.get("QUEUE_CHECK"):
-                check_against_queries(get_session(), current_user(), now, deck, found)
-            checkin(snapshot)
-            return card_reply(deck, found[0], found[1])
-    return after_action(deck, can_undo=True, snapshot=snapshot)
 
 
 @login_required

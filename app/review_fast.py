@@ -27,12 +27,10 @@ from functools import cache
 from typing import Any
 
 from flask import session as cookie
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import committed, get_engine, utcnow
-from app.models import ReviewKind
 from app.queue_cache import Snapshot, checkin, take
-from app.scheduling import Written, answer_values, is_same_day_repeat, state_columns
+from app.scheduling import answer_values, is_same_day_repeat, state_columns, stored
 
 __all__ = ["LoginRow", "answer_in_snapshot"]
 
@@ -153,9 +151,6 @@ def answer_in_snapshot(
         raise
     finally:
         connection.close()
-    for name, value in state.items():
-        set_committed_value(card, name, value)
-    snapshot.answered(entry, Written(after, values["kind"] == ReviewKind.REVIEW.value,
-                                     values["due_before"] is None, review_id))
+    snapshot.answered(entry, stored(card, after, values, review_id))
     user.cards_version = snapshot.version
     return snapshot, user

@@ -17,7 +17,7 @@ from sqlalchemy import Table, bindparam, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.models import Card, Review, ReviewKind, User, bump_cards_version
+from app.models import Card, Review, ReviewKind, bump_cards_version
 from cards.sm2 import State, review
 
 
@@ -142,31 +142,33 @@ def record_answer(
 
 
 _CARDS = cast(Table, Card.__table__)
-_USERS = cast(Table, User.__table__)
 _INSERT_REVIEW = cast(Table, Review.__table__).insert()
 _UPDATE_STATE = (
     _CARDS.update()
     .where(_CARDS.c.id == bindparam("card_id"))
     .values({name: bindparam(f"new_{name}") for name in _STATE_COLUMNS})
 )
-# The user's cards_version moved on only from the version the caller knows.
-_BUMP_FROM = (
-    _USERS.update()
-    .where(_USERS.c.id == bindparam("uid"), _USERS.c.cards_version == bindparam("known"))
-    .values(cards_version=_USERS.c.cards_version + 1)
-)
 
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """What :func:`write_answer` stored: the card's new state, whether the answer counts
-    against the day's limits (not a same-day repeat), whether the card was new, and the
-    review row's id."""
+    """What an answer stored: the card's new state, whether the answer counts against
+    the day's limits (not a same-day repeat), whether the card was new, and the review
+    row's id."""
 
     after: State
     scheduled: bool
     was_new: bool
     review_id: int
+
+
+def stored(card: Card, after: State, values: dict[str, Any], review_id: int) -> Written:
+    """After writing ``values`` (:func:`answer_values`) and ``after`` with plain
+    statements: the card object takes its new state as stored, and what was written."""
+    for name, value in state_columns(after).items():
+        set_committed_value(card, name, value)
+    return Written(after, values["kind"] == ReviewKind.REVIEW.value,
+                   values["due_before"] is None, review_id)
 
 
 def write_answer(
@@ -178,38 +180,25 @@ def write_answer(
     same_day_repeat: bool,
     showing_id: str | None = None,
     duration_ms: int | None = None,
-    known_version: int | None = None,
-) -> Written | None:
+) -> Written:
     """What :func:`record_answer` does, written at once with plain statements.
 
-    The review view's fast path: no unit of work. The user's ``cards_version``
-    is bumped first; with ``known_version`` it is bumped only from that
-    version, and when another change came first nothing is written and the
-    answer is None (the caller's picture of the queue is stale). The review
-    row goes in next, so a showing answered twice raises ``IntegrityError``
-    before the card changes; the card object takes its new state as already
-    stored. Not committed.
+    The review view's path: no unit of work. The user's ``cards_version`` is
+    bumped first, the review row goes in next, so a showing answered twice
+    raises ``IntegrityError`` before the card changes; the card object takes
+    its new state as already stored. Not committed.
     """
     after, values = answer_values(card, grade, now, same_day_repeat=same_day_repeat,
-                            showing_id=showing_id, duration_ms=duration_ms)
+                                  showing_id=showing_id, duration_ms=duration_ms)
     connection = session.connection()
-    if known_version is None:
-        bump_cards_version(session, (card.user_id,))  # a Core write: no flush counts it
-    else:
-        bumped = connection.execute(_BUMP_FROM, {"uid": card.user_id, "known": known_version})
-        if bumped.rowcount != 1:
-            return None
+    bump_cards_version(session, (card.user_id,))  # a Core write: no flush counts it
     inserted = connection.execute(_INSERT_REVIEW, values).inserted_primary_key
     assert inserted is not None  # a single-row insert always reports its key
-    review_id = inserted[0]
     state = state_columns(after)
     connection.execute(
         _UPDATE_STATE, {"card_id": card.id, **{f"new_{k}": v for k, v in state.items()}}
     )
-    for name, value in state.items():
-        set_committed_value(card, name, value)
-    return Written(after, values["kind"] == ReviewKind.REVIEW.value, values["due_before"] is None,
-                   int(review_id))
+    return stored(card, after, values, int(inserted[0]))
 
 
 _LAST_UNDOABLE = text(
