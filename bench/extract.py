@@ -2,10 +2,10 @@
 
 Both passes read the same files, already decoded in memory, in the same run: the bare
 parse is ``MarkdownIt("commonmark").parse(text)`` on each note, the extraction is
-``find_boilerplate`` plus ``extract_note`` on each note. With ``--jobs N`` the extraction
-runs in N worker processes and is compared with the single-core bare parse: forked workers
-inherit the decoded notes and the boilerplate and are handed index ranges of about equal
-size (nothing is pickled but the ranges and the card counts). Both wall and CPU time are
+``find_boilerplate`` plus ``extract_notes`` (what ``wengu extract`` runs). With ``--jobs N``
+the extraction runs in N worker processes and is compared with the single-core bare parse:
+forked workers inherit the decoded notes and the boilerplate and take runs of notes of
+about equal size, sending back the cards (:mod:`cards.extract.many`). Both wall and CPU time are
 printed: on a busy machine the CPU ratio is the steadier one, and steadier still the one
 measured in slices of the notes, the bare parse and the extraction alternating.
 
@@ -15,7 +15,6 @@ measured in slices of the notes, the bare parse and the extraction alternating.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import sys
 import time
@@ -27,41 +26,16 @@ sys.path.insert(0, str(ROOT))
 
 from markdown_it import MarkdownIt  # noqa: E402
 
-from cards.extract import extract_note, find_boilerplate, iter_note_files, read_note  # noqa: E402
+from cards.extract import (  # noqa: E402
+    extract_note,
+    extract_notes,
+    find_boilerplate,
+    iter_note_files,
+    read_note,
+)
 from cards.extract.parse import MAX_NESTING  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "notes"
-
-# What forked workers inherit (set just before the pool starts).
-_NOTES: list[tuple[str, str]] = []
-_BOILERPLATE: frozenset[str] = frozenset()
-
-
-def _init(notes: list[tuple[str, str]], boilerplate: frozenset[str]) -> None:
-    global _NOTES, _BOILERPLATE
-    _NOTES, _BOILERPLATE = notes, boilerplate
-
-
-def _extract_range(bounds: tuple[int, int]) -> int:
-    lo, hi = bounds
-    return sum(
-        len(extract_note(text, rel, boilerplate=_BOILERPLATE)) for rel, text in _NOTES[lo:hi]
-    )
-
-
-def _ranges(notes: list[tuple[str, str]], pieces: int) -> list[tuple[int, int]]:
-    """``pieces`` consecutive index ranges of about the same amount of text."""
-    total = sum(len(text) for _, text in notes) or 1
-    bounds, lo, done = [], 0, 0
-    for i, (_, text) in enumerate(notes):
-        done += len(text)
-        if done * pieces >= total * (len(bounds) + 1):
-            bounds.append((lo, i + 1))
-            lo = i + 1
-    if lo < len(notes):
-        bounds.append((lo, len(notes)))
-    return bounds
-
 
 def load(root: Path, limit: int | None) -> list[tuple[str, str]]:
     notes = []
@@ -87,15 +61,7 @@ def extract(notes: list[tuple[str, str]], jobs: int) -> tuple[float, float, int]
     """(wall, CPU of this process, cards) of extracting every note with ``jobs`` processes."""
     start, cpu = time.perf_counter(), time.process_time()
     boilerplate = find_boilerplate(text for _, text in notes)
-    _init(notes, boilerplate)
-    if jobs <= 1:
-        cards = _extract_range((0, len(notes)))
-    elif "fork" in multiprocessing.get_all_start_methods():
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            cards = sum(pool.imap_unordered(_extract_range, _ranges(notes, jobs * 4)))
-    else:  # spawned workers inherit nothing: hand them the notes
-        with multiprocessing.Pool(jobs, initializer=_init, initargs=(notes, boilerplate)) as pool:
-            cards = sum(pool.imap_unordered(_extract_range, _ranges(notes, jobs * 4)))
+    cards = sum(len(drafts or ()) for drafts in extract_notes(notes, boilerplate, jobs))
     return time.perf_counter() - start, time.process_time() - cpu, cards
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from cards.draft import Draft
-from cards.extract import extract_note, find_boilerplate, is_binary, iter_note_files, read_note
+from cards.extract import (
+    extract_notes,
+    find_boilerplate,
+    is_binary,
+    iter_note_files,
+    read_note,
+)
 
 
 def _load(root: Path) -> list[tuple[str, str]]:
@@ -44,37 +48,6 @@ def _human(rel: str, draft: Draft) -> str:
     return f"{rel}:{draft.line}: {draft.kind}: {front}  [{answer}]"
 
 
-_BOILERPLATE: frozenset[str] = frozenset()
-
-
-def _extract_one(note: tuple[str, str]) -> list[Draft] | None:
-    """The note's cards (None: nested too deeply to parse), with this process's boilerplate."""
-    rel, text = note
-    try:
-        return extract_note(text, rel, boilerplate=_BOILERPLATE)
-    except RecursionError:
-        return None
-
-
-def _set_boilerplate(boilerplate: frozenset[str]) -> None:
-    global _BOILERPLATE
-    _BOILERPLATE = boilerplate
-
-
-def _extracted(
-    notes: list[tuple[str, str]], boilerplate: frozenset[str], jobs: int
-) -> Iterator[list[Draft] | None]:
-    """Each note's cards, in the notes' order, from ``jobs`` processes."""
-    _set_boilerplate(boilerplate)
-    if jobs <= 1 or len(notes) < 2:
-        yield from map(_extract_one, notes)
-        return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with context.Pool(jobs, initializer=_set_boilerplate, initargs=(boilerplate,)) as pool:
-        yield from pool.imap(_extract_one, notes, chunksize=max(1, len(notes) // (jobs * 16)))
-
-
 @click.command("extract")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--jsonl", is_flag=True, help="One JSON object a line instead of text.")
@@ -87,7 +60,8 @@ def extract(paths: tuple[Path, ...], jsonl: bool, jobs: int) -> None:
     for root in paths:
         notes = _load(root)
         boilerplate = find_boilerplate(text for _, text in notes)
-        for (rel, _text), drafts in zip(notes, _extracted(notes, boilerplate, jobs), strict=True):
+        found = extract_notes(notes, boilerplate, jobs)
+        for (rel, _text), drafts in zip(notes, found, strict=True):
             if drafts is None:
                 click.echo(f"{root / rel}: too deeply nested, skipped", err=True)
                 continue
