@@ -77,6 +77,7 @@ class WalCheckpointer:
         self.database = database
         self.every = every
         self.runs = 0  # checkpoints done
+        self.commits = 0  # commits counted
         self._commits = 0
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -84,6 +85,7 @@ class WalCheckpointer:
     def committed(self) -> None:
         """Count a commit; start a checkpoint when enough have come since the last."""
         with self._lock:
+            self.commits += 1
             self._commits += 1
             if self._commits < self.every or self._thread is not None:
                 return

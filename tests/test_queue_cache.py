@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import create_app
+from app.db import checkpointer
 from app.models import Card, Deck, Review, User
 from tests.conftest import AuthActions
 from tests.factories import make_card
@@ -75,7 +76,7 @@ def cards(db: Session, user_id: int, n: int, **fields: Any) -> list[Card]:
 
 
 def test_an_answer_from_the_page_takes_the_fast_path(
-    traveller: Any, client: FlaskClient, db: Session, user_id: int,
+    traveller: Any, app: Flask, client: FlaskClient, db: Session, user_id: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     made = cards(db, user_id, 3)
@@ -86,7 +87,11 @@ def test_an_answer_from_the_page_takes_the_fast_path(
         raise AssertionError("the ordinary path answered")
 
     monkeypatch.setattr("app.review._answer", refuse)
+    log = checkpointer(app.extensions["wengu.engine"])  # SQLite only
+    commits = log.commits if log else 0
     data = answer_json(client, shown, 4)
+    if log is not None:  # the raw connection's commit is counted like the others
+        assert log.commits == commits + 1
     # The next card comes as data, with what the page needs to show it.
     card = data["card"]
     assert card["id"] == made[1].id and card["showing_id"] == f"{made[1].id}.0"
