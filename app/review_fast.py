@@ -36,7 +36,7 @@ __all__ = ["LoginRow", "answer_in_snapshot"]
 
 _USER = (
     "SELECT session_version, cards_version, timezone, day_start_hour, new_per_day,"
-    " reviews_per_day, grade_buttons FROM users WHERE id = :uid"
+    " reviews_per_day FROM users WHERE id = :uid"
 )
 _BUMP = (
     "UPDATE users SET cards_version = cards_version + 1"
@@ -88,7 +88,6 @@ class LoginRow:
     day_start_hour: int
     new_per_day: int
     reviews_per_day: int
-    grade_buttons: int
 
 
 def answer_in_snapshot(
