@@ -2,7 +2,8 @@
 
 Configuration is injected (defaults, then ``instance/config.py``, then
 ``WENGU_*`` environment variables, then ``config``), never read at import
-time. Each feature is one blueprint in a module of its own.
+time. Each feature is a package (``accounts``, ``cards``, ``notes``, ``review``,
+``stats``) whose views module holds its blueprint.
 """
 
 from __future__ import annotations
@@ -34,30 +35,31 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
 
-    from app import account, auth, errors, home
+    from app import errors, export, home
+    from app.accounts import auth, settings
+    from app.cards import browse, decks, inbox
+    from app.cards import views as cards
+    from app.notes import media
+    from app.notes import views as notes
+    from app.review import snapshot
+    from app.review import views as review
+    from app.stats import views as stats
 
-    app.register_blueprint(errors.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(account.bp)
-    from app import browse, cards_views, decks, inbox
-
-    app.register_blueprint(cards_views.bp)
-    app.register_blueprint(browse.bp)
-    app.register_blueprint(inbox.bp)
-    app.register_blueprint(decks.bp)
-    from app import queue_cache, review
-
-    queue_cache.init_app(app)
-    app.register_blueprint(review.bp)
-    from app import export
-
-    app.register_blueprint(export.bp)
-    from app import stats
-
-    app.register_blueprint(stats.bp)
-    from app import imports, media
-
-    app.register_blueprint(imports.bp)
-    app.register_blueprint(media.bp)
+    snapshot.init_app(app)
+    for blueprint in (
+        errors.bp,
+        auth.bp,
+        home.bp,
+        settings.bp,
+        cards.bp,
+        browse.bp,
+        inbox.bp,
+        decks.bp,
+        review.bp,
+        export.bp,
+        stats.bp,
+        notes.bp,
+        media.bp,
+    ):
+        app.register_blueprint(blueprint)
     return app

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from flask import abort
 
-from app.auth import current_user
+from app.accounts.auth import current_user
 from app.db import get_session
 from app.models import Card
 

@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from app.auth import current_user, login_required
+from app.accounts.auth import current_user, login_required
 from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import (

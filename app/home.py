@@ -1,10 +1,10 @@
-"""The home page: the deck list (counts from :mod:`app.queue`), and the main navigation."""
+"""The home page: the deck list (counts from :mod:`app.review.queue`), and the main navigation."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from app.auth import login_required
+from app.accounts.auth import login_required
 from app.i18n import N_
 
 bp = Blueprint("home", __name__)
@@ -14,11 +14,11 @@ bp = Blueprint("home", __name__)
 @login_required
 def index() -> str:
     """The deck list: every deck, nested, with today's due, new and learning counts."""
-    from app.auth import current_user
-    from app.charts import sparkline_svg
+    from app.accounts.auth import current_user
     from app.db import get_session, utcnow
-    from app.queue import deck_overview
-    from app.stats_queries import next_days_load
+    from app.review.queue import deck_overview
+    from app.stats.charts import sparkline_svg
+    from app.stats.queries import next_days_load
 
     session, user, now = get_session(), current_user(), utcnow()
     decks = deck_overview(session, user, now)
@@ -26,7 +26,7 @@ def index() -> str:
     sparklines = {deck_id: sparkline_svg(counts) for deck_id, counts in load.items()}
     waiting = 0
     if "inbox.index" in current_app.view_functions:
-        from app.inbox import inbox_count
+        from app.cards.inbox import inbox_count
 
         waiting = inbox_count(session, user.id)
     return render_template("home.html", decks=decks, sparklines=sparklines,

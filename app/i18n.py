@@ -25,7 +25,7 @@ def N_(message: str) -> str:
 
 def select_locale() -> str | None:
     """The user's chosen language, else the browser's best match."""
-    from app.auth import logged_in_user  # auth translates its messages with this module
+    from app.accounts.auth import logged_in_user  # auth translates its messages with this module
 
     user = logged_in_user()
     if user is not None and user.language:
@@ -36,7 +36,7 @@ def select_locale() -> str | None:
 
 def select_timezone() -> str | None:
     """The user's time zone (dates on pages are shown in it)."""
-    from app.auth import logged_in_user
+    from app.accounts.auth import logged_in_user
 
     user = logged_in_user()
     return str(user.timezone) if user is not None else None

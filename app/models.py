@@ -300,7 +300,7 @@ class ReviewDayStat(Base):
 
     Counted by review class (0 new, 1 learning, 2 review, 3 repeat), maturity
     (interval before >= 21 days) and grade. Filled and extended by
-    ``app.stats_queries.refresh_rollup``; derived data, rebuilt at will.
+    ``app.stats.queries.refresh_rollup``; derived data, rebuilt at will.
     """
 
     __tablename__ = "review_day_stats"
@@ -308,7 +308,7 @@ class ReviewDayStat(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    # The user's day as days since 1970-01-01 (app.stats_queries.to_date turns it into a date).
+    # The user's day as days since 1970-01-01 (app.stats.queries.to_date turns it into a date).
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     review_class: Mapped[int] = mapped_column(Integer, primary_key=True)
     mature: Mapped[bool] = mapped_column(Boolean, primary_key=True)

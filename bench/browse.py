@@ -2,7 +2,7 @@
 
 Builds a SQLite collection of ``--cards`` cards (bilingual fronts and backs,
 nested decks, tags, note sources, about two reviews per card), then times
-the browser's queries (:func:`app.search.page`): search in English and
+the browser's queries (:func:`app.cards.search.page`): search in English and
 Chinese, filters, sorts, and a deep page reached by keyset. Each figure is
 printed next to a plain ``SELECT`` of the same rows in the same run: the
 same ``WHERE``/``ORDER BY``/``LIMIT`` on the cards table alone, through the
@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from app.cards.search import BrowseQuery, page
 from app.db import make_engine
 from app.models import Base, Card, Deck, NoteSource, Review, Tag, User, card_tags
-from app.search import BrowseQuery, page
 from cards.draft import normalize
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

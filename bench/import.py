@@ -30,8 +30,8 @@ from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from app.db import make_engine  # noqa: E402
-from app.importer import NoteFile, import_notes, read_paths  # noqa: E402
 from app.models import Base, Card, User  # noqa: E402
+from app.notes.importer import NoteFile, import_notes, read_paths  # noqa: E402
 from cards.extract import extract_note, find_boilerplate, read_note  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "notes"

@@ -193,7 +193,7 @@ def main() -> None:
         response = client.get(page)
         assert response.status_code == 200, response.status_code
 
-    from app import charts
+    from app.stats import charts
 
     def render_uncached() -> None:
         charts._pygal.cache_clear()
@@ -214,7 +214,7 @@ def main() -> None:
         uncached_times = timed(render_uncached, max(3, args.runs // 2))
         # A card changes between views (as after an answer): the card figures are
         # recomputed once, then cached again. Also: every view recomputing them.
-        from app import stats_queries as q
+        from app.stats import queries as q
 
         def cold_cards() -> None:
             q._card_cache.clear()

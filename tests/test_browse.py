@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.cards.search import BrowseQuery, decode_cursor, encode_cursor, page
 from app.models import Card, NoteSource, Review, Tag, Tombstone
-from app.search import BrowseQuery, decode_cursor, encode_cursor, page
 from tests.factories import make_card, make_deck
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -295,7 +295,7 @@ def _check_pages(
 
 def test_pages_at_every_boundary_for_every_sort(db: Session, user_id: int) -> None:
     """Ties and NULLs in the sort column, every page size: each row exactly once, both ways."""
-    from app.search import SORTS
+    from app.cards.search import SORTS
 
     source = NoteSource(user_id=user_id, path="a.md", content_hash="h")
     db.add(source)
@@ -331,7 +331,7 @@ def len_last(whole: list[int], limit: int) -> int:
 
 def _pages(db: Session, user_id: int, query: BrowseQuery) -> list[str]:
     """The ``before`` cursor of each page (its first row)."""
-    from app.search import encode_cursor as encode
+    from app.cards.search import encode_cursor as encode
 
     cursors = []
     current = query

@@ -471,8 +471,8 @@ def test_pages_need_login(client: FlaskClient) -> None:
 def test_card_page_shows_its_notes_images(
     client: FlaskClient, db: Session, user_id: int
 ) -> None:
-    from app.media import resolve_image
     from app.models import Media
+    from app.notes.media import resolve_image
 
     source = NoteSource(user_id=user_id, path="os/memory.md", content_hash="h", content="x")
     db.add(source)

@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from app.card_store import CardInput, create_cards
+from app.cards.store import CardInput, create_cards
 from app.export import package_file_name
 from app.models import Card, Media, NoteSource, Tag, Tombstone
-from app.scheduling import record_answer, undo_answer
+from app.review.answers import record_answer, undo_answer
 from cards.anki.naming import note_guid
 from tests.conftest import make_user
 from tests.factories import make_card, make_deck

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.importer import import_notes, read_paths
 from app.models import Card
+from app.notes.importer import import_notes, read_paths
 from tests.conftest import SHARED
 from tests.test_anki_import import import_package, open_collection
 

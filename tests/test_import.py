@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-import app.importer as importer
-from app.importer import ImportReport, NoteFile, deck_for_path, import_notes
+import app.notes.importer as importer
 from app.models import Card, Deck, Media, NoteSource, Review, Tombstone, User
+from app.notes.importer import ImportReport, NoteFile, deck_for_path, import_notes
 
 MEMORY = """# Memory
 
@@ -399,7 +399,7 @@ KILLER = """
 import os, signal, sys
 from sqlalchemy.orm import sessionmaker
 from app.db import make_engine
-from app.importer import NoteFile, import_notes
+from app.notes.importer import NoteFile, import_notes
 
 url, user_id, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 files = [NoteFile(f"notes/n{i}.md", f"Q: What is item {i}?\\nA: Number {i}.\\n".encode())

@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import make_engine
-from app.importer import NoteFile, import_notes
 from app.models import Base, Card, NoteSource, Review, Tombstone, User
-from app.scheduling import record_answer
+from app.notes.importer import NoteFile, import_notes
+from app.review.answers import record_answer
 
 TOPICS = [
     "page table", "semaphore", "inode", "backpressure", "quorum", "红黑树", "幂等性",

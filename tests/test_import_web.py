@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import app.imports as imports_module
+import app.notes.views as imports_module
 from app.models import Card, ImportJob, Media, NoteSource
 from tests.conftest import AuthActions
 from tests.factories import make_card
@@ -196,7 +196,7 @@ def test_someone_elses_retired_card_is_404(client: FlaskClient, auth: AuthAction
 
 def test_media_url_for_maps_a_notes_image(app: Flask, client: FlaskClient, user_id: int,
                                           db: Session) -> None:
-    from app.media import media_url_for
+    from app.notes.media import media_url_for
 
     upload(client, (zip_of({"notes/disks.md": DISKS, "notes/img/d.png": PNG}), "notes.zip"))
     media = db.scalar(select(Media))

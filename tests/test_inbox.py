@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from app.inbox import inbox_count
+from app.cards.inbox import inbox_count
 from app.models import Card, NoteSource
 from tests.factories import make_card
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from app.models import Card, User
-from app.queue import deck_overview, next_card, remaining_counts
-from app.scheduling import record_answer
+from app.review.answers import record_answer
+from app.review.queue import deck_overview, next_card, remaining_counts
 from cards.queue import day_bounds, interleave, take_within_limits
 from tests.factories import make_card, make_deck
 

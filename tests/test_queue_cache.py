@@ -86,7 +86,7 @@ def test_an_answer_from_the_page_takes_the_fast_path(
     def refuse(*_args: Any, **_kwargs: Any) -> None:
         raise AssertionError("the ordinary path answered")
 
-    monkeypatch.setattr("app.review._answer", refuse)
+    monkeypatch.setattr("app.review.views._answer", refuse)
     log = checkpointer(app.extensions["wengu.engine"])  # SQLite only
     commits = log.commits if log else 0
     data = answer_json(client, shown, 4)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Card, NoteSource, Review, ReviewKind, Tombstone, User
-from app.scheduling import record_answer, state_of, write_answer
+from app.review.answers import record_answer, state_of, write_answer
 from tests.factories import make_card
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)

@@ -24,10 +24,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session
 
-import app.stats_queries as q
+import app.stats.queries as q
 from app.db import utcnow
-from app.importer import NoteFile, import_notes
 from app.models import Card, Review, User, bump_cards_version
+from app.notes.importer import NoteFile, import_notes
 from tests.factories import make_card, make_deck
 
 CARD_SECTIONS = ("forecast", "states", "intervals", "efactors", "hardest")
@@ -294,7 +294,7 @@ def test_a_new_day_recomputes(
 ) -> None:
     today = card_part(client)
     later = utcnow() + timedelta(days=5)
-    monkeypatch.setattr("app.stats.utcnow", lambda: later)
+    monkeypatch.setattr("app.stats.views.utcnow", lambda: later)
     assert card_part(client) != today  # the forecast moved on
     assert card_part(client) == uncached(client)
 
@@ -442,7 +442,7 @@ def test_a_new_day_recomputes_the_answer_figures(
     later = utcnow() + timedelta(days=5)
 
     def next_day() -> None:
-        monkeypatch.setattr("app.stats.utcnow", lambda: later)
+        monkeypatch.setattr("app.stats.views.utcnow", lambda: later)
 
     after = check_review_change(client, next_day)  # the heatmap and the streak moved on
     assert after.split("\n", 1)[0] == "0 days"  # no answer today or yesterday: no streak

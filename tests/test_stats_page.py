@@ -11,8 +11,8 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from app.charts import sparkline_svg
 from app.models import NoteSource, User
+from app.stats.charts import sparkline_svg
 from tests.factories import make_card, make_deck
 from tests.test_stats_queries import answer, undo
 
@@ -49,7 +49,7 @@ def history(app: Flask, db: Session, user_id: int) -> dict[str, Any]:
 @pytest.fixture(autouse=True)
 def clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The page's clock reads NOW (the login session keeps the real one)."""
-    monkeypatch.setattr("app.stats.utcnow", lambda: NOW)
+    monkeypatch.setattr("app.stats.views.utcnow", lambda: NOW)
 
 
 def get(client: FlaskClient, url: str, **headers: str) -> str:
@@ -208,7 +208,7 @@ def test_deck_list_shows_next_days_load(client: FlaskClient, db: Session,
 
 def test_page_survives_a_concurrent_rollup(client: FlaskClient, history: dict[str, Any],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from app import stats_queries
+    from app.stats import queries as stats_queries
 
     def beaten(*_args: Any) -> bool:
         raise stats_queries.StaleRollup(0)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app import stats_queries as q
 from app.models import Card, NoteSource, Review, ReviewDayStat, ReviewStatsMark, User
+from app.stats import queries as q
 from tests.factories import make_card, make_deck
 
 _showing = itertools.count(1)

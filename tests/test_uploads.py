@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from flask import Flask
 
-from app.uploads import UploadError, read_upload
+from app.notes.uploads import UploadError, read_upload
 
 LIMITS = {"max_uncompressed": 1024 * 1024, "max_files": 50}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from app import card_store
-from app.card_store import CardInput, CardInputError
+from app.cards import store as card_store
+from app.cards.store import CardInput, CardInputError
 from app.cli.common import app_context, find_user, new_session
 from app.db import utcnow
 from app.models import Deck

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from app.cli.common import app_context, find_user, new_session
-from app.importer import OUTCOMES, ImportReport, import_notes, read_paths
+from app.notes.importer import OUTCOMES, ImportReport, import_notes, read_paths
 
 PROGRESS_FROM = 5  # files: a progress bar for imports larger than this
 

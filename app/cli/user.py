@@ -13,7 +13,7 @@ import click
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from app.auth import MIN_PASSWORD_LENGTH, set_password
+from app.accounts.auth import MIN_PASSWORD_LENGTH, set_password
 from app.cli.common import app_context, find_user, new_session
 from app.models import User
 

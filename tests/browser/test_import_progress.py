@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import app.imports as imports_module
+import app.notes.views as imports_module
 from app.models import Card
 from tests.browser.conftest import Page, path_for, require
 from tests.conftest import make_user

@@ -8,10 +8,10 @@ review row, store the card's state), so this path, and only this path,
 runs them on the DB-API connection of the engine's pool, as four fixed
 statements written for both backends (``:name`` parameters, turned into
 the driver's style by :func:`_sql`). The rules are not repeated here: the
-new state and the review row come from :func:`app.scheduling.answer_values`
+new state and the review row come from :func:`app.review.answers.answer_values`
 (the SM-2 core), and the next card from the snapshot.
 
-It applies only when the user's queue snapshot (:mod:`app.queue_cache`)
+It applies only when the user's queue snapshot (:mod:`app.review.snapshot`)
 holds the card and this showing of it, and the user's ``cards_version`` is
 still the snapshot's when the answer is written. Anything else (a stale
 page, a second tab, another worker's change, a logged-out session) returns
@@ -29,8 +29,8 @@ from typing import Any
 from flask import session as cookie
 
 from app.db import committed, get_engine, utcnow
-from app.queue_cache import Snapshot, checkin, take
-from app.scheduling import answer_values, is_same_day_repeat, state_columns, stored
+from app.review.answers import answer_values, is_same_day_repeat, state_columns, stored
+from app.review.snapshot import Snapshot, checkin, take
 
 __all__ = ["LoginRow", "answer_in_snapshot"]
 
@@ -79,7 +79,7 @@ def _bind(values: dict[str, Any], sqlite: bool) -> dict[str, Any]:
 @dataclass(slots=True)
 class LoginRow:
     """The user's columns the answer needs, read with the login check (a
-    :class:`~app.queue.Reviewer`; an ORM object costs more to make than to read)."""
+    :class:`~app.review.queue.Reviewer`; an ORM object costs more to make than to read)."""
 
     id: int
     session_version: int

@@ -318,9 +318,3 @@ def page(session: Session, user_id: int, query: BrowseQuery, now: datetime) -> P
     if backwards:
         return Page(rows, next_cursor=last, prev_cursor=first if more else None)
     return Page(rows, next_cursor=last if more else None, prev_cursor=first if cursor else None)
-
-
-def matching_ids(session: Session, user_id: int, query: BrowseQuery, now: datetime) -> list[int]:
-    """The ids of every card the query's filters and search match (for "select all")."""
-    stmt = filtered(session, user_id, query, now).with_only_columns(Card.id)
-    return list(session.scalars(stmt))

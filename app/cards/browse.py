@@ -1,7 +1,7 @@
 """The card browser: a sortable, filterable table of the user's cards, and bulk actions.
 
 The query string holds the whole view (filters, search, sort, page cursor),
-so every page of it can be bookmarked; :mod:`app.search` builds the query.
+so every page of it can be bookmarked; :mod:`app.cards.search` builds the query.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app import card_store
-from app.auth import current_user, login_required
+from app.accounts.auth import current_user, login_required
+from app.cards import store as card_store
+from app.cards.search import SORTS, STATES, BadCursor, BrowseQuery, page
 from app.db import get_session, utcnow
 from app.i18n import _, n_
 from app.models import Card, Deck, Tag
-from app.search import SORTS, STATES, BadCursor, BrowseQuery, page
 
 bp = Blueprint("browse", __name__, url_prefix="/browse")
 

@@ -26,21 +26,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app.access import get_owned_or_404, live_card_or_404
-from app.auth import current_user, login_required
-from app.card_display import card_sides, source_excerpt
+from app.accounts.auth import current_user, login_required
+from app.cards.display import card_sides, source_excerpt
 from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import Card, Deck, Tombstone
-from app.queue import (
-    COUNT_CAP,
-    Reviewer,
-    Showing,
-    day_summary,
-    review_day,
-)
-from app.queue_cache import Snapshot, checkin, showing_with_counts
-from app.review_fast import answer_in_snapshot
-from app.scheduling import (
+from app.review.answers import (
     is_same_day_repeat,
     last_undoable,
     last_undoable_id,
@@ -48,6 +39,15 @@ from app.scheduling import (
     undo_answer,
     write_answer,
 )
+from app.review.fast import answer_in_snapshot
+from app.review.queue import (
+    COUNT_CAP,
+    Reviewer,
+    Showing,
+    day_summary,
+    review_day,
+)
+from app.review.snapshot import Snapshot, checkin, showing_with_counts
 from cards.sm2 import BUTTONS, Grade, preview_intervals
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -118,7 +118,7 @@ def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = No
     """The review page (or just its swappable part) for the next card, or the day's end.
 
     ``can_undo`` spares a query when the caller knows (it has just recorded an answer);
-    ``snapshot``: the queue the caller holds (see :mod:`app.queue_cache`).
+    ``snapshot``: the queue the caller holds (see :mod:`app.review.snapshot`).
     """
     session = get_session()
     user = current_user()
@@ -202,7 +202,7 @@ def after_action(
 
     An answer from review.js (``fill=1``) gets the next card as data when there is
     one: the page already has the card's shape. ``snapshot`` and ``user``: the queue
-    and the user as the fast answer path read them (see :mod:`app.review_fast`).
+    and the user as the fast answer path read them (see :mod:`app.review.fast`).
     """
     if wants_json():
         if request.form.get("fill") == "1":
@@ -244,7 +244,7 @@ def answer() -> Response | tuple[Response, int]:
     """Record a grade for the shown card, once per showing.
 
     Straight from the queue snapshot when it holds this showing
-    (:mod:`app.review_fast`), else the ordinary way, which also checks the login.
+    (:mod:`app.review.fast`), else the ordinary way, which also checks the login.
     """
     form = _answer_form()
     if form is not None:

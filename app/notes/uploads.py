@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from app.i18n import _
-from app.importer import MARKDOWN_SUFFIXES, NoteFile
-from app.media import MAX_IMAGE_BYTES, image_type
+from app.notes.importer import MARKDOWN_SUFFIXES, NoteFile
+from app.notes.media import MAX_IMAGE_BYTES, image_type
 
 __all__ = ["Upload", "UploadError", "read_upload"]
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app.access import get_owned_or_404
-from app.auth import current_user, login_required
-from app.card_store import CardInputError, clean_deck_name, get_or_create_deck
+from app.accounts.auth import current_user, login_required
+from app.cards.store import CardInputError, clean_deck_name, get_or_create_deck
 from app.db import get_session
 from app.i18n import _
 from app.models import Card, Deck

@@ -32,12 +32,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from app.access import get_owned_or_404
-from app.auth import current_user, login_required
+from app.accounts.auth import current_user, login_required
 from app.db import get_session, new_session, utcnow
 from app.i18n import _
-from app.importer import ImportReport, import_notes
 from app.models import Card, ImportJob
-from app.uploads import Upload, UploadError, read_upload
+from app.notes.importer import ImportReport, import_notes
+from app.notes.uploads import Upload, UploadError, read_upload
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 

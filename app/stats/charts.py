@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 from pygal.style import Style
 
 from app.i18n import _, n_
-from app.stats_queries import CLASSES, CardFigures, ReviewFigures, retention_share
+from app.stats.queries import CLASSES, CardFigures, ReviewFigures, retention_share
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ElementTree.register_namespace("", SVG_NS)

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from flask import Blueprint, Response, abort, url_for
 from sqlalchemy import select
 
-from app.auth import current_user, login_required
+from app.accounts.auth import current_user, login_required
 from app.db import get_session
 from app.models import Media
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from app.media import media_url_for
 from app.models import Card, CardKind
+from app.notes.media import media_url_for
 from cards.cloze import cloze_back, cloze_front
 from cards.render import render_markdown
 

@@ -1,7 +1,7 @@
 """Importing notes into decks, again and again, without losing anything.
 
 :func:`import_notes` takes a batch of note files (from a folder on disk, see
-:func:`read_paths`, or an upload, see :mod:`app.uploads`) and brings the
+:func:`read_paths`, or an upload, see :mod:`app.notes.uploads`) and brings the
 user's collection in line with them, one file per transaction:
 
 - a file whose content hash is unchanged since the last import is skipped
@@ -35,8 +35,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.media import MAX_IMAGE_BYTES, image_refs, image_type, media_name, resolve_image
 from app.models import Card, Deck, Media, NoteSource, Tag, Tombstone
+from app.notes.media import MAX_IMAGE_BYTES, image_refs, image_type, media_name, resolve_image
 from cards.extract import extract_note, find_boilerplate, is_binary, read_note
 from cards.identity import CardSpec, Stored, card_specs, match_cards
 

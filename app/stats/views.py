@@ -1,8 +1,8 @@
 """The statistics page: what the user did, what is coming, and which cards are hard.
 
 ``/stats?deck=ID&period=1m|3m|1y|all&forecast=30|90|365``. The figures come
-from :mod:`app.stats_queries` (SQL grouped by the user's day); the charts from
-:mod:`app.charts`. Viewing the page extends the rollup of closed days and
+from :mod:`app.stats.queries` (SQL grouped by the user's day); the charts from
+:mod:`app.stats.charts`. Viewing the page extends the rollup of closed days and
 commits it (derived data only).
 """
 
@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
-from app import charts
-from app import stats_queries as q
-from app.auth import current_user, login_required
+from app.accounts.auth import current_user, login_required
 from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import Deck
+from app.stats import charts
+from app.stats import queries as q
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 

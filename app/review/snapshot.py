@@ -1,6 +1,6 @@
 """The day's queue held in memory between answers, so that answering is not a search.
 
-:mod:`app.queue` finds the next card with a few indexed queries; that is
+:mod:`app.review.queue` finds the next card with a few indexed queries; that is
 exact but costs milliseconds, and the review page asks after every answer.
 A :class:`Snapshot` runs those queries once, deeper: the first
 :data:`DEPTH` cards of each source (due, new, same-day repeats) in queue
@@ -9,14 +9,14 @@ deck. Each answer written by the review page then changes the snapshot the
 way it changed the database (:meth:`Snapshot.answered`): the card leaves
 its source and its siblings leave theirs, it joins the repeats if it scored
 below 4, and it counts against the limits. The next card and the counts are
-read from memory, and :func:`app.queue.plan_context` decides, as for the
+read from memory, and :func:`app.review.queue.plan_context` decides, as for the
 queries, where the next card may come from.
 
 Why it stays exact: a snapshot is stamped with the user's ``cards_version``,
 which every change to the user's cards or decks bumps in its own
 transaction (:func:`app.models.bump_cards_version`). The answer path moves
 the version from the snapshot's stamp to the next one in the same
-transaction as its write (:func:`app.scheduling.write_answer`) and only
+transaction as its write (:func:`app.review.answers.write_answer`) and only
 then applies the answer to the snapshot; any other writer (another tab,
 worker or process, an import, an undo, an edit) leaves a version the
 snapshot doesn't have, and the next request builds a new one. A snapshot
@@ -44,10 +44,11 @@ from flask import Flask, current_app
 from sqlalchemy import TextClause, bindparam, column, select
 from sqlalchemy.orm import Session
 
-from app.card_display import card_sides
+from app.cards.display import card_sides
 from app.db import UTCDateTime
 from app.models import Card, User
-from app.queue import (
+from app.review.answers import Written
+from app.review.queue import (
     COUNT_CAP,
     DayCounts,
     DeckTree,
@@ -64,7 +65,6 @@ from app.queue import (
     today_counts,
     today_totals,
 )
-from app.scheduling import Written
 
 __all__ = [
     "QueueCache", "Snapshot", "check_against_queries", "checkin", "init_app",
@@ -95,7 +95,7 @@ class Entry:
 
     @property
     def showing_id(self) -> str:
-        """What :func:`app.queue.showing_id_for` gives for the card now."""
+        """What :func:`app.review.queue.showing_id_for` gives for the card now."""
         return f"{self.card.id}.{self.latest_review}"
 
 
@@ -190,7 +190,7 @@ class Snapshot:
     def next_with_counts(
         self, user: Reviewer, now: datetime
     ) -> tuple[Showing | None, dict[str, int]] | None:
-        """What :func:`app.queue.next_with_counts` gives, or None if the snapshot can't
+        """What :func:`app.review.queue.next_with_counts` gives, or None if the snapshot can't
         tell (a list ran past what was fetched)."""
         ctx = self._context(user, now)
         order = ("new", "due") if ctx.plan.prefer_new else ("due", "new")
@@ -343,7 +343,7 @@ def showing_with_counts(
     db: Callable[[], Session], user: Reviewer, now: datetime, deck_id: int | None,
     snapshot: Snapshot | None = None,
 ) -> tuple[Showing | None, dict[str, int]]:
-    """:func:`app.queue.next_with_counts`, read from the user's snapshot: ``snapshot``
+    """:func:`app.review.queue.next_with_counts`, read from the user's snapshot: ``snapshot``
     when the caller holds it, else the cached one, else a new one (it is checked in
     here). ``db`` gives the session, asked for only when the database must be read."""
     if snapshot is None or not snapshot.fits(user, now):

@@ -18,7 +18,7 @@ from flask_babel import refresh as refresh_babel
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.auth import (
+from app.accounts.auth import (
     check_password,
     create_user,
     current_user,

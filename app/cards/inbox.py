@@ -14,11 +14,11 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from app import card_store
 from app.access import get_owned_or_404
-from app.auth import current_user, login_required
-from app.card_display import card_renderer, source_excerpt
-from app.card_store import CardInputError
+from app.accounts.auth import current_user, login_required
+from app.cards import store as card_store
+from app.cards.display import card_renderer, source_excerpt
+from app.cards.store import CardInputError
 from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import Card, NoteSource

@@ -1,6 +1,6 @@
 """Cards by hand: add, edit, show, and the one-card actions (delete, suspend, move, reset).
 
-Views load the user's rows, call :mod:`app.card_store`, and commit once. A
+Views load the user's rows, call :mod:`app.cards.store`, and commit once. A
 form error rolls back and shows the form again with the message and what
 was typed. ``next`` (a local path) says where to go after an action, so the
 browser and the review page can send the user back.
@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from app import card_store
 from app.access import live_card_or_404
-from app.auth import current_user, login_required
-from app.card_display import card_sides, source_excerpt
-from app.card_store import CardInput, CardInputError
+from app.accounts.auth import current_user, login_required
+from app.cards import store as card_store
+from app.cards.display import card_sides, source_excerpt
+from app.cards.store import CardInput, CardInputError
 from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import Card, CardKind, Deck, Review

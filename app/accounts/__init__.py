@@ -1,0 +1,2 @@
+"""Accounts: owner setup, sign-up, login and logout, the user's settings.
+"""

@@ -1,0 +1,2 @@
+"""Daily review: the day's queue, recording answers, the review page.
+"""

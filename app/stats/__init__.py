@@ -1,0 +1,2 @@
+"""The statistics page: figures from the review history, the daily rollup, charts.
+"""
