@@ -2,7 +2,8 @@
 
 Settings: the time zone and the hour the review day starts (together they say
 when "today" begins), the language, the grade buttons (Anki's four or SM-2's
-six) and the default daily limits that decks inherit. Changing the password
+six), the default daily limits that decks inherit and the longest interval
+the scheduler may give. Changing the password
 ends every other session of the user and keeps this one.
 """
 
@@ -32,6 +33,7 @@ from app.accounts.auth import (
 from app.db import get_session
 from app.i18n import _
 from app.models import User
+from cards.sm2 import MAX_INTERVAL
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -42,6 +44,7 @@ LANGUAGES = ("auto", "en", "zh")
 GRADE_BUTTONS = (4, 6)
 MAX_NEW_PER_DAY = 9999
 MAX_REVIEWS_PER_DAY = 99999
+LONGEST_MAX_INTERVAL = MAX_INTERVAL
 
 
 @functools.lru_cache(maxsize=1)
@@ -90,6 +93,10 @@ def parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], str | None]
     reviews_per_day = _int_in(form.get("reviews_per_day", ""), 0, MAX_REVIEWS_PER_DAY)
     if reviews_per_day is None:
         return {}, _("Reviews per day: a number from 0 to %(n)d.", n=MAX_REVIEWS_PER_DAY)
+    max_interval = _int_in(form.get("max_interval_days", ""), 1, LONGEST_MAX_INTERVAL)
+    if max_interval is None:
+        return {}, _("Maximum interval: a number of days from 1 to %(n)d.",
+                     n=LONGEST_MAX_INTERVAL)
     return {
         "timezone": timezone,
         "day_start_hour": day_start,
@@ -97,6 +104,7 @@ def parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], str | None]
         "grade_buttons": buttons,
         "new_per_day": new_per_day,
         "reviews_per_day": reviews_per_day,
+        "max_interval_days": max_interval,
     }, None
 
 
@@ -124,6 +132,7 @@ def _settings_page(
         "grade_buttons": typed.get("grade_buttons", str(user.grade_buttons)),
         "new_per_day": typed.get("new_per_day", str(user.new_per_day)),
         "reviews_per_day": typed.get("reviews_per_day", str(user.reviews_per_day)),
+        "max_interval_days": typed.get("max_interval_days", str(user.max_interval_days)),
     }
     page = render_template(
         "account/settings.html", values=values, time_zones=time_zones(), error=error,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import Card, Review, ReviewKind, bump_cards_version
-from cards.sm2 import State, review
+from cards.sm2 import MAX_INTERVAL, State, review
 
 
 def state_of(card: Card) -> State:
@@ -105,11 +105,13 @@ def answer_values(
     same_day_repeat: bool,
     showing_id: str | None,
     duration_ms: int | None,
+    max_interval: int = MAX_INTERVAL,
 ) -> tuple[State, dict[str, Any]]:
-    """The card's state after answering ``grade``, and the review row's values (the
-    columns of ``reviews``, times aware)."""
+    """The card's state after answering ``grade`` (intervals capped at ``max_interval``
+    days), and the review row's values (the columns of ``reviews``, times aware)."""
     before = state_of(card)
-    after, log = review(before, grade, now, same_day_repeat=same_day_repeat)
+    after, log = review(before, grade, now, same_day_repeat=same_day_repeat,
+                        max_interval=max_interval)
     values = _review_values(
         card, before, after,
         kind=(ReviewKind.REPEAT if log.same_day_repeat else ReviewKind.REVIEW).value,
@@ -131,10 +133,12 @@ def record_answer(
     same_day_repeat: bool,
     showing_id: str | None = None,
     duration_ms: int | None = None,
+    max_interval: int = MAX_INTERVAL,
 ) -> Review:
     """Answer ``card`` with ``grade``: update it and append its review row (not committed)."""
     after, values = answer_values(card, grade, now, same_day_repeat=same_day_repeat,
-                            showing_id=showing_id, duration_ms=duration_ms)
+                                  showing_id=showing_id, duration_ms=duration_ms,
+                                  max_interval=max_interval)
     apply_state(card, after)
     row = Review(**values)
     session.add(row)
@@ -180,6 +184,7 @@ def write_answer(
     same_day_repeat: bool,
     showing_id: str | None = None,
     duration_ms: int | None = None,
+    max_interval: int = MAX_INTERVAL,
 ) -> Written:
     """What :func:`record_answer` does, written at once with plain statements.
 
@@ -189,7 +194,8 @@ def write_answer(
     its new state as already stored. Not committed.
     """
     after, values = answer_values(card, grade, now, same_day_repeat=same_day_repeat,
-                                  showing_id=showing_id, duration_ms=duration_ms)
+                                  showing_id=showing_id, duration_ms=duration_ms,
+                                  max_interval=max_interval)
     connection = session.connection()
     bump_cards_version(session, (card.user_id,))  # a Core write: no flush counts it
     inserted = connection.execute(_INSERT_REVIEW, values).inserted_primary_key

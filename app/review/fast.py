@@ -36,7 +36,7 @@ __all__ = ["LoginRow", "answer_in_snapshot"]
 
 _USER = (
     "SELECT session_version, cards_version, timezone, day_start_hour, new_per_day,"
-    " reviews_per_day FROM users WHERE id = :uid"
+    " reviews_per_day, max_interval_days FROM users WHERE id = :uid"
 )
 _BUMP = (
     "UPDATE users SET cards_version = cards_version + 1"
@@ -88,6 +88,7 @@ class LoginRow:
     day_start_hour: int
     new_per_day: int
     reviews_per_day: int
+    max_interval_days: int
 
 
 def answer_in_snapshot(
@@ -125,7 +126,7 @@ def answer_in_snapshot(
         card = entry.card
         after, values = answer_values(
             card, grade, now, same_day_repeat=is_same_day_repeat(card, snapshot.start),
-            showing_id=showing_id, duration_ms=duration_ms,
+            showing_id=showing_id, duration_ms=duration_ms, max_interval=user.max_interval_days,
         )
         cursor.execute(_sql(_BUMP, engine.dialect.name),
                        {"uid": user_id, "known": snapshot.version})
