@@ -10,7 +10,6 @@ ends every other session of the user and keeps this one.
 from __future__ import annotations
 
 import functools
-import zoneinfo
 from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
@@ -30,6 +29,7 @@ from app.accounts.auth import (
     validate_new_account,
     validate_password,
 )
+from app.accounts.zones import time_zones, valid_time_zone
 from app.db import get_session
 from app.i18n import _
 from app.models import User
@@ -45,23 +45,6 @@ GRADE_BUTTONS = (4, 6)
 MAX_NEW_PER_DAY = 9999
 MAX_REVIEWS_PER_DAY = 99999
 LONGEST_MAX_INTERVAL = MAX_INTERVAL
-
-
-@functools.lru_cache(maxsize=1)
-def time_zones() -> tuple[str, ...]:
-    """Every IANA time zone name this system knows, sorted."""
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
-def valid_time_zone(name: str) -> bool:
-    """Whether ``name`` is a time zone ``zoneinfo`` can load."""
-    if name not in time_zones():
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def _int_in(value: str, low: int, high: int) -> int | None:
