@@ -76,10 +76,14 @@ def parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], str | None]
     reviews_per_day = _int_in(form.get("reviews_per_day", ""), 0, MAX_REVIEWS_PER_DAY)
     if reviews_per_day is None:
         return {}, _("Reviews per day: a number from 0 to %(n)d.", n=MAX_REVIEWS_PER_DAY)
-    max_interval = _int_in(form.get("max_interval_days", ""), 1, LONGEST_MAX_INTERVAL)
-    if max_interval is None:
-        return {}, _("Maximum interval: a number of days from 1 to %(n)d.",
-                     n=LONGEST_MAX_INTERVAL)
+    # A form from before the maximum interval was a setting leaves it as it is.
+    extra: dict[str, Any] = {}
+    if "max_interval_days" in form:
+        max_interval = _int_in(form["max_interval_days"], 1, LONGEST_MAX_INTERVAL)
+        if max_interval is None:
+            return {}, _("Maximum interval: a number of days from 1 to %(n)d.",
+                         n=LONGEST_MAX_INTERVAL)
+        extra["max_interval_days"] = max_interval
     return {
         "timezone": timezone,
         "day_start_hour": day_start,
@@ -87,7 +91,7 @@ def parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], str | None]
         "grade_buttons": buttons,
         "new_per_day": new_per_day,
         "reviews_per_day": reviews_per_day,
-        "max_interval_days": max_interval,
+        **extra,
     }, None
 
 
