@@ -14,14 +14,21 @@ bp = Blueprint("home", __name__)
 @login_required
 def index() -> str:
     """The deck list: every deck, nested, with today's due, new and learning counts."""
+    from sqlalchemy import select
+
     from app.accounts.auth import current_user
+    from app.cards.deck_list import deck_lines
     from app.db import get_session, utcnow
+    from app.models import Deck
     from app.review.queue import deck_overview
     from app.stats.charts import sparkline_svg
     from app.stats.queries import next_days_load
 
     session, user, now = get_session(), current_user(), utcnow()
     decks = deck_overview(session, user, now)
+    folded = session.scalars(
+        select(Deck.id).where(Deck.user_id == user.id, Deck.collapsed.is_(True))
+    ).all()
     load = next_days_load(session, user.id, [deck.id for deck in decks], now=now)
     sparklines = {deck_id: sparkline_svg(counts) for deck_id, counts in load.items()}
     waiting = 0
@@ -29,8 +36,8 @@ def index() -> str:
         from app.cards.inbox import inbox_count
 
         waiting = inbox_count(session, user.id)
-    return render_template("home.html", decks=decks, sparklines=sparklines,
-                           inbox_waiting=waiting)
+    return render_template("home.html", decks=decks, lines=deck_lines(decks, folded),
+                           sparklines=sparklines, inbox_waiting=waiting)
 
 
 # The main navigation, in order. An entry shows once its blueprint is registered,
