@@ -103,3 +103,10 @@ def test_empty_deck_list_links_to_import_and_add(client: FlaskClient, user_id: i
     page = client.get("/").get_data(as_text=True)
     assert 'href="/import/"' in page
     assert 'href="/cards/add"' in page
+
+
+def test_import_keeps_numeric_folder_names_as_decks() -> None:
+    from app.notes.importer import deck_for_path
+
+    assert deck_for_path("notes/kernel/0/fork.md") == "notes::kernel::0"
+    assert deck_label(deck_for_path("notes/kernel/0/fork.md")) == "kernel › 0"
