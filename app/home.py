@@ -1,4 +1,4 @@
-"""The home page: the deck list (counts from :mod:`app.review.queue`), and the main navigation."""
+"""The home page: the deck list (counts from :mod:`app.review.summary`), and the main navigation."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ def index() -> str:
     """The deck list: every deck, nested, with today's due, new and learning counts."""
     from app.accounts.auth import current_user
     from app.db import get_session, utcnow
-    from app.review.queue import deck_overview
+    from app.review.summary import deck_overview
     from app.stats.charts import sparkline_svg
     from app.stats.queries import next_days_load
 
     session, user, now = get_session(), current_user(), utcnow()
-    decks = deck_overview(session, user, now)
+    overview = deck_overview(session, user, now)
+    decks = overview.decks
     load = next_days_load(session, user.id, [deck.id for deck in decks], now=now)
     sparklines = {deck_id: sparkline_svg(counts) for deck_id, counts in load.items()}
     waiting = 0
@@ -29,7 +30,7 @@ def index() -> str:
         from app.cards.inbox import inbox_count
 
         waiting = inbox_count(session, user.id)
-    return render_template("home.html", decks=decks, sparklines=sparklines,
+    return render_template("home.html", decks=decks, total=overview.total, sparklines=sparklines,
                            inbox_waiting=waiting)
 
 

@@ -265,14 +265,10 @@ def _edit_cloze(
     session.flush()
 
 
-def delete_cards(
-    session: Session, cards: Iterable[Card], now: datetime, reason: str = "deleted"
-) -> int:
-    """Mark cards deleted (rows and history kept); extracted ones get a tombstone.
-
-    ``reason`` is the tombstone's: ``deleted``, or ``not-a-card`` when the user
-    threw an extracted card away as junk (the import never brings either back).
-    """
+def delete_cards(session: Session, cards: Iterable[Card], now: datetime, *,
+                 reason: str = "deleted") -> int:
+    """Mark cards deleted (rows and history kept); extracted ones get a tombstone saying
+    why (``reason``: "deleted", or "not-a-card" when thrown away during review)."""
     count = 0
     for card in cards:
         if card.deleted_at is not None:
