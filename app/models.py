@@ -33,6 +33,7 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     event,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
@@ -91,6 +92,10 @@ class User(Base):
     grade_buttons: Mapped[int] = mapped_column(Integer, default=4)
     new_per_day: Mapped[int] = mapped_column(Integer, default=20)
     reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
+    # The longest interval the scheduler gives, in days.
+    max_interval_days: Mapped[int] = mapped_column(
+        Integer, default=36500, server_default=text("36500")
+    )
     # Bumped on password change: sessions carry it, so old ones stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     # Bumped with every change to the user's cards (see bump_cards_version): derived
@@ -117,6 +122,8 @@ class Deck(Base):
     # None: inherit from the parent deck, then the user.
     new_per_day: Mapped[int | None] = mapped_column(Integer, default=None)
     reviews_per_day: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Folded in the deck list's tree (its sub-decks hidden).
+    collapsed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Deck | None] = relationship(remote_side="Deck.id", back_populates="children")

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.models import Card, Deck, Review, ReviewKind, bump_cards_version
 from cards.queue import DeckLimits, DeckTree, Done, Limits, QueueCard, Rules, day_bounds
-from cards.sm2 import State, review
+from cards.sm2 import MAX_INTERVAL, State, review
 
 __all__ = [
     "Refused",
@@ -64,6 +64,8 @@ class Reviewer(Protocol):
     @property
     def reviews_per_day(self) -> int: ...
     @property
+    def max_interval_days(self) -> int: ...
+    @property
     def cards_version(self) -> int: ...
 
 
@@ -76,13 +78,14 @@ class ReviewerValues:
     day_start_hour: int
     new_per_day: int
     reviews_per_day: int
+    max_interval_days: int
     cards_version: int
 
     @classmethod
     def of(cls, user: Reviewer) -> ReviewerValues:
         """``user``'s values as they are now."""
         return cls(user.id, user.timezone, user.day_start_hour, user.new_per_day,
-                   user.reviews_per_day, user.cards_version)
+                   user.reviews_per_day, user.max_interval_days, user.cards_version)
 
 
 def user_zone(user: Reviewer) -> tzinfo:
@@ -269,6 +272,7 @@ def write_answer(
     *,
     showing: str | None,
     duration_ms: int | None = None,
+    max_interval: int = MAX_INTERVAL,
 ) -> Written | Refused:
     """Answer the card with ``grade`` from its committed state: the review row and the
     card's new state, the user's ``cards_version`` moved on (not committed).
@@ -291,7 +295,8 @@ def write_answer(
     before = State(*state)
     same_day_repeat = bool(before.repeat_pending and before.last_review is not None
                            and before.last_review >= day_start)
-    after, log = review(before, grade, now, same_day_repeat=same_day_repeat)
+    after, log = review(before, grade, now, same_day_repeat=same_day_repeat,
+                        max_interval=max_interval)
     kind = ReviewKind.REPEAT if log.same_day_repeat else ReviewKind.REVIEW
     inserted = connection.execute(_INSERT_REVIEW, {
         **_review_values(user_id, card_id, before, after),

@@ -61,18 +61,19 @@ def interval_label(days: int) -> str:
     return _("%(days)dd", days=days)
 
 
-def button_days(showing: Showing) -> dict[int, int]:
+def button_days(showing: Showing, max_interval: int) -> dict[int, int]:
     """The interval each grade would give this showing, in days (0: again today)."""
-    intervals = preview_intervals(showing.state, same_day_repeat=showing.same_day_repeat)
+    intervals = preview_intervals(showing.state, same_day_repeat=showing.same_day_repeat,
+                                  max_interval=max_interval)
     if showing.same_day_repeat:
         # Below 4 the card comes back again today.
         intervals = {g: (d if g >= Grade.HESITANT else 0) for g, d in intervals.items()}
     return intervals
 
 
-def grade_buttons(showing: Showing, six: bool) -> list[dict[str, Any]]:
+def grade_buttons(showing: Showing, six: bool, max_interval: int) -> list[dict[str, Any]]:
     """The grade buttons for this showing: Anki's four, or SM-2's six grades."""
-    intervals = button_days(showing)
+    intervals = button_days(showing, max_interval)
     if six:
         names = [_("Blackout"), _("Wrong"), _("Almost"), _("Hard"), _("Good"), _("Easy")]
         return [
@@ -130,7 +131,7 @@ def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = No
         can_undo = last_undoable_id(session, user.id) is not None
     context = {
         "deck": deck, "showing": showing, "card": showing.card, "front": front, "back": back,
-        "buttons": grade_buttons(showing, user.grade_buttons == 6),
+        "buttons": grade_buttons(showing, user.grade_buttons == 6, user.max_interval_days),
         "counts": shown_counts(counts),
         "edit_url": edit_url(showing.card.id, deck),
         "can_undo": can_undo,
@@ -138,7 +139,9 @@ def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = No
     return render_template("review/_card.html" if partial else "review/show.html", **context)
 
 
-def card_data(deck: int | None, showing: Showing, counts: Counts) -> dict[str, Any]:
+def card_data(
+    deck: int | None, showing: Showing, counts: Counts, max_interval: int
+) -> dict[str, Any]:
     """The next card as data, for review.js to put into the card already on the page
     (the same fields ``review/_card.html`` shows; the labels are on the page)."""
     card = showing.card
@@ -151,7 +154,7 @@ def card_data(deck: int | None, showing: Showing, counts: Counts) -> dict[str, A
         "context": card.context or "",
         "tag": "repeat" if showing.same_day_repeat else "new" if showing.is_new else "",
         "deck": showing.deck_name,
-        "days": {int(g): d for g, d in button_days(showing).items()},
+        "days": {int(g): d for g, d in button_days(showing, max_interval).items()},
         "counts": shown_counts(counts),
         "urls": card_urls(card.id, deck),
     }
@@ -183,10 +186,11 @@ def card_urls(card_id: int, deck: int | None) -> dict[str, str]:
     return {name: url.replace(mark, real, 1) for name, url in found.items()}
 
 
-def card_reply(deck: int | None, showing: Showing, counts: Counts,
+def card_reply(deck: int | None, showing: Showing, counts: Counts, max_interval: int,
                message: str | None = None) -> Response:
     """The JSON reply holding the next card as data (:func:`card_data`)."""
-    body = json.dumps({"card": card_data(deck, showing, counts), "message": message},
+    body = json.dumps({"card": card_data(deck, showing, counts, max_interval),
+                       "message": message},
                       ensure_ascii=False, separators=(",", ":"))
     return current_app.response_class(body, mimetype="application/json")
 
@@ -199,14 +203,14 @@ def after_action(
 
     An answer from review.js (``fill=1``) gets the next card as data when there is
     one: the page already has the card's shape. ``snapshot`` and ``user``: the queue
-    and the user as the fast answer path read them (see :mod:`app.review.fast`).
+    and the user as the answer read them (see :mod:`app.review.snapshot`).
     """
     if wants_json():
         if request.form.get("fill") == "1":
-            showing, counts = next_with_counts(get_session, user or current_user(),
-                                                  utcnow(), deck, snapshot)
+            reviewer = user or current_user()
+            showing, counts = next_with_counts(get_session, reviewer, utcnow(), deck, snapshot)
             if showing is not None:
-                return card_reply(deck, showing, counts, message)
+                return card_reply(deck, showing, counts, reviewer.max_interval_days, message)
             snapshot = None  # checked in already
         return jsonify(html=render_review(deck, partial=True, can_undo=can_undo,
                                           snapshot=snapshot), message=message)
@@ -253,7 +257,8 @@ def answer() -> Response | tuple[Response, int]:
     start_of_day, _end = review_day(user, now)
     try:
         written = write_answer(session, user.id, card_id, grade, now, start_of_day,
-                               showing=showing, duration_ms=duration_ms)
+                               showing=showing, duration_ms=duration_ms,
+                               max_interval=user.max_interval_days)
         if isinstance(written, Refused):
             session.rollback()
         else:

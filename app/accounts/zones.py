@@ -1,0 +1,28 @@
+"""Time zone names: the choice on the settings, owner setup and sign-up pages."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+
+__all__ = ["DEFAULT_ZONE", "time_zones", "valid_time_zone"]
+
+DEFAULT_ZONE = "UTC"
+"""The zone of an account whose browser did not say (no script, an unknown name)."""
+
+
+@functools.lru_cache(maxsize=1)
+def time_zones() -> tuple[str, ...]:
+    """Every IANA time zone name this system knows, sorted."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def valid_time_zone(name: str) -> bool:
+    """Whether ``name`` is a time zone ``zoneinfo`` can load."""
+    if name not in time_zones():
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
