@@ -36,6 +36,7 @@ from werkzeug.wrappers import Response
 from app.db import get_session
 from app.i18n import _
 from app.models import User
+from app.redirects import local_target
 from app.security import limiter
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -168,9 +169,7 @@ def refresh_session(user: User) -> None:
 
 def safe_next(target: str) -> str:
     """``target`` if it is a path on this site, else the start page."""
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
-        return url_for("home.index")
-    return target
+    return local_target(target, url_for("home.index"))
 
 
 @bp.before_app_request
