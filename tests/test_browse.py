@@ -394,9 +394,45 @@ def test_mangled_cursor_shows_the_first_page(
 ) -> None:
     card = make_card(db, user_id)
     db.commit()
-    html = browse(client, after="not-a-cursor!!")
+    response = client.get("/browse/", query_string={"after": "not-a-cursor!!"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
     assert shown_ids(html) == [card.id]
     assert "no longer valid" in html
+
+
+HUGE = 10**30
+TAMPERED = [
+    ("created", encode_cursor(HUGE, 1)),
+    ("created", encode_cursor(1, HUGE)),
+    ("created", encode_cursor(-HUGE, 1)),
+    ("interval", encode_cursor(HUGE, 1)),
+    ("interval", encode_cursor("abc", 1)),
+    ("reviews", encode_cursor("1", 1)),
+    ("ef", encode_cursor(T0, 1)),
+    ("front", encode_cursor(HUGE, 1)),
+    ("front", encode_cursor(7, 1)),
+    ("front", encode_cursor("a\x00b", 1)),
+    ("deck", encode_cursor(T0, 1)),
+    ("due", encode_cursor("tomorrow", 1)),
+    ("due", encode_cursor(3, 1)),
+    ("source", encode_cursor(3, 1)),
+    ("created", encode_cursor(True, 1)),
+]
+
+
+@pytest.mark.parametrize(("sort", "cursor"), TAMPERED)
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_tampered_cursor_is_a_400(
+    client: FlaskClient, db: Session, user_id: int, sort: str, cursor: str, direction: str
+) -> None:
+    """Values out of a column's range or of another type are refused before the
+    database sees them (SQLite overflows on huge integers, PostgreSQL on type mismatches)."""
+    card = make_card(db, user_id)
+    db.commit()
+    response = client.get("/browse/", query_string={"sort": sort, direction: cursor})
+    assert response.status_code == 400
+    assert shown_ids(response.get_data(as_text=True)) == [card.id]
 
 
 def test_cursor_round_trip() -> None:
