@@ -45,7 +45,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, load_only
 
 from app.models import Card, Deck, NoteSource, Review, ReviewKind, Tag, card_tags
 from cards.draft import normalize
@@ -310,6 +310,22 @@ def _segments(
     return [start, nulls] if nulls_last else [start]
 
 
+def shown_columns() -> list[Any]:
+    """Load options for the browser's rows: the columns its table shows, nothing more.
+
+    A card's note can be megabytes long; loading it (or a card's other sides) with
+    each of its hundreds of rows made one page take seconds. Reading a column
+    left out raises rather than quietly running a query per row.
+    """
+    return [
+        load_only(Card.id, Card.deck_id, Card.source_id, Card.kind, Card.front, Card.line,
+                  Card.needs_answer, Card.suspended, Card.due, Card.interval_days, Card.ef,
+                  Card.lapses, raiseload=True),
+        contains_eager(Card.deck).load_only(Deck.id, Deck.name, raiseload=True),
+        contains_eager(Card.source).load_only(NoteSource.id, NoteSource.path, raiseload=True),
+    ]
+
+
 def page(session: Session, user_id: int, query: BrowseQuery, now: datetime) -> Page:
     """One page of the browser (raises :class:`BadCursor` for a mangled cursor)."""
     column, nullable, kind = _sort_columns()[query.sort]
@@ -318,7 +334,7 @@ def page(session: Session, user_id: int, query: BrowseQuery, now: datetime) -> P
     cursor = query.before if backwards else query.after
     stmt = (
         filtered(session, user_id, query, now)
-        .options(contains_eager(Card.deck), contains_eager(Card.source))
+        .options(*shown_columns())
         .add_columns(column.label("sort_value"), review_count())
     )
     result: list[Any] = []
