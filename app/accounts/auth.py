@@ -3,10 +3,12 @@
 The first visitor to a wengu with no users creates the owner account; later
 accounts are made by the owner (``account.users``), on the command line, or by
 visitors themselves when ``OPEN_SIGNUP`` is set. The session cookie holds the
-user's id and ``session_version``; changing the password bumps the version,
-which logs out every other session. Failed logins are throttled per client
-address (``LOGIN_RATE_LIMIT``) and get one message whatever went wrong, so the
-login page does not tell which user names exist.
+user's id and ``session_version``, a generation checked against the user's row
+on every request: logging out bumps it, so a copy of the cookie is worth
+nothing afterwards (the user's sessions on every device end), and changing the
+password bumps it too, keeping only the session that changed it. Failed logins
+are throttled per client address (``LOGIN_RATE_LIMIT``) and get one message
+whatever went wrong, so the login page does not tell which user names exist.
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ def create_user(name: str, password: str, *, is_owner: bool = False) -> User:
 def set_password(user: User, password: str) -> None:
     """Hash and store a new password; every session of ``user`` ends (not committed)."""
     user.password_hash = generate_password_hash(password)
-    user.session_version += 1
+    revoke_sessions(user)
 
 
 def check_password(user: User | None, password: str) -> bool:
@@ -269,8 +271,18 @@ def signup() -> str | Response:
     return render_template("auth/signup.html", error=error, name=name)
 
 
+def revoke_sessions(user: User) -> None:
+    """End every session of ``user``, this one included (not committed)."""
+    user.session_version += 1
+
+
 @bp.route("/logout", methods=("POST",))
 def logout() -> Response:
-    """Log out (POST only, so a link on another site cannot do it)."""
+    """Log out (POST only, so a link on another site cannot do it): the user's
+    sessions end on the server, not only this browser's cookie."""
+    user = logged_in_user()
+    if user is not None:
+        revoke_sessions(user)
+        get_session().commit()
     session.clear()
     return redirect(url_for("auth.login"))
