@@ -31,7 +31,8 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, text, update
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
@@ -103,6 +104,20 @@ def has_users() -> bool:
     """Whether anyone has an account yet."""
     count = get_session().scalar(select(func.count()).select_from(User))
     return bool(count)
+
+
+def lock_users(session: Session) -> None:
+    """Make the session's transaction the only one that may add users until it ends.
+
+    Setup asks "is there any user yet?" and then creates the owner; without the
+    lock, concurrent first visitors all hear "no" and each creates an owner.
+    PostgreSQL locks the table against inserts; SQLite takes its one write lock
+    with a write that changes nothing. Both wait for a holder to finish.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        session.execute(update(User).where(false()).values(is_owner=User.is_owner))
 
 
 def validate_password(password: str, confirm: str) -> str | None:
@@ -213,6 +228,10 @@ def setup() -> str | Response:
         password = request.form.get("password", "")
         error = validate_new_account(name, password, request.form.get("confirm", ""))
         if error is None:
+            lock_users(get_session())
+            if has_users():  # another first visitor was quicker
+                get_session().rollback()
+                return redirect(url_for("auth.login"))
             user = create_user(name, password, is_owner=True)
             get_session().commit()
             log_in(user)
