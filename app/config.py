@@ -18,6 +18,8 @@ DEFAULTS: dict[str, Any] = {
     # Database: None means the SQLite file in the instance folder.
     "DATABASE_URL": None,
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # Seconds a client is asked to wait (Retry-After) while the database is unreachable.
+    "DATABASE_RETRY_AFTER": 5,
     # Review: compare every next card the in-memory queue gives with the queue's
     # queries, and fail loudly on a difference (the tests turn this on; it costs).
     "QUEUE_CHECK": False,
@@ -33,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_FIX": None,  # e.g. "1,1,1,1,0": x_for, x_proto, x_host, x_port, x_prefix
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "10 per minute",
+    # Logging: one JSON object a line on stderr, an access line for every request.
+    "ACCESS_LOG": True,
     # Languages wengu speaks.
     "LANGUAGES": ["en", "zh"],
     "BABEL_DEFAULT_LOCALE": "en",
