@@ -33,7 +33,10 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_DAYS": 30,
     "PROXY_FIX": None,  # e.g. "1,1,1,1,0": x_for, x_proto, x_host, x_port, x_prefix
+    # Several workers share counts through Redis: "redis://127.0.0.1:6379/0". If it cannot
+    # be reached, each worker counts in its own memory until it can.
     "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     # Logging: one JSON object a line on stderr, an access line for every request.
     "ACCESS_LOG": True,

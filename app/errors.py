@@ -9,9 +9,11 @@ traceback on that line, for errors that are bugs).
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, g, render_template
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from app.db import close_session, get_engine, outage_errors, outage_summary
+from app.security import retry_after
 
 bp = Blueprint("errors", __name__)
 
@@ -23,6 +25,15 @@ Page = tuple[str, int] | tuple[str, int, dict[str, str]]
 def http_error(error: HTTPException) -> Page:
     """Show an HTTP error in the site's layout."""
     return _error_page(error, error.code or 500)
+
+
+@bp.app_errorhandler(RateLimitExceeded)
+def too_many_attempts(error: RateLimitExceeded) -> Page:
+    """A throttled login or sign-up: the page says wait, ``Retry-After`` says how long."""
+    page = _error_page(error, 429)
+    if page[1] != 429:
+        return page  # the outage page, with its own Retry-After
+    return page[0], 429, {"Retry-After": str(retry_after(error))}
 
 
 @bp.app_errorhandler(500)
