@@ -23,6 +23,7 @@ completes the rest.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import posixpath
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -43,8 +45,11 @@ from cards.identity import CardSpec, Stored, card_specs, match_cards
 __all__ = [
     "CardExample",
     "ImportReport",
+    "NoteError",
     "NoteFile",
+    "NoteTooLargeError",
     "deck_for_path",
+    "failure_reason",
     "import_notes",
     "read_paths",
 ]
@@ -54,20 +59,68 @@ EXAMPLES = 5  # how many cards of each outcome a report lists
 DEFAULT_DECK = "Default"
 _KEY_CHUNK = 500  # keys per IN (...) query
 
+logger = logging.getLogger(__name__)
+
 AssetLoader = Callable[[str], bytes | None]
 Progress = Callable[[int, int, str], None]
 
 
-class NotANoteError(ValueError):
+class NoteError(ValueError):
+    """A note refused for a reason the report gives the user as it is."""
+
+
+class NotANoteError(NoteError):
     """A file named like a note that holds no text."""
 
 
-@dataclass(frozen=True, slots=True)
-class NoteFile:
-    """A note to import: its path within the import (``notes/kernel/mm.md``) and bytes."""
+class NoteTooLargeError(NoteError):
+    """A note larger than the import's limit per note."""
 
-    path: str
-    data: bytes
+
+def failure_reason(path: str, error: Exception) -> str:
+    """What the report says of a file that failed: a :class:`NoteError`'s own words;
+    anything else (a database error, a bug) a plain sentence, its details logged."""
+    if isinstance(error, NoteError):
+        return str(error)
+    logger.error("importing %s failed", path, exc_info=error)
+    if isinstance(error, SQLAlchemyError):
+        return "the database refused this note (the server's log has the details)"
+    return "an unexpected error (the server's log has the details)"
+
+
+class NoteFile:
+    """A note to import: its path within the import (``notes/kernel/mm.md``) and its bytes.
+
+    Either the bytes themselves (``NoteFile(path, data)``) or their size and a
+    function that reads them (``NoteFile(path, size=n, read=f)``): an import of
+    a large folder or zip then holds one note in memory at a time, read when
+    it is hashed and again when it is imported.
+    """
+
+    __slots__ = ("_data", "_read", "path", "size")
+
+    def __init__(self, path: str, data: bytes | None = None, *, size: int | None = None,
+                 read: Callable[[], bytes] | None = None) -> None:
+        if (data is None) == (read is None):
+            raise TypeError("a NoteFile takes either data or read")
+        self.path = path
+        self._data, self._read = data, read
+        self.size = len(data) if data is not None else int(size or 0)
+
+    def read(self) -> bytes:
+        """The note's bytes."""
+        if self._data is not None:
+            return self._data
+        assert self._read is not None
+        return self._read()
+
+    @property
+    def data(self) -> bytes:
+        """The note's bytes (read again on each use when given as a reader)."""
+        return self.read()
+
+    def __repr__(self) -> str:
+        return f"NoteFile({self.path!r}, size={self.size})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +210,10 @@ class ImportReport:
         return report
 
 
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):g} MB" if n >= 1024 * 1024 else f"{n / 1024:g} KB"
+
+
 def _short(text: str, limit: int = 80) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -178,6 +235,10 @@ def content_hash(data: bytes) -> str:
 
 def _is_hidden(name: str) -> bool:
     return name.startswith(".") or name in ("node_modules", "__pycache__")
+
+
+def _disk_note(name: str, path: Path) -> NoteFile:
+    return NoteFile(name, size=path.stat().st_size, read=path.read_bytes)
 
 
 def read_paths(paths: Iterable[Path]) -> tuple[list[NoteFile], list[str], AssetLoader]:
@@ -203,12 +264,11 @@ def read_paths(paths: Iterable[Path]) -> tuple[list[NoteFile], list[str], AssetL
                 for name in sorted(names):
                     if name.lower().endswith(MARKDOWN_SUFFIXES) and not _is_hidden(name):
                         inner = name if rel == "." else f"{rel}/{name}"
-                        data = (Path(folder) / name).read_bytes()
-                        files.append(NoteFile(f"{root}/{inner}", data))
+                        files.append(_disk_note(f"{root}/{inner}", Path(folder) / name))
         else:
             parent = path.parent.name or "notes"
             bases.setdefault(parent, path.parent)
-            files.append(NoteFile(f"{parent}/{path.name}", path.read_bytes()))
+            files.append(_disk_note(f"{parent}/{path.name}", path))
 
     def load(asset: str) -> bytes | None:
         root, _, rest = asset.partition("/")
@@ -306,6 +366,7 @@ def import_notes(
     load_asset: AssetLoader | None = None,
     progress: Progress | None = None,
     reparse: bool = False,
+    max_note_bytes: int | None = None,
     now: Callable[[], datetime] = utcnow,
 ) -> ImportReport:
     """Import ``files`` for ``user_id``, committing after each file.
@@ -314,7 +375,9 @@ def import_notes(
     ``files`` are *missing* and their cards retired. ``deck``: put every card
     in this deck instead of one deck per folder. ``progress(done, total,
     path)`` is called after each file. ``reparse``: read unchanged files too
-    (after the extractor improved).
+    (after the extractor improved). ``max_note_bytes``: a larger note is not
+    read; the report lists it as failed, saying why (its cards stay as they were).
+    One note's bytes are in memory at a time.
     """
     report = ImportReport()
     unique: dict[str, NoteFile] = {}
@@ -348,7 +411,10 @@ def import_notes(
         if row.path in gone or (row.missing_since is not None and row.path not in in_batch):
             moved_from.setdefault(row.content_hash, []).append(row)
 
-    hashes = [content_hash(file.data) for file in files]
+    def too_large(file: NoteFile) -> bool:
+        return max_note_bytes is not None and file.size > max_note_bytes
+
+    hashes = ["" if too_large(file) else content_hash(file.read()) for file in files]
     # Where each note's cards go: the deck asked for; else the deck a note already
     # imported lives in (renaming or moving a deck in wengu sticks); else its folder's.
     deck_ids = set(batch.decks.values())
@@ -376,19 +442,24 @@ def import_notes(
     report.files_skipped = len(files) - len(todo)
     boilerplate: frozenset[str] = frozenset()
     if todo:
-        texts = [read_note(file.data, file.path)[0] for file in files]
-        boilerplate = find_boilerplate(texts)
-        del texts
+        boilerplate = find_boilerplate(
+            read_note(file.read(), file.path)[0] for file in files if not too_large(file)
+        )
     done = report.files_skipped
     for i in todo:
         file = files[i]
         part = ImportReport()
         moved = None
         try:
+            if too_large(file):
+                assert max_note_bytes is not None
+                raise NoteTooLargeError(
+                    f"larger than {_size(max_note_bytes)}, the most a note may be; not imported"
+                )
             if file.path not in sources:
                 moved = _claim_moved(moved_from.get(hashes[i], []), claimed, file.path)
-            _import_file(batch, file, hashes[i], targets[i], sources.get(file.path) or moved,
-                         boilerplate, load_asset, part)
+            _import_file(batch, file.path, file.read(), hashes[i], targets[i],
+                         sources.get(file.path) or moved, boilerplate, load_asset, part)
             session.commit()
         except Exception as error:  # one file's failure must not stop the batch; it is reported
             session.rollback()
@@ -396,7 +467,7 @@ def import_notes(
                 claimed.discard(moved.id)
             batch.reload()
             batch.now = now()
-            part = ImportReport(files_failed=[(file.path, f"{type(error).__name__}: {error}")])
+            part = ImportReport(files_failed=[(file.path, failure_reason(file.path, error))])
         report.merge(part)
         done += 1
         if progress is not None:
@@ -410,7 +481,7 @@ def import_notes(
             session.commit()
         except Exception as error:  # reported like a failing file; the next import retries
             session.rollback()
-            report.files_failed.append((path, f"{type(error).__name__}: {error}"))
+            report.files_failed.append((path, failure_reason(path, error)))
     return report
 
 
@@ -444,7 +515,8 @@ def _claim_moved(rows: list[_SourceRow], claimed: set[int], path: str) -> _Sourc
 
 def _import_file(
     batch: _Batch,
-    file: NoteFile,
+    path: str,
+    data: bytes,
     digest: str,
     deck: str | int,
     known: _SourceRow | None,
@@ -456,23 +528,23 @@ def _import_file(
     session, user_id, now = batch.session, batch.user_id, batch.now
     deck_id = deck if isinstance(deck, int) else batch.deck_id(deck)
     source = session.get(NoteSource, known.id) if known is not None else None
-    if source is not None and source.path != file.path:
-        source.path = file.path  # the note moved here, its content unchanged
+    if source is not None and source.path != path:
+        source.path = path  # the note moved here, its content unchanged
         report.files_moved += 1
     if source is None:
-        source = NoteSource(user_id=user_id, path=file.path, content_hash="", imported_at=now)
+        source = NoteSource(user_id=user_id, path=path, content_hash="", imported_at=now)
         session.add(source)
         session.flush()
     old_deck_id = source.deck_id
 
-    if is_binary(file.data):
+    if is_binary(data):
         raise NotANoteError("a binary file, not a markdown note")
-    text, warnings = read_note(file.data, file.path)
+    text, warnings = read_note(data, path)
     if "\x00" in text:  # PostgreSQL's text refuses NUL; the same length keeps the lines
         text = text.replace("\x00", "\ufffd")
         warnings = [*warnings, "NUL characters replaced"]
-    report.warnings += [(file.path, warning) for warning in warnings]
-    drafts = extract_note(text, file.path, boilerplate=boilerplate)
+    report.warnings += [(path, warning) for warning in warnings]
+    drafts = extract_note(text, path, boilerplate=boilerplate)
     specs = [spec for draft in drafts for spec in card_specs(draft)]
     tags_by_key = {draft.key: draft.tags for draft in drafts if draft.tags}
 
@@ -501,17 +573,17 @@ def _import_file(
         card = cards[match.card_id]
         spec = match.spec
         if card.deleted_at is not None or batch.is_tombstoned(card.key):
-            report.add("tombstoned", file.path, spec.line, spec.front)
+            report.add("tombstoned", path, spec.line, spec.front)
             continue
         outcome = _update_card(card, spec, source.id, now)
         if card.deck_id == old_deck_id and card.deck_id != deck_id:
             card.deck_id = deck_id
         _add_tags(batch, card, tags_by_key.get(spec.note_key, ()))
-        report.add(outcome, file.path, spec.line, spec.front)
+        report.add(outcome, path, spec.line, spec.front)
 
     for spec in matching.new:
         if batch.is_tombstoned(spec.key):
-            report.add("tombstoned", file.path, spec.line, spec.front)
+            report.add("tombstoned", path, spec.line, spec.front)
             continue
         card = Card(
             user_id=user_id, deck_id=deck_id, source_id=source.id, key=spec.key,
@@ -522,19 +594,19 @@ def _import_file(
         )
         session.add(card)
         _add_tags(batch, card, tags_by_key.get(spec.note_key, ()))
-        report.add("new", file.path, spec.line, spec.front)
+        report.add("new", path, spec.line, spec.front)
 
     for card_id in matching.gone:
         card = cards[card_id]
         if card.retired_at is None and card.deleted_at is None:
             card.retired_at = now
-            report.add("retired", file.path, card.line, card.front)
+            report.add("retired", path, card.line, card.front)
 
     for spec in matching.duplicates:
-        report.warnings.append((file.path, f"line {spec.line}: the same card twice, kept once"))
+        report.warnings.append((path, f"line {spec.line}: the same card twice, kept once"))
 
     if load_asset is not None:
-        _store_images(batch, file.path, text, load_asset)
+        _store_images(batch, path, text, load_asset)
 
     source.content_hash = digest
     source.content = text
