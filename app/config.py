@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     "IMPORT_MAX_UNCOMPRESSED": 200 * 1024 * 1024,
     "IMPORT_MAX_FILES": 20000,
+    # An unfinished import whose heartbeat stopped this long ago (seconds) has failed.
+    "IMPORT_JOB_TIMEOUT_S": 60,
     # Accounts.
     "OPEN_SIGNUP": False,
     "SESSION_COOKIE_HTTPONLY": True,
