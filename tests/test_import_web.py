@@ -282,3 +282,30 @@ def test_a_failing_import_shows_no_sql(
     # The failed job no longer blocks the next import.
     monkeypatch.undo()
     assert upload(client, (zip_of({"notes/disks.md": DISKS}), "notes.zip")).status_code == 302
+
+
+def test_few_files_but_many_bytes_are_imported_in_the_background(
+    app: Flask, client: FlaskClient, user_id: int
+) -> None:
+    app.config["IMPORT_BACKGROUND_BYTES"] = 4096
+    notes = {"notes/a.md": "Q: What is A?\nA: A.\n\n" + "Some text.\n" * 1000,
+             "notes/b.md": "Q: What is B?\nA: B.\n"}
+    response = upload(client, (zip_of(notes), "notes.zip"))
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    thread = app.extensions.get("wengu.import_threads", {}).get(job_id)
+    assert thread is not None  # two files, but 11 KB: not within the request
+    thread.join(30)
+    status = client.get(f"/import/{job_id}/status").get_json()
+    assert status == {"status": "done", "total": 2, "done": 2, "finished": True}
+
+
+def test_a_note_over_the_limit_is_skipped_with_its_reason(
+    app: Flask, client: FlaskClient, user_id: int, db: Session
+) -> None:
+    app.config["IMPORT_MAX_NOTE_BYTES"] = 2048
+    notes = {"notes/huge.md": "Q: What is huge?\nA: Huge.\n\n" + "Some text.\n" * 300,
+             "notes/disks.md": DISKS}
+    response = upload(client, (zip_of(notes), "notes.zip"))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "notes/huge.md" in page and "larger than 2 KB, the most a note may be" in page
+    assert live_fronts(db, user_id) == {"How do I grow a qcow2 image?"}

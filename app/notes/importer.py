@@ -211,7 +211,10 @@ class ImportReport:
 
 
 def _size(n: int) -> str:
-    return f"{n / (1024 * 1024):g} MB" if n >= 1024 * 1024 else f"{n / 1024:g} KB"
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} bytes"
 
 
 def _short(text: str, limit: int = 80) -> str:

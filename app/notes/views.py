@@ -1,9 +1,11 @@
 """The import page: upload notes (``.md`` files or a ``.zip`` of a folder), see the report.
 
-A small upload is imported during the request. A larger one (more than
-``IMPORT_BACKGROUND_FILES`` notes, default 20) runs in a background thread
-with its own database session; its progress lives in the
-:class:`app.models.ImportJob` row, which the progress page polls
+A small upload is imported during the request. A larger one (notes of more
+than ``IMPORT_BACKGROUND_BYTES`` unpacked, default 256 KB, or more than
+``IMPORT_BACKGROUND_FILES`` files, default 20: what an import costs is its
+bytes) runs in a background thread with its own database session; its
+progress lives in the :class:`app.models.ImportJob` row (see
+:mod:`app.notes.jobs`), which the progress page polls
 (``app/static/imports.js``), so other pages stay usable meanwhile. Cards that
 imports retired are listed on the retired page, from which they can be
 restored.
@@ -49,7 +51,6 @@ from app.notes.uploads import Upload, UploadError, read_upload
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
-BACKGROUND_FILES = 20
 PROGRESS_EVERY_S = 0.5
 RETIRED_PAGE = 200
 MAX_DECK_NAME = 500
@@ -101,19 +102,34 @@ def index() -> str | Response | tuple[str, int]:
         )
     except UploadError as error:
         return _form_error(str(error), deck_field)
-    if not upload.notes:
-        return _form_error(_("The upload holds no markdown notes (.md)."), deck_field)
+    try:
+        return _start(upload, deck_field)
+    except BaseException:
+        upload.close()
+        raise
 
+
+def in_background(upload: Upload) -> bool:
+    """Whether an upload is imported in a thread rather than within the request."""
+    config = current_app.config
+    return bool(upload.note_bytes > config["IMPORT_BACKGROUND_BYTES"]
+                or len(upload.notes) > config["IMPORT_BACKGROUND_FILES"])
+
+
+def _start(upload: Upload, deck_field: str) -> Response | tuple[str, int]:
+    if not upload.notes:
+        upload.close()
+        return _form_error(_("The upload holds no markdown notes (.md)."), deck_field)
     session = get_session()
     user_id = current_user().id
     try:
         job = start_job(session, user_id, len(upload.notes), job_timeout_s())
     except ImportBusyError as busy:
+        upload.close()
         return _form_error(_(str(busy)), deck_field, 409, busy_job=busy.job_id)
     deck = _clean_deck(deck_field)
-    limit = int(current_app.config.get("IMPORT_BACKGROUND_FILES", BACKGROUND_FILES))
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    if len(upload.notes) > limit:
+    if in_background(upload):
         thread = threading.Thread(
             target=import_upload, args=(app, job.id, user_id, upload, deck),
             name=f"wengu-import-{job.id}", daemon=True,
@@ -132,15 +148,20 @@ def job_timeout_s() -> float:
 
 def import_upload(app: Flask, job_id: int, user_id: int, upload: Upload,
                   deck: str | None) -> None:
-    """Import ``upload`` as job ``job_id`` (see :func:`app.notes.jobs.run_job`)."""
+    """Import ``upload`` as job ``job_id`` (see :func:`app.notes.jobs.run_job`), then
+    close it."""
 
     def work(session: Session, progress: Progress) -> ImportReport:
         report = import_notes(session, user_id, upload.notes, roots=upload.roots, deck=deck,
-                              load_asset=upload.assets.get, progress=progress)
+                              load_asset=upload.load_asset, progress=progress,
+                              max_note_bytes=app.config["IMPORT_MAX_NOTE_BYTES"])
         report.ignored = list(upload.ignored)
         return report
 
-    run_job(app, job_id, work, progress_every_s=PROGRESS_EVERY_S)
+    try:
+        run_job(app, job_id, work, progress_every_s=PROGRESS_EVERY_S)
+    finally:
+        upload.close()
 
 
 def _settle(row: ImportJob) -> None:
