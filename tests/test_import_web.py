@@ -309,3 +309,18 @@ def test_a_note_over_the_limit_is_skipped_with_its_reason(
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "notes/huge.md" in page and "larger than 2 KB, the most a note may be" in page
     assert live_fronts(db, user_id) == {"How do I grow a qcow2 image?"}
+
+
+def test_the_same_zip_uploaded_again_as_a_copy_duplicates_nothing(
+    client: FlaskClient, user_id: int, db: Session
+) -> None:
+    notes = {"disks.md": DISKS, "os/paging.md": PAGING}  # at the zip's top: named after it
+    upload(client, (zip_of(notes), "mynotes.zip"))
+    before = {card.front: card.id for card in db.scalars(select(Card))}
+    again = upload(client, (zip_of(notes), "mynotes (1).zip"))
+    report = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "taken as mynotes/" in report
+    db.expire_all()
+    assert {card.front: card.id for card in db.scalars(select(Card))} == before
+    assert sorted(db.scalars(select(NoteSource.path))) == ["mynotes/disks.md",
+                                                           "mynotes/os/paging.md"]

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.models import Card, Deck, Media, NoteSource, Tag, Tombstone
 from app.notes.media import MAX_IMAGE_BYTES, image_refs, image_type, media_name, resolve_image
+from cards.draft import normalize
 from cards.extract import extract_note, find_boilerplate, is_binary, read_note
 from cards.identity import CardSpec, Stored, card_specs, match_cards
 
@@ -118,6 +119,14 @@ class NoteFile:
     def data(self) -> bytes:
         """The note's bytes (read again on each use when given as a reader)."""
         return self.read()
+
+    def renamed(self, path: str) -> NoteFile:
+        """The same note under another path."""
+        if path == self.path:
+            return self
+        if self._data is not None:
+            return NoteFile(path, self._data)
+        return NoteFile(path, size=self.size, read=self._read)
 
     def __repr__(self) -> str:
         return f"NoteFile({self.path!r}, size={self.size})"
@@ -310,6 +319,7 @@ class _Batch:
         self.decks: dict[str, int] = {}
         self.tags: dict[str, Tag] = {}
         self.tombstones: set[str] | None = None
+        self.vanished_prompts: dict[int, set[str]] | None = None
         self.reload()
 
     def reload(self) -> None:
@@ -345,6 +355,14 @@ class _Batch:
                 self.session.scalars(select(Tombstone.key).where(Tombstone.user_id == self.user_id))
             )
         return key in self.tombstones
+
+    def tombstone(self, key: str, front: str) -> None:
+        """Make sure ``key`` is tombstoned."""
+        if not self.is_tombstoned(key):
+            self.session.add(Tombstone(user_id=self.user_id, key=key, front=front,
+                                       created_at=self.now))
+            assert self.tombstones is not None
+            self.tombstones.add(key)
 
     def tag(self, name: str) -> Tag:
         tag = self.tags.get(name)
@@ -400,6 +418,21 @@ def import_notes(
         )
     }
     session.rollback()  # end the read transaction: each file gets its own
+
+    def too_large(file: NoteFile) -> bool:
+        return max_note_bytes is not None and file.size > max_note_bytes
+
+    hashes = ["" if too_large(file) else content_hash(file.read()) for file in files]
+    # A folder imported before under another name (``notes`` → ``Notes``, ``mynotes
+    # (1).zip``) is imported under the name it had: the same paths, keys and decks.
+    renamed = _renamed_roots(roots, [file.path for file in files], hashes, sources.values())
+    if renamed:
+        files = [file.renamed(_rename(file.path, renamed)) for file in files]
+        roots = [renamed.get(root, root) for root in roots]
+        for new, old in sorted(renamed.items()):
+            report.warnings.append((new, f"taken as {old}/, as it was imported before"))
+        if load_asset is not None:
+            load_asset = _renamed_loader(load_asset, {old: new for new, old in renamed.items()})
     in_batch = {file.path for file in files}
     prefixes = tuple(f"{root}/" for root in roots)
     gone = {
@@ -414,10 +447,6 @@ def import_notes(
         if row.path in gone or (row.missing_since is not None and row.path not in in_batch):
             moved_from.setdefault(row.content_hash, []).append(row)
 
-    def too_large(file: NoteFile) -> bool:
-        return max_note_bytes is not None and file.size > max_note_bytes
-
-    hashes = ["" if too_large(file) else content_hash(file.read()) for file in files]
     # Where each note's cards go: the deck asked for; else the deck a note already
     # imported lives in (renaming or moving a deck in wengu sticks); else its folder's.
     deck_ids = set(batch.decks.values())
@@ -461,8 +490,15 @@ def import_notes(
                 )
             if file.path not in sources:
                 moved = _claim_moved(moved_from.get(hashes[i], []), claimed, file.path)
+
+            def by_cards(specs: Sequence[CardSpec]) -> _SourceRow | None:
+                nonlocal moved
+                moved = _claim_by_cards(batch, specs, moved_from, claimed)
+                return moved
+
             _import_file(batch, file.path, file.read(), hashes[i], targets[i],
-                         sources.get(file.path) or moved, boilerplate, load_asset, part)
+                         sources.get(file.path) or moved, boilerplate, load_asset, part,
+                         by_cards)
             session.commit()
         except Exception as error:  # one file's failure must not stop the batch; it is reported
             session.rollback()
@@ -507,6 +543,88 @@ def _retire_source(batch: _Batch, row: _SourceRow, report: ImportReport) -> None
         report.files_missing.append(source.path)
 
 
+MOVED_CARDS_SHARE = 0.5  # of a note's prompts found in a vanished note: the same note
+
+
+def _claim_by_cards(batch: _Batch, specs: Sequence[CardSpec],
+                    moved_from: dict[str, list[_SourceRow]],
+                    claimed: set[int]) -> _SourceRow | None:
+    """The vanished note a new one moved from with edits: the unclaimed one sharing the
+    most prompts with it, at least :data:`MOVED_CARDS_SHARE` of either's."""
+    prompts = {normalize(spec.front) for spec in specs if spec.role != "r"}
+    rows = {row.id: row for group in moved_from.values() for row in group
+            if row.id not in claimed}
+    if not prompts or not rows:
+        return None
+    if batch.vanished_prompts is None:
+        batch.vanished_prompts = {}
+        ids = list(rows)
+        for start in range(0, len(ids), _KEY_CHUNK):
+            for source_id, kind, ord_, front in batch.session.execute(
+                select(Card.source_id, Card.kind, Card.ord, Card.front)
+                .where(Card.source_id.in_(ids[start : start + _KEY_CHUNK]))
+            ):
+                if source_id is not None and not (kind == "reversed" and ord_ == 1):
+                    batch.vanished_prompts.setdefault(source_id, set()).add(normalize(front))
+    best: tuple[float, int] | None = None
+    for source_id, theirs in batch.vanished_prompts.items():
+        if source_id not in rows:
+            continue
+        shared = len(prompts & theirs)
+        share = shared / max(len(prompts), len(theirs))
+        if shared and share >= MOVED_CARDS_SHARE and (best is None or share > best[0]):
+            best = (share, source_id)
+    if best is None:
+        return None
+    claimed.add(best[1])
+    return rows[best[1]]
+
+
+def _renamed_roots(roots: Collection[str], paths: Sequence[str], hashes: Sequence[str],
+                  sources: Iterable[_SourceRow]) -> dict[str, str]:
+    """Folders imported whole under a new name → the name they were imported under.
+
+    A root no stored note lives under is the folder of an earlier import renamed
+    (``notes`` → ``Notes``, ``mynotes`` → ``mynotes (1)``) when at least half of
+    its notes are found under that earlier folder: by their path within it, or
+    by their content.
+    """
+    by_root: dict[str, list[_SourceRow]] = {}
+    for row in sources:
+        if "/" in row.path:
+            by_root.setdefault(row.path.split("/", 1)[0], []).append(row)
+    renamed: dict[str, str] = {}
+    for root in roots:
+        if root in by_root:
+            continue
+        prefix = f"{root}/"
+        mine = [(path[len(prefix):], digest) for path, digest in zip(paths, hashes, strict=True)
+                if path.startswith(prefix)]
+        best: tuple[int, str] | None = None
+        for old, rows in sorted(by_root.items()):
+            if old in roots or old in renamed.values():
+                continue
+            old_prefix = len(old) + 1
+            rels = {row.path[old_prefix:] for row in rows}
+            digests = {row.content_hash for row in rows}
+            score = sum(1 for rel, digest in mine if rel in rels or digest in digests)
+            if score and 2 * score >= len(mine) and (best is None or score > best[0]):
+                best = (score, old)
+        if best is not None:
+            renamed[root] = best[1]
+    return renamed
+
+
+def _rename(path: str, renamed: dict[str, str]) -> str:
+    root, slash, rest = path.partition("/")
+    return f"{renamed[root]}/{rest}" if slash and root in renamed else path
+
+
+def _renamed_loader(load: AssetLoader, back: dict[str, str]) -> AssetLoader:
+    """``load`` asked with the folders' earlier names (images of renamed folders)."""
+    return lambda path: load(_rename(path, back))
+
+
 def _claim_moved(rows: list[_SourceRow], claimed: set[int], path: str) -> _SourceRow | None:
     """The source a new note moved from (same content, no longer where it was), if any."""
     for row in rows:
@@ -526,20 +644,16 @@ def _import_file(
     boilerplate: frozenset[str],
     load_asset: AssetLoader | None,
     report: ImportReport,
+    moved_by_cards: Callable[[Sequence[CardSpec]], _SourceRow | None] | None = None,
 ) -> None:
-    """Bring one note's cards in line with the note (no commit)."""
+    """Bring one note's cards in line with the note (no commit).
+
+    ``known``: the note as stored (at this path, or where it moved from with
+    the same content); else ``moved_by_cards(specs)`` may name a note that
+    moved here and changed on the way, found by its cards.
+    """
     session, user_id, now = batch.session, batch.user_id, batch.now
     deck_id = deck if isinstance(deck, int) else batch.deck_id(deck)
-    source = session.get(NoteSource, known.id) if known is not None else None
-    if source is not None and source.path != path:
-        source.path = path  # the note moved here, its content unchanged
-        report.files_moved += 1
-    if source is None:
-        source = NoteSource(user_id=user_id, path=path, content_hash="", imported_at=now)
-        session.add(source)
-        session.flush()
-    old_deck_id = source.deck_id
-
     if is_binary(data):
         raise NotANoteError("a binary file, not a markdown note")
     text, warnings = read_note(data, path)
@@ -550,6 +664,17 @@ def _import_file(
     drafts = extract_note(text, path, boilerplate=boilerplate)
     specs = [spec for draft in drafts for spec in card_specs(draft)]
     tags_by_key = {draft.key: draft.tags for draft in drafts if draft.tags}
+    if known is None and moved_by_cards is not None:
+        known = moved_by_cards(specs)
+    source = session.get(NoteSource, known.id) if known is not None else None
+    if source is not None and source.path != path:
+        source.path = path  # the note moved here
+        report.files_moved += 1
+    if source is None:
+        source = NoteSource(user_id=user_id, path=path, content_hash="", imported_at=now)
+        session.add(source)
+        session.flush()
+    old_deck_id = source.deck_id
 
     keys = list({spec.key for spec in specs})
     cards: dict[int, Card] = {
@@ -576,6 +701,8 @@ def _import_file(
         card = cards[match.card_id]
         spec = match.spec
         if card.deleted_at is not None or batch.is_tombstoned(card.key):
+            if match.rekey:  # thrown away under its old key: under the new one too
+                batch.tombstone(spec.key, card.front)
             report.add("tombstoned", path, spec.line, spec.front)
             continue
         outcome = _update_card(card, spec, source.id, now)
