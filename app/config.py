@@ -27,6 +27,14 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     "IMPORT_MAX_UNCOMPRESSED": 200 * 1024 * 1024,
     "IMPORT_MAX_FILES": 20000,
+    # A larger note is not imported (the report says so).
+    "IMPORT_MAX_NOTE_BYTES": 4 * 1024 * 1024,
+    # Uploads with more notes (bytes unpacked) or files than this import in the background;
+    # smaller ones within the request, which must stay well inside the server's timeout.
+    "IMPORT_BACKGROUND_BYTES": 256 * 1024,
+    "IMPORT_BACKGROUND_FILES": 20,
+    # An unfinished import whose heartbeat stopped this long ago (seconds) has failed.
+    "IMPORT_JOB_TIMEOUT_S": 60,
     # Accounts.
     "OPEN_SIGNUP": False,
     "SESSION_COOKIE_HTTPONLY": True,

@@ -374,7 +374,8 @@ class Media(Base):
 
 
 class ImportJob(Base):
-    """An import run (CLI or upload): its progress and, when finished, its report."""
+    """An import run (CLI or upload): its progress and, when finished, its report
+    (:mod:`app.notes.jobs` runs it)."""
 
     __tablename__ = "import_jobs"
 
@@ -387,6 +388,11 @@ class ImportJob(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Who runs it (host:process:thread) and when it last showed a sign of life.
+    owner: Mapped[str | None] = mapped_column(String(200), default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The user's id while queued or running, else NULL: one unfinished import per user.
+    active_user_id: Mapped[int | None] = mapped_column(Integer, default=None, unique=True)
 
 
 @event.listens_for(Card, "before_insert")

@@ -48,7 +48,11 @@ def _sqlite_in_one_transaction(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: the write lock is taken (waiting its turn) before anything is read.
+        # A deferred transaction that has read cannot wait for the lock later: SQLite
+        # refuses it at once while another connection (a running app's WAL checkpoint)
+        # holds the lock.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _check_foreign_keys(connection: Connection) -> None:
