@@ -4,8 +4,11 @@ The shell side of :mod:`cards.anki.importing`: the package is unpacked into
 a temporary folder and read a chunk of notes at a time; each chunk's cards
 are matched to the user's cards and written with Core statements (bulk
 inserts, so 100k cards and a million review rows import in bounded memory).
-The whole package is one transaction: a failing import leaves the
-collection as it was.
+Each chunk is one transaction, so the review pages of other users are never
+kept waiting on a long import: a package that cannot be read changes
+nothing (it is checked before the first chunk), and an import stopped half
+way keeps the chunks it finished; importing the package again completes it,
+since nothing is imported twice.
 
 Identity: a card is its Anki note's GUID plus its ord. A note wengu itself
 exported carries the GUID wengu derived from the note's key
@@ -410,10 +413,10 @@ class _Importer:
         card_ids = list({card_id for card_id, _ in wanted})
         have: set[tuple[int, int]] = set()
         for start in range(0, len(card_ids), 500):
-            have.update(self.session.execute(
+            have.update((card_id, tag_id) for card_id, tag_id in self.session.execute(
                 select(card_tags.c.card_id, card_tags.c.tag_id)
                 .where(card_tags.c.card_id.in_(card_ids[start : start + 500]))
-            ).tuples())
+            ))
         rows = [{"card_id": c, "tag_id": t} for c, t in dict.fromkeys(wanted) if (c, t) not in have]
         if rows:
             self.session.execute(insert(card_tags), rows)
@@ -473,7 +476,7 @@ def import_anki_package(
     now: Callable[[], datetime] = utcnow,
     chunk_notes: int = 2000,
 ) -> AnkiReport:
-    """Import the package at ``source`` for ``user_id`` in one transaction (committed here).
+    """Import the package at ``source`` for ``user_id``, committing after each chunk of notes.
 
     ``deck``: put the package's decks under this deck. ``progress(done,
     total)`` counts notes. Raises :class:`AnkiImportError` for a package that
@@ -489,22 +492,23 @@ def import_anki_package(
             importer = _Importer(session, user, deck, now())
             report = importer.report
             report.package_notes = package.counts()[0]
-            bump_cards_version(session, [user_id])
             clock = DayClock(package.crt, importer.tz, importer.day_start_hour)
-            images: dict[str, None] = {}
+            images: set[str] = set()
             done = 0
             for chunk in read_package(package, clock, chunk_notes=chunk_notes):
+                bump_cards_version(session, [user_id])
                 importer.chunk(chunk.notes)
-                for note in chunk.notes:
-                    images.update(dict.fromkeys(note.images))
+                wanted = dict.fromkeys(i for note in chunk.notes for i in note.images
+                                       if i not in images)
+                importer.store_images(package, wanted)
+                images.update(wanted)
                 for skipped in chunk.skipped:
                     report.skip(skipped.what, skipped.reason)
                 report.reviews_skipped += chunk.reviews_skipped
+                session.commit()
                 done += len(chunk.notes) + len(chunk.skipped)
                 if progress is not None:
                     progress(min(done, report.package_notes), report.package_notes)
-            importer.store_images(package, images)
-            session.commit()
     except AnkiPackageError as error:
         session.rollback()
         raise AnkiImportError(str(error)) from error
