@@ -40,10 +40,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.cards.store import get_or_create_deck
@@ -85,6 +85,8 @@ SKIPPED_LISTED = 100  # how many skipped items a report names
 _SAME_ANSWER_S = 1  # a review within a second of one stored for the card is the same answer
 
 Progress = Callable[[int, int], None]
+_CARDS = cast(Table, Card.__table__)
+_REVIEWS = cast(Table, Review.__table__)
 
 
 class AnkiImportError(ValueError):
@@ -315,12 +317,11 @@ class _Importer:
                 self.report.skip(what, "sound and video files are not imported")
 
         if new_rows:
-            ids = self.session.execute(
-                insert(Card).returning(Card.id, sort_by_parameter_order=True), new_rows
-            ).scalars().all()
-            for card_id, (note, card) in zip(ids, new_cards, strict=True):
-                reviews.append((card_id, card))
-                tag_links.append((card_id, [*note.tags, *card.tags]))
+            self.session.connection().execute(insert(_CARDS), new_rows)
+            ids = self._ids_by_key([row["key"] for row in new_rows])
+            for values, (note, card) in zip(new_rows, new_cards, strict=True):
+                reviews.append((ids[values["key"]], card))
+                tag_links.append((ids[values["key"]], [*note.tags, *card.tags]))
         for values in updates:
             card_id = values.pop("card_id")
             self.session.execute(
@@ -378,6 +379,15 @@ class _Importer:
                 outcome = "updated"
         return outcome, values
 
+    def _ids_by_key(self, keys: Sequence[str]) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            ids.update((key, card_id) for key, card_id in self.session.execute(
+                select(Card.key, Card.id).where(Card.user_id == self.user_id,
+                                                Card.key.in_(keys[start : start + 500]))
+            ))
+        return ids
+
     def _review_seconds(self, card_ids: Sequence[int]) -> dict[int, set[int]]:
         present: dict[int, set[int]] = {}
         for start in range(0, len(card_ids), 500):
@@ -403,7 +413,9 @@ class _Importer:
                                         review.grade, review.kind, review.duration_ms,
                                         review.before, review.after))
         if rows:
-            self.session.execute(insert(Review), rows)
+            # Core's executemany: one statement for every row (the ORM's bulk insert
+            # would split the rows by which columns hold None).
+            self.session.connection().execute(insert(_REVIEWS), rows)
             self.report.reviews += len(rows)
 
     def _link_tags(self, links: Sequence[tuple[int, list[str]]]) -> None:
@@ -419,7 +431,7 @@ class _Importer:
             ))
         rows = [{"card_id": c, "tag_id": t} for c, t in dict.fromkeys(wanted) if (c, t) not in have]
         if rows:
-            self.session.execute(insert(card_tags), rows)
+            self.session.connection().execute(insert(card_tags), rows)
 
     # --- media -----------------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ _NEW, _LEARNING, _REVIEW, _RELEARNING = 0, 1, 2, 3
 _LOG_LEARN, _LOG_REVIEW, _LOG_RELEARN = 0, 1, 2
 # A due above this is an epoch time in seconds, not a day number.
 _EPOCH_SECONDS = 1_000_000_000
+_QUARTER_HOUR_S = 900
 
 
 class DayClock:
@@ -58,10 +59,17 @@ class DayClock:
         self.tz, self.day_start_hour = tz, day_start_hour
         created = datetime.fromtimestamp(crt, UTC)
         self.day_zero = review_day(created, tz, day_start_hour)
+        self._days: dict[int, date] = {}
 
     def day(self, moment: datetime) -> date:
         """The review day ``moment`` falls in."""
-        return review_day(moment, self.tz, self.day_start_hour)
+        # Days start on the hour and UTC offsets are multiples of 15 minutes, so each UTC
+        # quarter-hour lies within one review day: work each out once.
+        quarter = int(moment.timestamp()) // _QUARTER_HOUR_S
+        day = self._days.get(quarter)
+        if day is None:
+            day = self._days[quarter] = review_day(moment, self.tz, self.day_start_hour)
+        return day
 
     def start_of(self, day_number: int) -> datetime:
         """When the collection's day ``day_number`` starts, as an aware UTC time."""

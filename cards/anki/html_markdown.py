@@ -173,6 +173,9 @@ class _Converter(HTMLParser):
 
 def html_to_markdown(field_html: str) -> FieldMarkdown:
     """The markdown for one Anki field, and the media names it refers to."""
+    if "<" not in field_html and "&" not in field_html and "[sound:" not in field_html:
+        text = _LINE_START.sub(_literal_line_start, _escape(field_html.replace("\xa0", " ")))
+        return FieldMarkdown(_BLANK_LINES.sub("\n\n", text).strip())
     sounds = _SOUND.findall(field_html)
     converter = _Converter()
     converter.feed(_SOUND.sub("", field_html))
