@@ -403,12 +403,14 @@ class _Importer:
     ) -> None:
         rows: list[dict[str, Any]] = []
         for card_id, card in cards:
-            seen = present.get(card_id, set())
+            seen = present.get(card_id)
             for review in card.reviews:
-                second = int(review.reviewed_at.timestamp())
-                if any(second + d in seen for d in range(-_SAME_ANSWER_S, _SAME_ANSWER_S + 1)):
-                    self.report.reviews_present += 1
-                    continue
+                if seen is not None:
+                    second = int(review.reviewed_at.timestamp())
+                    if any(second + d in seen
+                           for d in range(-_SAME_ANSWER_S, _SAME_ANSWER_S + 1)):
+                        self.report.reviews_present += 1
+                        continue
                 rows.append(_review_row(self.user_id, card_id, review.reviewed_at,
                                         review.grade, review.kind, review.duration_ms,
                                         review.before, review.after))
