@@ -56,8 +56,10 @@ def build(folder: Path, cards: int, revlog: int) -> Path:
 
     rng = random.Random(17)
     db = sqlite3.connect(path)
+    now_day = 400  # the collection is 400 days old: its history lies in the past
+    crt -= now_day * 86_400
+    db.execute("UPDATE col SET crt = ?", (crt,))
     base = crt * 1000
-    now_day = 400  # the collection is 400 days old
     reviewed = max(1, int(cards * 0.8))
     per_card = revlog // reviewed
     extra = revlog - per_card * reviewed
@@ -76,7 +78,7 @@ def build(folder: Path, cards: int, revlog: int) -> Path:
             answers = per_card + (1 if i < extra else 0)
             day = 0
             for k in range(answers):
-                day += rng.randint(1, 30)
+                day = min(day + rng.randint(1, 30), now_day - 1)
                 log_id = max(log_id + 1, base + day * DAY_MS + rng.randint(0, 3_600_000))
                 log_rows.append((log_id, nid, -1, rng.choice((1, 3, 3, 3, 4, 2)),
                                  rng.randint(1, 200), rng.randint(0, 100), 2500,

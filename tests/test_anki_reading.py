@@ -17,6 +17,7 @@ from cards.anki.history import DayClock, ef_from_factor, review_history
 from cards.anki.html_markdown import html_to_markdown
 from cards.anki.import_records import ImportedNote, NoteTypeRow, RevlogRow, TemplateRow
 from cards.anki.importing import read_package
+from cards.anki.naming import imported_note_key, note_guid
 from cards.anki.notetypes import note_shape
 from cards.render import render_markdown
 from tests.anki_builder import anki_card, build_sample
@@ -162,3 +163,9 @@ def test_any_field_renders_without_script_or_handlers(field: str) -> None:
     html = render_markdown(html_to_markdown(field).markdown).lower()
     assert "<script" not in html
     assert " onerror=" not in html
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1,
+               max_size=20))
+def test_an_imported_note_exports_with_its_anki_guid(guid: str) -> None:
+    assert note_guid(imported_note_key(guid)) == guid

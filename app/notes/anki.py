@@ -81,6 +81,7 @@ __all__ = [
 ANKI_SOURCE_PATH = "anki:/collection"
 """The note source Anki cards belong to; their images are stored as ``anki:/<file name>``."""
 
+MAX_TAG_LENGTH = 200  # Tag.name's length
 SKIPPED_LISTED = 100  # how many skipped items a report names
 _SAME_ANSWER_S = 1  # a review within a second of one stored for the card is the same answer
 
@@ -236,7 +237,7 @@ class _Importer:
 
     def tag_ids(self, names: Iterable[str]) -> list[int]:
         ids = []
-        for name in dict.fromkeys(names):
+        for name in dict.fromkeys(name[:MAX_TAG_LENGTH] for name in names):
             tag_id = self.tags.get(name)
             if tag_id is None:
                 tag_id = self.session.scalar(
