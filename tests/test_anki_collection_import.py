@@ -219,3 +219,36 @@ def test_upload_page_imports_a_package(
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Vocab (custom)" in page
     assert count(db, Card, user_id) == 9
+
+
+def test_a_large_package_imports_in_the_background(
+    app: Flask, client: FlaskClient, user_id: int, db: Session, tmp_path: Path
+) -> None:
+    app.config["ANKI_BACKGROUND_BYTES"] = 0
+    sample = build_sample(tmp_path, legacy=True)
+    response = client.post("/import/", data={
+        "files": (io.BytesIO(sample.path.read_bytes()), "collection.apkg"), "deck": "From Anki",
+    }, content_type="multipart/form-data")
+    assert response.status_code == 302
+    job = db.scalar(select(ImportJob).order_by(ImportJob.id.desc()))
+    assert job is not None
+    app.extensions["wengu.import_threads"][job.id].join(timeout=60)
+    db.refresh(job)
+    assert job.status == "done"
+    assert job.done_files == job.total_files == 6
+    assert count(db, Review, user_id) == sample.answers
+    assert "From Anki::Geo" in set(db.scalars(select(Deck.name)))
+    status = client.get(f"/import/{job.id}/status").get_json()
+    assert status["finished"] is True
+
+
+def test_an_unreadable_upload_says_why(client: FlaskClient, user_id: int, db: Session) -> None:
+    response = client.post("/import/", data={
+        "files": (io.BytesIO(b"not a zip at all"), "deck.apkg"),
+    }, content_type="multipart/form-data")
+    job = db.scalar(select(ImportJob).order_by(ImportJob.id.desc()))
+    assert job is not None and job.status == "failed"
+    assert "not a zip" in (job.error or "")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "not a zip" in page
+    assert count(db, Card, user_id) == 0
