@@ -19,6 +19,7 @@ from cards.anki.import_records import ImportedNote, NoteTypeRow, RevlogRow, Temp
 from cards.anki.importing import read_package
 from cards.anki.naming import imported_note_key, note_guid
 from cards.anki.notetypes import note_shape
+from cards.anki.scheduling import review_day
 from cards.render import render_markdown
 from tests.anki_builder import anki_card, build_sample
 
@@ -169,3 +170,15 @@ def test_any_field_renders_without_script_or_handlers(field: str) -> None:
                max_size=20))
 def test_an_imported_note_exports_with_its_anki_guid(guid: str) -> None:
     assert note_guid(imported_note_key(guid)) == guid
+
+
+@given(st.integers(min_value=1_500_000_000_000, max_value=1_900_000_000_000),
+       st.sampled_from(["UTC", "Asia/Shanghai", "Asia/Kathmandu", "America/St_Johns",
+                        "Europe/Berlin"]),
+       st.integers(min_value=0, max_value=23))
+def test_the_day_of_an_answer_is_the_users_review_day(ms: int, zone: str, hour: int) -> None:
+    tz = ZoneInfo(zone)
+    clock = DayClock(1_600_000_000, tz, hour)
+    clock.day_of_ms(ms - 1)  # a neighbour first: the cached quarter-hour must not leak
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    assert clock.day_of_ms(ms) == review_day(moment, tz, hour)

@@ -49,7 +49,7 @@ _NEW, _LEARNING, _REVIEW, _RELEARNING = 0, 1, 2, 3
 _LOG_LEARN, _LOG_REVIEW, _LOG_RELEARN = 0, 1, 2
 # A due above this is an epoch time in seconds, not a day number.
 _EPOCH_SECONDS = 1_000_000_000
-_QUARTER_HOUR_S = 900
+_QUARTER_HOUR_MS = 900_000
 
 
 class DayClock:
@@ -63,11 +63,16 @@ class DayClock:
 
     def day(self, moment: datetime) -> date:
         """The review day ``moment`` falls in."""
+        return self.day_of_ms(int(moment.timestamp() * 1000))
+
+    def day_of_ms(self, epoch_ms: int) -> date:
+        """The review day of a time given in epoch milliseconds (a revlog id)."""
         # Days start on the hour and UTC offsets are multiples of 15 minutes, so each UTC
         # quarter-hour lies within one review day: work each out once.
-        quarter = int(moment.timestamp()) // _QUARTER_HOUR_S
+        quarter = epoch_ms // _QUARTER_HOUR_MS
         day = self._days.get(quarter)
         if day is None:
+            moment = datetime.fromtimestamp(quarter * _QUARTER_HOUR_MS / 1000, UTC)
             day = self._days[quarter] = review_day(moment, self.tz, self.day_start_hour)
         return day
 
@@ -133,7 +138,7 @@ def review_history(
             skipped += 1
             continue
         moment = datetime.fromtimestamp(row.id / 1000, UTC)
-        day = clock.day(moment)
+        day = clock.day_of_ms(row.id)
         repeat = (previous_day == day and row.type in (_LOG_LEARN, _LOG_RELEARN)
                   and state.due is not None)
         failed = row.ease == 1
@@ -147,10 +152,11 @@ def review_history(
             last_review=moment,
             repeat_pending=row.ivl < 0,
         )
-        before = State(
-            reps=state.reps, ef=state.ef, interval=max(0, row.last_ivl)
-            if state.due is not None else 0, due=state.due, lapses=state.lapses,
-            last_review=state.last_review, repeat_pending=state.repeat_pending,
+        before_interval = max(0, row.last_ivl) if state.due is not None else 0
+        before = state if before_interval == state.interval else State(
+            reps=state.reps, ef=state.ef, interval=before_interval, due=state.due,
+            lapses=state.lapses, last_review=state.last_review,
+            repeat_pending=state.repeat_pending,
         )
         reviews.append(ImportedReview(
             reviewed_at=moment, grade=grade, kind="repeat" if repeat else "review",
