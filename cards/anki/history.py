@@ -60,6 +60,7 @@ class DayClock:
         created = datetime.fromtimestamp(crt, UTC)
         self.day_zero = review_day(created, tz, day_start_hour)
         self._days: dict[int, date] = {}
+        self._starts: dict[int, datetime] = {}
 
     def day(self, moment: datetime) -> date:
         """The review day ``moment`` falls in."""
@@ -78,9 +79,12 @@ class DayClock:
 
     def start_of(self, day_number: int) -> datetime:
         """When the collection's day ``day_number`` starts, as an aware UTC time."""
-        day = self.day_zero + timedelta(days=day_number)
-        local = datetime.combine(day, time(self.day_start_hour), tzinfo=self.tz)
-        return local.astimezone(UTC)
+        start = self._starts.get(day_number)
+        if start is None:
+            day = self.day_zero + timedelta(days=day_number)
+            local = datetime.combine(day, time(self.day_start_hour), tzinfo=self.tz)
+            start = self._starts[day_number] = local.astimezone(UTC)
+        return start
 
     def due(self, value: int) -> datetime:
         """A due value: epoch seconds (learning steps) or a day number."""
