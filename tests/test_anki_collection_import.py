@@ -252,3 +252,53 @@ def test_an_unreadable_upload_says_why(client: FlaskClient, user_id: int, db: Se
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "not a zip" in page
     assert count(db, Card, user_id) == 0
+
+
+def test_round_trip_keeps_wengu_history_and_state(
+    app: Flask, db: Session, tmp_path: Path
+) -> None:
+    """Answered in wengu, through Anki untouched, back: no review twice, the state as it was."""
+    from zoneinfo import ZoneInfo
+
+    from app.notes.importer import import_notes, read_paths
+    from cards.sm2 import State, review
+
+    user_id = make_user(app, "ada", timezone="UTC")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "geo.md").write_text("## What is the capital of France?\n\nParis\n", encoding="utf-8")
+    files, roots, load = read_paths([notes])
+    import_notes(db, user_id, files, roots=roots, load_asset=load)
+    card = cards_of(db, user_id)[0]
+    answered_at = utcnow() - timedelta(days=3)
+    after, _log = review(State(), 4, answered_at)
+    db.add(Review(user_id=user_id, card_id=card.id, grade=4, reviewed_at=answered_at,
+                  duration_ms=4000, reps_before=0, ef_before=250, interval_before=0,
+                  due_before=None, lapses_before=0, reps_after=after.reps, ef_after=after.ef,
+                  interval_after=after.interval, due_after=after.due, lapses_after=0))
+    card.reps, card.ef, card.interval_days = after.reps, after.ef, after.interval
+    card.due, card.last_reviewed_at = after.due, answered_at
+    db.commit()
+    due = card.due
+
+    exported = tmp_path / "wengu.apkg"
+    buffer = io.BytesIO()
+    export_package(load_export_notes(db, user_id, None, ExportOptions()), buffer, now=utcnow(),
+                   schedule=Schedule(created=utcnow(), tz=ZoneInfo("UTC")))
+    exported.write_bytes(buffer.getvalue())
+    col = open_collection(tmp_path / "anki3" / "collection.anki2")
+    try:
+        col.import_anki_package(anki_collection.ImportAnkiPackageRequest(
+            package_path=str(exported),
+            options=anki_collection.ImportAnkiPackageOptions(with_scheduling=True)))
+        back = tmp_path / "back.colpkg"
+        col.export_collection_package(str(back), include_media=True, legacy=True)
+    finally:
+        col.close()
+
+    report = run_import(db, user_id, back)
+    assert report.cards == {"new": 0, "updated": 0, "unchanged": 1, "conflicts": 0,
+                            "tombstoned": 0}
+    assert (report.reviews, report.reviews_present) == (0, 1)
+    db.refresh(card)
+    assert card.due == due and card.interval_days == after.interval

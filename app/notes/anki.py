@@ -369,8 +369,10 @@ class _Importer:
                         values["edited"] = True
                     outcome = "updated"
         anki_last = card.state.last_review
-        if anki_last is not None and (found.last_reviewed_at is None
-                                      or anki_last > found.last_reviewed_at):
+        if anki_last is not None and (
+            found.last_reviewed_at is None
+            or anki_last > found.last_reviewed_at + timedelta(seconds=_SAME_ANSWER_S)
+        ):
             state = card.state
             values.update(reps=state.reps, ef=state.ef, interval_days=state.interval,
                           due=state.due, lapses=state.lapses, last_reviewed_at=anki_last,
