@@ -302,3 +302,40 @@ def test_round_trip_keeps_wengu_history_and_state(
     assert (report.reviews, report.reviews_present) == (0, 1)
     db.refresh(card)
     assert card.due == due and card.interval_days == after.interval
+
+
+def test_a_newer_export_updates_text_and_keeps_wengu_edits(
+    app: Flask, db: Session, tmp_path: Path
+) -> None:
+    user_id = make_user(app, "ada")
+    sample = build_sample(tmp_path, legacy=False)
+    run_import(db, user_id, sample.path)
+    edited = db.scalar(select(Card).where(Card.key == f"anki:{sample.guids['buried']}"))
+    assert edited is not None
+    edited.front, edited.edited = "Capital of Peru (my words)?", True
+    db.commit()
+
+    col = open_collection(tmp_path / "anki" / "collection.anki2")
+    try:
+        for name, back in (("plain", "<b>Tōkyō</b>"), ("buried", "Lima, on the coast")):
+            note = col.get_note(col.db.scalar(
+                "SELECT id FROM notes WHERE guid = ?", sample.guids[name]))
+            note["Back"] = back
+            col.update_note(note)
+            col.db.execute("UPDATE notes SET mod = mod + 100 WHERE id = ?", note.id)
+        newer = tmp_path / "newer.apkg"
+        col.export_anki_package(
+            out_path=str(newer),
+            options=anki_collection.ExportAnkiPackageOptions(
+                with_scheduling=True, with_deck_configs=False, with_media=True, legacy=False),
+            limit=None)
+    finally:
+        col.close()
+
+    report = run_import(db, user_id, newer)
+    assert report.cards["new"] == 0
+    assert report.cards["conflicts"] == 1
+    plain = db.scalar(select(Card).where(Card.key == f"anki:{sample.guids['plain']}"))
+    assert plain is not None and plain.back == "**Tōkyō**"
+    db.refresh(edited)
+    assert edited.front == "Capital of Peru (my words)?" and edited.back == "Lima"

@@ -184,6 +184,8 @@ class _Stored:
     modified_at: datetime
     last_reviewed_at: datetime | None
     gone: bool
+    front: str
+    back: str
 
 
 class _Importer:
@@ -267,7 +269,7 @@ class _Importer:
             for row in self.session.execute(
                 select(Card.id, Card.note_key, Card.ord, Card.key, Card.kind, Card.edited,
                        Card.source_id, Card.modified_at, Card.last_reviewed_at,
-                       Card.deleted_at, Card.retired_at)
+                       Card.deleted_at, Card.front, Card.back)
                 .where(Card.user_id == self.user_id,
                        Card.note_key.in_(note_keys[start : start + 500]))
             ):
@@ -276,6 +278,7 @@ class _Importer:
                     row.source_id is not None and row.source_id != self.source_id,
                     row.modified_at, row.last_reviewed_at,
                     row.deleted_at is not None or row.key in self.tombstones,
+                    row.front, row.back,
                 )
         present = self._review_seconds([s.id for s in stored.values()])
 
@@ -355,19 +358,16 @@ class _Importer:
     ) -> tuple[str, dict[str, Any]]:
         values: dict[str, Any] = {}
         outcome = "unchanged"
-        if note.modified_at > found.modified_at + timedelta(seconds=1):
-            content = self.session.execute(
-                select(Card.front, Card.back).where(Card.id == found.id)).one()
-            if (content.front, content.back) != (card.front, card.back):
-                if found.edited:
-                    outcome = "conflicts"
-                else:
-                    values.update(front=card.front, back=card.back,
-                                  modified_at=note.modified_at,
-                                  search_text=normalize(f"{card.front}\n{card.back}"))
-                    if found.from_note:
-                        values["edited"] = True
-                    outcome = "updated"
+        changed_in_anki = note.modified_at > found.modified_at + timedelta(seconds=1)
+        if changed_in_anki and (found.front, found.back) != (card.front, card.back):
+            if found.edited:
+                outcome = "conflicts"
+            else:
+                values.update(front=card.front, back=card.back, modified_at=note.modified_at,
+                              search_text=normalize(f"{card.front}\n{card.back}"))
+                if found.from_note:
+                    values["edited"] = True
+                outcome = "updated"
         anki_last = card.state.last_review
         if anki_last is not None and (
             found.last_reviewed_at is None
