@@ -55,6 +55,7 @@ def test_a_package_comes_in_with_its_history(
     assert report.cards["new"] == 9
     assert report.reviews == sample.answers
     assert report.media == 1
+    assert report.decks == 3  # Lang, Lang::French, Geo
     assert report.other_types == {"Vocab (custom)": 1}
     assert ("x", "not an image wengu shows (png, jpeg, gif, webp)") in report.skipped
     cards = cards_of(db, user_id)

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.cards.store import get_or_create_deck
@@ -229,12 +229,7 @@ class _Importer:
         full = f"{self.parent_deck}::{name}" if self.parent_deck else name
         known = self.decks.get(full)
         if known is None:
-            existing = self.session.scalar(
-                select(Deck.id).where(Deck.user_id == self.user_id, Deck.name == full))
-            known = get_or_create_deck(self.session, self.user_id, full).id
-            if existing is None:
-                self.report.decks += 1
-            self.decks[full] = known
+            known = self.decks[full] = get_or_create_deck(self.session, self.user_id, full).id
         return known
 
     def tag_ids(self, names: Iterable[str]) -> list[int]:
@@ -464,6 +459,11 @@ class _Importer:
                 self.report.media += 1
 
 
+def _deck_count(session: Session, user_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Deck)
+                          .where(Deck.user_id == user_id)) or 0
+
+
 def _review_row(
     user_id: int, card_id: int, at: datetime, grade: int, kind: str, duration_ms: int,
     before: State, after: State,
@@ -509,6 +509,7 @@ def import_anki_package(
             importer = _Importer(session, user, deck, now())
             report = importer.report
             report.package_notes = package.counts()[0]
+            decks_before = _deck_count(session, user_id)
             clock = DayClock(package.crt, importer.tz, importer.day_start_hour)
             images: set[str] = set()
             done = 0
@@ -522,6 +523,7 @@ def import_anki_package(
                 for skipped in chunk.skipped:
                     report.skip(skipped.what, skipped.reason)
                 report.reviews_skipped += chunk.reviews_skipped
+                report.decks = _deck_count(session, user_id) - decks_before
                 session.commit()
                 done += len(chunk.notes) + len(chunk.skipped)
                 if progress is not None:
