@@ -340,3 +340,26 @@ def test_a_newer_export_updates_text_and_keeps_wengu_edits(
     assert plain is not None and plain.back == "**Tōkyō**"
     db.refresh(edited)
     assert edited.front == "Capital of Peru (my words)?" and edited.back == "Lima"
+
+
+def test_two_notes_with_one_guid_come_in_once(app: Flask, db: Session, tmp_path: Path) -> None:
+    import sqlite3
+    import zipfile
+
+    user_id = make_user(app, "ada")
+    sample = build_sample(tmp_path, legacy=True)
+    with zipfile.ZipFile(sample.path) as archive:
+        (tmp_path / "c.anki21").write_bytes(archive.read("collection.anki21"))
+        media = archive.read("media")
+    connection = sqlite3.connect(tmp_path / "c.anki21")
+    connection.execute("UPDATE notes SET guid = ? WHERE guid = ?",
+                       (sample.guids["plain"], sample.guids["buried"]))
+    connection.commit()
+    connection.close()
+    doubled = tmp_path / "doubled.apkg"
+    with zipfile.ZipFile(doubled, "w") as archive:
+        archive.write(tmp_path / "c.anki21", "collection.anki21")
+        archive.writestr("media", media)
+    report = run_import(db, user_id, doubled)
+    assert report.cards["new"] == 8
+    assert any("same GUID" in reason for _what, reason in report.skipped)

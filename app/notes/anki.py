@@ -278,6 +278,7 @@ class _Importer:
         present = self._review_seconds([s.id for s in stored.values()])
 
         new_rows: list[dict[str, Any]] = []
+        pending: set[str] = set()
         new_cards: list[tuple[ImportedNote, ImportedCard]] = []
         updates: list[dict[str, Any]] = []
         reviews: list[tuple[int, ImportedCard]] = []
@@ -292,6 +293,11 @@ class _Importer:
                     if key in self.tombstones:
                         self.report.cards["tombstoned"] += 1
                         continue
+                    if key in pending:
+                        self.report.skip(f"{note.guid} (card {card.ord + 1})",
+                                         "another note in the package has the same GUID")
+                        continue
+                    pending.add(key)
                     new_rows.append(self._new_row(note, card, note_key, key))
                     new_cards.append((note, card))
                     self.report.cards["new"] += 1
