@@ -363,3 +363,17 @@ def test_two_notes_with_one_guid_come_in_once(app: Flask, db: Session, tmp_path:
     report = run_import(db, user_id, doubled)
     assert report.cards["new"] == 8
     assert any("same GUID" in reason for _what, reason in report.skipped)
+
+
+def test_cli_says_why_a_package_is_refused(cli: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.colpkg"
+    bad.write_bytes(b"garbage")
+    assert cli("user", "create", "ada", input="pw-long-enough\npw-long-enough\n").exit_code == 0
+    result = cli("import", str(bad), "--user", "ada")
+    assert result.exit_code == 1
+    assert "not imported: not a zip file" in result.output
+    notes = tmp_path / "n.md"
+    notes.write_text("# x\n", encoding="utf-8")
+    mixed = cli("import", str(bad), str(notes), "--user", "ada")
+    assert mixed.exit_code == 2
+    assert "separately" in mixed.output
