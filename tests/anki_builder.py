@@ -104,6 +104,10 @@ def build_sample(folder: Path, *, legacy: bool, colpkg: bool = False) -> Sample:
         _answer(col, cards["cloze0"].id, 3)
         _answer(col, cards["custom0"].id, 4)
         sample.answers = 3 + 2 + 1 + 1
+        # New cards in an order of their own, not the order they were added in.
+        col.sched.reposition_new_cards(
+            [cards["custom1"].id, cards["cloze1"].id, cards["reversed1"].id],
+            starting_from=0, step_size=1, randomize=False, shift_existing=True)
         col.sched.suspend_cards([cards["plain0"].id])
         col.sched.bury_cards([cards["buried0"].id])
         col.set_user_flag_for_cards(1, [cards["reversed1"].id])

@@ -90,6 +90,24 @@ def test_a_package_comes_in_with_its_history(
     assert reviews[-1].interval_after == basic.interval_days
 
 
+def test_new_cards_keep_ankis_order(app: Flask, db: Session, tmp_path: Path) -> None:
+    import sqlite3
+
+    user_id = make_user(app, "ada")
+    sample = build_sample(tmp_path, legacy=True)
+    run_import(db, user_id, sample.path)
+    connection = sqlite3.connect(tmp_path / "anki" / "collection.anki2")
+    positions = {guid: pos for guid, pos in connection.execute(
+        "SELECT n.guid, min(c.due) FROM cards c JOIN notes n ON n.id = c.nid"
+        " WHERE c.type = 0 AND c.queue >= 0 GROUP BY n.guid")}
+    connection.close()
+    new = [card.note_key.removeprefix("anki:") for card in cards_of(db, user_id)
+           if card.due is None and not card.suspended and card.buried_until is None]
+    order = [positions[guid] for guid in dict.fromkeys(new)]
+    assert len(order) >= 3
+    assert order == sorted(order)
+
+
 def test_importing_again_changes_nothing_and_keeps_local_history(
     app: Flask, db: Session, tmp_path: Path
 ) -> None:
