@@ -67,6 +67,7 @@ def test_a_package_comes_in_with_its_history(
     by_key = {card.key: card for card in cards}
     basic = by_key[f"anki:{sample.guids['basic']}"]
     assert basic.kind == "basic" and basic.deck.name == "Lang::French"
+    assert int(basic.created_at.timestamp() * 1000) == sample.card_ids["basic0"]
     assert basic.interval_days >= 1 and basic.due is not None and basic.reps >= 1
     assert sorted(tag.name for tag in basic.tags) == ["animals::pets", "french"]
     with app.test_request_context():

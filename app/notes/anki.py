@@ -38,7 +38,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -84,6 +84,7 @@ ANKI_SOURCE_PATH = "anki:/collection"
 MAX_TAG_LENGTH = 200  # Tag.name's length
 SKIPPED_LISTED = 100  # how many skipped items a report names
 _SAME_ANSWER_S = 1  # a review within a second of one stored for the card is the same answer
+_FIRST_ANKI_MS = 1_000_000_000_000  # 2001: a card id below this is not a creation time
 
 Progress = Callable[[int, int], None]
 _CARDS = cast(Table, Card.__table__)
@@ -350,9 +351,15 @@ class _Importer:
             "retired_at": None, "deleted_at": None, "reps": state.reps, "ef": state.ef,
             "interval_days": state.interval, "due": state.due, "lapses": state.lapses,
             "last_reviewed_at": state.last_review, "repeat_pending": False,
-            "created_at": self.now, "modified_at": note.modified_at,
+            "created_at": self._added(card.card_id), "modified_at": note.modified_at,
             "search_text": normalize(f"{card.front}\n{card.back}"),
         }
+
+    def _added(self, card_id: int) -> datetime:
+        """When Anki added the card (its id is the time in ms), or now if the id is not one."""
+        if _FIRST_ANKI_MS <= card_id <= self.now.timestamp() * 1000:
+            return datetime.fromtimestamp(card_id / 1000, UTC)
+        return self.now
 
     def _update(
         self, note: ImportedNote, card: ImportedCard, found: _Stored
