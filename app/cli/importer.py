@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.orm import Session
 
+from app.cli.anki_import import import_anki_files
 from app.cli.common import app_context, find_user, new_session
+from app.notes.anki import is_anki_package
 from app.notes.importer import OUTCOMES, ImportReport, import_notes, read_paths
 from app.notes.importer import Progress as ImportProgress
 from app.notes.jobs import ImportBusyError, run_job, start_job
@@ -40,8 +42,15 @@ def import_command(
     """Import markdown notes (folders or files) into decks, keeping every card's history.
 
     Run it again whenever the notes change: unchanged files are skipped,
-    changed cards are updated in place, vanished ones retired.
+    changed cards are updated in place, vanished ones retired. Anki packages
+    (.apkg, .colpkg) come in with their scheduling and review history.
     """
+    packages = [path for path in paths if is_anki_package(path.name)]
+    if packages:
+        if len(packages) != len(paths):
+            raise click.UsageError("import Anki packages and notes folders separately")
+        import_anki_files(packages, user_name, deck)
+        return
     console = Console(stderr=True)
     files, roots, load_asset = read_paths(paths)
     if deck is not None and not deck.strip(" :"):

@@ -38,6 +38,8 @@ from app.accounts.auth import current_user, login_required
 from app.db import get_session
 from app.i18n import _
 from app.models import Card, ImportJob
+from app.notes.anki import AnkiReport, is_anki_package
+from app.notes.anki_upload import start_anki_import
 from app.notes.importer import ImportReport, Progress, import_notes
 from app.notes.jobs import (
     ACTIVE,
@@ -94,6 +96,12 @@ def index() -> str | Response | tuple[str, int]:
     files = [(f.filename or "", f.stream) for f in uploaded if f.filename]
     if not files:
         return _form_error(_("Choose markdown files or a zip of your notes folder."), deck_field)
+    if any(is_anki_package(name) for name, _stream in files):
+        if len(files) != 1:
+            return _form_error(_("Upload an Anki package on its own."), deck_field)
+        app_: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        job_id = start_anki_import(app_, current_user().id, files[0][1], _clean_deck(deck_field))
+        return redirect(url_for("imports.job", job_id=job_id))
     try:
         upload = read_upload(
             files,
@@ -178,6 +186,9 @@ def job(job_id: int) -> str:
     """An import's progress while it runs, its report when done."""
     row = get_owned_or_404(ImportJob, job_id)
     _settle(row)
+    if row.report and "anki" in row.report:
+        return render_template("imports/job.html", job=row, report=None,
+                               anki=AnkiReport.from_dict(row.report["anki"]))
     report = ImportReport.from_dict(row.report) if row.report else None
     return render_template("imports/job.html", job=row, report=report)
 
