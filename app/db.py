@@ -9,14 +9,17 @@ never commit; a view commits once.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
+import time
 import weakref
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -59,6 +62,9 @@ def utcnow() -> datetime:
 
 
 CHECKPOINT_EVERY = 200  # commits between two copies of SQLite's log into the database
+WAL_LIMIT = 32 * 1024 * 1024  # bytes: the log is reset past this, and cut back to it
+CHECKPOINT_IDLE_S = 1.0  # seconds without a commit before the log is emptied
+CHECKPOINT_BUSY_MS = 1000  # how long a RESTART or TRUNCATE waits for readers
 
 
 class WalCheckpointer:
@@ -67,52 +73,108 @@ class WalCheckpointer:
     SQLite does this itself inside whichever commit makes the log pass 1,000
     pages, and that commit then takes ten times as long as the others: every
     fiftieth answer or so on the review page. Instead, connections are opened
-    with ``wal_autocheckpoint=0`` and every :data:`CHECKPOINT_EVERY` commits a
-    short-lived thread runs a passive checkpoint on a connection of its own
-    (it waits for no one and no one waits for it; SQLite releases the GIL
-    while it copies). The log is also copied when the last connection closes.
+    with ``wal_autocheckpoint=0`` and a thread of the checkpointer's own, alive
+    while commits come, copies the log on a connection of its own:
+
+    - every :data:`CHECKPOINT_EVERY` commits a ``PASSIVE`` checkpoint (it
+      waits for no one and no one waits for it; SQLite releases the GIL while
+      it copies);
+    - but when the log file has grown past ``limit`` bytes, a ``RESTART``
+      one: under sustained load some reader always holds an old snapshot, a
+      passive checkpoint never copies the whole log, and SQLite never starts
+      the log again from its beginning, so it grows without end (500 MB
+      against a 20 MB database was seen). ``RESTART`` waits for the readers
+      (at most :data:`CHECKPOINT_BUSY_MS`, holding back writers meanwhile) so
+      that the next commit writes from the start of the log, and the
+      connections' ``journal_size_limit`` (the same ``limit``) cuts the file
+      back;
+    - after :data:`CHECKPOINT_IDLE_S` seconds without a commit, a ``TRUNCATE``
+      one empties the log file; then the thread ends, until the next commit.
+
+    The log is also copied when the last connection closes.
     """
 
-    def __init__(self, database: str, every: int = CHECKPOINT_EVERY) -> None:
+    def __init__(self, database: str, every: int = CHECKPOINT_EVERY, *,
+                 limit: int = WAL_LIMIT, idle_s: float = CHECKPOINT_IDLE_S) -> None:
         self.database = database
         self.every = every
+        self.limit = limit
+        self.idle_s = idle_s
         self.runs = 0  # checkpoints done
+        self.modes: dict[str, int] = {}  # checkpoints done by mode
         self.commits = 0  # commits counted
-        self._commits = 0
+        self._commits = 0  # since the last checkpoint
+        self._dirty = False  # a commit since the log was last emptied
+        self._last_commit = 0.0
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._wake = threading.Condition()
+
+    @property
+    def wal_bytes(self) -> int:
+        """The size of the log file now (0 when there is none)."""
+        try:
+            return os.path.getsize(f"{self.database}-wal")
+        except OSError:
+            return 0
 
     def committed(self) -> None:
-        """Count a commit; start a checkpoint when enough have come since the last."""
-        with self._lock:
+        """Count a commit; the thread checkpoints when enough have come, or when idle."""
+        with self._wake:
             self.commits += 1
             self._commits += 1
-            if self._commits < self.every or self._thread is not None:
-                return
-            self._commits = 0
-            self._thread = threading.Thread(target=self._run, name="wengu-wal-checkpoint",
-                                            daemon=True)
-        self._thread.start()
+            self._dirty = True
+            self._last_commit = time.monotonic()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="wengu-wal-checkpoint",
+                                                daemon=True)
+                self._thread.start()
+            elif self._commits >= self.every:
+                self._wake.notify()
 
     def wait(self) -> None:
-        """Wait for a running checkpoint to end (tests, shutdown)."""
+        """Wait until the thread has emptied the log and ended (tests, shutdown)."""
         thread = self._thread
         if thread is not None:
             thread.join()
 
-    def _run(self) -> None:
+    def _next_mode(self) -> str | None:
+        """The checkpoint to run next, waiting for it; None when idle and nothing to do."""
+        with self._wake:
+            while True:
+                if self._commits >= self.every:
+                    self._commits = 0
+                    return "RESTART" if self.wal_bytes > self.limit else "PASSIVE"
+                idle = time.monotonic() - self._last_commit
+                if idle >= self.idle_s:
+                    if self._dirty:
+                        self._dirty, self._commits = False, 0
+                        return "TRUNCATE"
+                    self._thread = None
+                    return None
+                self._wake.wait(self.idle_s - idle)
+
+    def _loop(self) -> None:
+        while (mode := self._next_mode()) is not None:
+            self.checkpoint(mode)
+
+    def checkpoint(self, mode: str) -> bool:
+        """Run one checkpoint (``PASSIVE``, ``RESTART`` or ``TRUNCATE``) now; whether it
+        copied the whole log (a busy reader or writer can stop all but ``PASSIVE``)."""
+        assert mode in ("PASSIVE", "RESTART", "TRUNCATE")
         try:
-            connection = sqlite3.connect(self.database, timeout=5)
+            connection = sqlite3.connect(self.database, timeout=CHECKPOINT_BUSY_MS / 1000)
             try:
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                self.runs += 1
+                busy, logged, copied = connection.execute(
+                    f"PRAGMA wal_checkpoint({mode})"
+                ).fetchone()
             finally:
                 connection.close()
         except sqlite3.Error:
             logger.exception("WAL checkpoint of %s failed", self.database)
-        finally:
-            with self._lock:
-                self._thread = None
+            return False
+        self.runs += 1
+        self.modes[mode] = self.modes.get(mode, 0) + 1
+        return not busy and logged == copied
 
 
 _CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, WalCheckpointer] = weakref.WeakKeyDictionary()
@@ -121,14 +183,6 @@ _CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, WalCheckpointer] = weakref.Wea
 def checkpointer(engine: Engine) -> WalCheckpointer | None:
     """The engine's :class:`WalCheckpointer` (None unless it is a SQLite file)."""
     return _CHECKPOINTERS.get(engine)
-
-
-def committed(engine: Engine) -> None:
-    """Tell the engine's checkpointer about a commit made on a raw DB-API connection
-    (commits through SQLAlchemy are counted by themselves)."""
-    found = _CHECKPOINTERS.get(engine)
-    if found is not None:
-        found.committed()
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 5000, **kwargs: Any) -> Engine:
@@ -151,6 +205,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, **kwargs: Any) -> Engi
             cursor.execute("PRAGMA cache_size=-65536")
             if background:
                 cursor.execute("PRAGMA wal_autocheckpoint=0")
+                # A log reset by a checkpoint is cut back to this size by the next commit.
+                cursor.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
             cursor.close()
 
         if background:
@@ -162,6 +218,24 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, **kwargs: Any) -> Engi
                 found.committed()
 
     return engine
+
+
+def outage_errors(engine: Engine) -> tuple[type[Exception], ...]:
+    """The exceptions that mean "the database cannot be reached or is too busy": the
+    server is down or refuses connections, the pool ran dry, SQLite's file is locked
+    or gone. SQLAlchemy's wrappers, and the driver's own (raised on raw connections)."""
+    dbapi = engine.dialect.loaded_dbapi
+    return (
+        sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
+        dbapi.OperationalError, dbapi.InterfaceError,
+    )
+
+
+def outage_summary(error: BaseException) -> str:
+    """One line saying what went wrong with the database (no SQL, no traceback)."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"[:300]
 
 
 def init_app(app: Flask) -> None:
@@ -195,12 +269,19 @@ def get_session() -> Session:
 
 
 def close_session(exc: BaseException | None = None) -> None:
-    """Roll back what a failed request left open, then close the session."""
+    """Roll back what a failed request left open, then close the session.
+
+    When the database is gone the rollback fails too; the connection is then
+    dropped with the session (the pool makes a new one later), and the request's
+    own error, already reported, is the one that counts.
+    """
     session: Session | None = g.pop("db_session", None)
     if session is None:
         return
     try:
         if exc is not None or session.in_transaction():
             session.rollback()
+    except outage_errors(session.get_bind().engine):
+        session.invalidate()
     finally:
         session.close()

@@ -1,4 +1,4 @@
-"""The home page: the deck list (counts from :mod:`app.review.queue`), and the main navigation."""
+"""The home page: the deck list (counts from :mod:`app.review.summary`), and the main navigation."""
 
 from __future__ import annotations
 
@@ -20,12 +20,13 @@ def index() -> str:
     from app.cards.deck_list import deck_lines
     from app.db import get_session, utcnow
     from app.models import Deck
-    from app.review.queue import deck_overview
+    from app.review.summary import deck_overview
     from app.stats.charts import sparkline_svg
     from app.stats.queries import next_days_load
 
     session, user, now = get_session(), current_user(), utcnow()
-    decks = deck_overview(session, user, now)
+    overview = deck_overview(session, user, now)
+    decks = overview.decks
     folded = session.scalars(
         select(Deck.id).where(Deck.user_id == user.id, Deck.collapsed.is_(True))
     ).all()
@@ -36,8 +37,9 @@ def index() -> str:
         from app.cards.inbox import inbox_count
 
         waiting = inbox_count(session, user.id)
-    return render_template("home.html", decks=decks, lines=deck_lines(decks, folded),
-                           sparklines=sparklines, inbox_waiting=waiting)
+    return render_template("home.html", decks=decks, total=overview.total,
+                           lines=deck_lines(decks, folded), sparklines=sparklines,
+                           inbox_waiting=waiting)
 
 
 # The main navigation, in order. An entry shows once its blueprint is registered,

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     event,
     false,
     text,
@@ -373,7 +374,8 @@ class Media(Base):
 
 
 class ImportJob(Base):
-    """An import run (CLI or upload): its progress and, when finished, its report."""
+    """An import run (CLI or upload): its progress and, when finished, its report
+    (:mod:`app.notes.jobs` runs it)."""
 
     __tablename__ = "import_jobs"
 
@@ -386,6 +388,11 @@ class ImportJob(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Who runs it (host:process:thread) and when it last showed a sign of life.
+    owner: Mapped[str | None] = mapped_column(String(200), default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The user's id while queued or running, else NULL: one unfinished import per user.
+    active_user_id: Mapped[int | None] = mapped_column(Integer, default=None, unique=True)
 
 
 @event.listens_for(Card, "before_insert")
@@ -398,28 +405,36 @@ class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or delete a review row."""
 
 
-def bump_cards_version(session: Session, user_ids: Iterable[int]) -> None:
-    """Record that the cards of ``user_ids`` changed (in the current transaction).
+_USERS = cast(Table, User.__table__)
+_BUMP = (
+    _USERS.update().where(_USERS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(cards_version=_USERS.c.cards_version + 1)
+    .returning(_USERS.c.id, _USERS.c.cards_version)
+)
 
-    Card changes made through the ORM are counted by themselves (a flush
-    listener, which counts changed decks, notes and new review rows too: a
-    review row changes what the review page shows); code that writes the
-    ``cards`` table with Core statements
-    (``update(Card)``, ``Card.__table__.update()``, raw SQL) must call this in
-    the same transaction, or cached card figures go stale. Call it before the
-    writes: the user's row is then always locked before card rows.
+
+def bump_cards_version(session: Session, user_ids: Iterable[int]) -> dict[int, int]:
+    """Record that the cards of ``user_ids`` changed (in the current transaction); their
+    new versions.
+
+    Changes made through the ORM (cards, decks, notes, review rows: a review row
+    changes what the review page shows) are counted by a flush listener; the
+    one writer of cards with Core statements, :func:`app.review.store.write_answer`,
+    calls this itself, before its writes: the user's row is then always locked
+    before card rows.
     """
     ids = sorted({int(i) for i in user_ids})
-    if ids:
-        users = cast(Table, User.__table__)
-        session.connection().execute(
-            users.update().where(users.c.id.in_(ids))
-            .values(cards_version=users.c.cards_version + 1)
-        )
-        for user_id in ids:  # a loaded user reads the new version when next asked
-            loaded = session.identity_map.get(identity_key(User, user_id))
-            if loaded is not None:
-                session.expire(loaded, ["cards_version"])
+    if not ids:
+        return {}
+    versions = {
+        int(user_id): int(version)
+        for user_id, version in session.connection().execute(_BUMP, {"ids": ids})
+    }
+    for user_id in ids:  # a loaded user reads the new version when next asked
+        loaded = session.identity_map.get(identity_key(User, user_id))
+        if loaded is not None:
+            session.expire(loaded, ["cards_version"])
+    return versions
 
 
 @event.listens_for(Session, "before_flush")

@@ -170,6 +170,10 @@ def _markdown(math: MathMode) -> MarkdownIt:
     md.add_render_rule("math_inline_double", _inline_rule(
         _math_block_mathml if math == "mathml" else _math_block_anki))
     md.add_render_rule("image", _render_image)
+    # Each rule chain is compiled on its first use; compiled here, before the instance is
+    # shared, so that two threads rendering at once never see a chain half compiled (it
+    # has none of the block rules yet: "none of the block rules matched").
+    md.render("*a* $b$\n\n- c\n")
     return md
 
 

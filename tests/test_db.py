@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from app.db import checkpointer, get_session, make_engine
+from app.db import WAL_LIMIT, checkpointer, get_session, make_engine
 from app.models import User
 
 
@@ -81,27 +81,52 @@ def test_naive_datetimes_are_refused(db: Session) -> None:
         db.commit()
 
 
-def test_sqlite_log_is_copied_back_by_a_thread_not_by_a_commit(tmp_path: Path) -> None:
+def fill_log(engine: Engine, commits: int, row_bytes: int = 2500) -> None:
+    with engine.connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS t (x TEXT)")
+        connection.commit()
+        for i in range(commits):
+            connection.exec_driver_sql("INSERT INTO t VALUES (?)", (str(i % 10) * row_bytes,))
+            connection.commit()
+
+
+def test_sqlite_log_is_bounded_and_copied_back_by_a_thread_not_by_a_commit(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    with engine.connect() as connection:
+        # No commit copies the log itself; a log started again is cut back to the limit.
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        assert connection.exec_driver_sql("PRAGMA journal_size_limit").scalar() == WAL_LIMIT
+    engine.dispose()
+
+
+def test_an_idle_log_is_emptied(tmp_path: Path) -> None:
     path = tmp_path / "wal.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
     found = checkpointer(engine)
     assert found is not None
-    found.every = 20
+    found.every, found.idle_s = 20, 0.05
+    fill_log(engine, 45)
+    found.wait()  # the thread ends once the log is empty and no commit came
+    assert found.modes.get("TRUNCATE", 0) >= 1 and found.commits == 46
+    assert found.wal_bytes == 0 and (tmp_path / "wal.sqlite3-wal").stat().st_size == 0
     with engine.connect() as connection:
-        # No commit copies the log itself any more.
-        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
-        connection.exec_driver_sql("CREATE TABLE t (x TEXT)")
-        connection.commit()
-        for i in range(45):
-            connection.exec_driver_sql("INSERT INTO t VALUES (?)", (str(i) * 500,))
-            connection.commit()
-            found.wait()
-    assert found.runs == 2  # after the 20th and the 40th commit since the last one
-    # The checkpoints copied the log: a new one finds nothing left before the last commits.
-    with engine.connect() as connection:
-        busy, logged, copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
-        assert busy == 0 and logged == copied
         assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 45
+    engine.dispose()
+
+
+@pytest.mark.parametrize(("limit", "mode"), [(0, "RESTART"), (WAL_LIMIT, "PASSIVE")])
+def test_a_log_past_its_limit_is_started_again(tmp_path: Path, limit: int, mode: str) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    found = checkpointer(engine)
+    assert found is not None
+    found.every, found.limit, found.idle_s = 10, limit, 0.05
+    fill_log(engine, 30)
+    found.wait()
+    assert found.modes.get(mode, 0) >= 1 and found.modes.get("TRUNCATE") == 1
+    other = {"RESTART": "PASSIVE", "PASSIVE": "RESTART"}[mode]
+    assert other not in found.modes
     engine.dispose()
 
 

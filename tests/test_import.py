@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 import app.notes.importer as importer
+from app.cards.store import delete_cards
 from app.models import Card, Deck, Media, NoteSource, Review, Tombstone, User
 from app.notes.importer import ImportReport, NoteFile, deck_for_path, import_notes
 
@@ -285,7 +286,8 @@ def test_a_failing_file_is_reported_and_the_rest_goes_on(
 
     monkeypatch.setattr(importer, "extract_note", broken)
     report = run(db, ada, {"notes/bad.md": MEMORY, "notes/disks.md": DISKS})
-    assert report.files_failed == [("notes/bad.md", "ValueError: cannot read this note")]
+    assert report.files_failed == [
+        ("notes/bad.md", "an unexpected error (the server's log has the details)")]
     assert report.files_read == 1
     assert set(cards(db, ada)) == {"How do I grow a qcow2 image?"}
     assert db.scalar(select(NoteSource).where(NoteSource.path == "notes/bad.md")) is None
@@ -442,7 +444,7 @@ def test_binary_file_named_like_a_note_is_reported(db: Session, ada: int) -> Non
              NoteFile("notes/disks.md", DISKS.encode())]
     report = import_notes(db, ada, files, roots=["notes"])
     assert report.files_failed == [
-        ("notes/pic.md", "NotANoteError: a binary file, not a markdown note")]
+        ("notes/pic.md", "a binary file, not a markdown note")]
     assert report.files_read == 1
 
 
@@ -458,3 +460,59 @@ def test_unchanged_card_in_a_changed_note_is_untouched(db: Session, ada: int) ->
     assert {key: getattr(after, key) for key in columns} == before
     assert report.counts["updated"] == 1 and report.counts["unchanged"] == 2
     assert any(e.front == "What is a page table?" for e in report.examples["updated"])
+
+
+@pytest.mark.parametrize("new_root", ["Notes", "notes (1)", "my notes"])
+def test_a_renamed_folder_keeps_every_card(db: Session, ada: int, new_root: str) -> None:
+    run(db, ada, {"notes/mm.md": MEMORY, "notes/disks.md": DISKS})
+    before = {front: card.id for front, card in cards(db, ada).items()}
+    review(db, cards(db, ada)["Why do we need a TLB?"])
+    report = run(db, ada, {f"{new_root}/mm.md": MEMORY, f"{new_root}/disks.md": DISKS},
+                 roots=[new_root])
+    assert report.counts["new"] == 0 and report.counts["retired"] == 0
+    assert report.files_skipped == 2  # the same notes, unchanged: nothing written
+    assert {front: card.id for front, card in cards(db, ada).items()} == before
+    assert db.scalar(select(func.count()).select_from(Review)) == 1
+    assert sorted(db.scalars(select(NoteSource.path))) == ["notes/disks.md", "notes/mm.md"]
+    assert sorted(db.scalars(select(Deck.name))) == ["notes"]
+    # Renamed and edited: still the same notes, updated in place.
+    report = run(db, ada, {f"{new_root}/mm.md": MEMORY.replace("is slow", "is very slow"),
+                           f"{new_root}/disks.md": DISKS}, roots=[new_root])
+    assert (report.counts["new"], report.counts["updated"], report.counts["retired"]) == (0, 1, 0)
+    assert {front: card.id for front, card in cards(db, ada).items()} == before
+
+
+def test_an_unrelated_new_folder_is_not_taken_for_a_renamed_one(db: Session, ada: int) -> None:
+    run(db, ada, {"notes/mm.md": MEMORY})
+    report = run(db, ada, {"work/disks.md": DISKS}, roots=["work"])
+    assert report.counts["new"] == 1 and report.counts["retired"] == 0
+    assert sorted(db.scalars(select(NoteSource.path))) == ["notes/mm.md", "work/disks.md"]
+
+
+def test_a_note_moved_and_edited_in_one_import_keeps_its_cards(db: Session, ada: int) -> None:
+    run(db, ada, {"notes/os/mm.md": MEMORY, "notes/disks.md": DISKS})
+    before = cards(db, ada)
+    review(db, before["Why do we need a TLB?"])
+    thrown = before["What does the MMU do on a miss?"]
+    delete_cards(db, [thrown], datetime(2029, 12, 2, tzinfo=UTC))
+    db.commit()
+    edited = MEMORY.replace("Walking the page table on every access is slow.",
+                            "Walking the page table on each access costs memory reads.")
+    edited += "\n## What is a huge page?\n\nA 2 MB page.\n"
+    report = run(db, ada, {"notes/kernel/memory.md": edited, "notes/disks.md": DISKS})
+    assert report.files_moved == 1 and report.files_missing == []
+    assert (report.counts["new"], report.counts["retired"]) == (1, 0)
+    after = cards(db, ada)
+    for front in ("What is a page table?", "Why do we need a TLB?"):
+        assert after[front].id == before[front].id
+        assert after[front].source_id == before[front].source_id
+    assert "What does the MMU do on a miss?" not in after  # thrown away stays away
+    assert db.scalar(select(func.count()).select_from(Review)) == 1
+    assert after["Why do we need a TLB?"].reps == 1
+    source = db.scalar(select(NoteSource).where(NoteSource.id == before["Why do we need a TLB?"]
+                                                .source_id))
+    assert source is not None and source.path == "notes/kernel/memory.md"
+    # And the next import of the same notes changes nothing.
+    report = run(db, ada, {"notes/kernel/memory.md": edited, "notes/disks.md": DISKS})
+    assert report.files_skipped == 2 and report.counts["new"] == 0
+    assert "What does the MMU do on a miss?" not in cards(db, ada)

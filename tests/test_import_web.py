@@ -5,17 +5,22 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import app.notes.views as imports_module
+from app import create_app
+from app.db import new_session, utcnow
 from app.models import Card, ImportJob, Media, NoteSource
-from tests.conftest import AuthActions
+from app.notes.jobs import ImportBusyError, start_job
+from tests.conftest import PASSWORD, AuthActions
 from tests.factories import make_card
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 24
@@ -210,24 +215,112 @@ def test_media_url_for_maps_a_notes_image(app: Flask, client: FlaskClient, user_
         assert media_url_for(user_id, "notes/a.md", "https://x.org/a.png") == "https://x.org/a.png"
 
 
-def test_job_of_a_stopped_server_is_marked_failed(
-    app: Flask, client: FlaskClient, user_id: int, db: Session
+def test_a_restarted_worker_leaves_another_workers_running_job_alone(
+    app: Flask, app_config: dict[str, Any], user_id: int, db: Session
 ) -> None:
-    from datetime import timedelta
-
-    from app.db import utcnow
-
-    before = app.extensions["wengu.imports_started_at"] - timedelta(minutes=5)
+    # A job another worker runs: its heartbeat is fresh.
     job = ImportJob(user_id=user_id, status="running", total_files=10, done_files=4,
-                    created_at=before)
+                    created_at=utcnow() - timedelta(minutes=5), owner="elsewhere:1:1",
+                    heartbeat_at=utcnow(), active_user_id=user_id)
+    db.add(job)
+    db.commit()
+    restarted = create_app(app_config)  # a worker started after the job
+    client = restarted.test_client()
+    client.post("/auth/login", data={"name": "ada", "password": PASSWORD})
+    assert client.get(f"/import/{job.id}/status").get_json()["status"] == "running"
+    # A second import meanwhile is refused, clearly, and nothing is imported.
+    refused = upload(client, (zip_of({"notes/disks.md": DISKS}), "notes.zip"))
+    assert refused.status_code == 409
+    text = refused.get_data(as_text=True)
+    assert "still running" in text and f'/import/{job.id}"' in text
+    assert live_fronts(db, user_id) == set()
+    restarted.extensions["wengu.engine"].dispose()
+
+
+def test_a_job_whose_heartbeat_stopped_is_marked_failed(
+    client: FlaskClient, user_id: int, db: Session
+) -> None:
+    job = ImportJob(user_id=user_id, status="running", total_files=10, done_files=4,
+                    created_at=utcnow() - timedelta(minutes=5), owner="gone:1:1",
+                    heartbeat_at=utcnow() - timedelta(minutes=2), active_user_id=user_id)
     db.add(job)
     db.commit()
     status = client.get(f"/import/{job.id}/status").get_json()
     assert status["status"] == "failed" and status["finished"] is True
     assert "import again" in client.get(f"/import/{job.id}").get_data(as_text=True)
-    # A job this server started and is running is left alone.
-    fresh = ImportJob(user_id=user_id, status="running", total_files=1, created_at=utcnow())
-    db.add(fresh)
-    db.commit()
-    app.extensions.setdefault("wengu.import_threads", {})[fresh.id] = object()
-    assert client.get(f"/import/{fresh.id}/status").get_json()["status"] == "running"
+    # The user may import again at once.
+    again = upload(client, (zip_of({"notes/disks.md": DISKS}), "notes.zip"))
+    assert again.status_code == 302
+    assert live_fronts(db, user_id) == {"How do I grow a qcow2 image?"}
+
+
+def test_two_imports_for_one_user_are_serialised(app: Flask, user_id: int) -> None:
+    with app.app_context():
+        first = start_job(new_session(), user_id, 1, 60)
+        with pytest.raises(ImportBusyError) as busy:
+            start_job(new_session(), user_id, 1, 60)
+        assert busy.value.job_id == first.id
+
+
+def test_a_failing_import_shows_no_sql(
+    client: FlaskClient, user_id: int, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise IntegrityError("INSERT INTO note_sources (user_id, path) VALUES (?, ?)",
+                             (1, "x"), Exception("UNIQUE constraint failed"))
+
+    monkeypatch.setattr(imports_module, "import_notes", broken)
+    response = upload(client, (zip_of({"notes/disks.md": DISKS}), "notes.zip"))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The import stopped" in page
+    for leak in ("INSERT", "IntegrityError", "UNIQUE", "note_sources"):
+        assert leak not in page
+    assert "IntegrityError" in caplog.text  # the details are in the log
+    status = client.get(response.headers["Location"] + "/status").get_json()
+    assert status["status"] == "failed"
+    # The failed job no longer blocks the next import.
+    monkeypatch.undo()
+    assert upload(client, (zip_of({"notes/disks.md": DISKS}), "notes.zip")).status_code == 302
+
+
+def test_few_files_but_many_bytes_are_imported_in_the_background(
+    app: Flask, client: FlaskClient, user_id: int
+) -> None:
+    app.config["IMPORT_BACKGROUND_BYTES"] = 4096
+    notes = {"notes/a.md": "Q: What is A?\nA: A.\n\n" + "Some text.\n" * 1000,
+             "notes/b.md": "Q: What is B?\nA: B.\n"}
+    response = upload(client, (zip_of(notes), "notes.zip"))
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    thread = app.extensions.get("wengu.import_threads", {}).get(job_id)
+    assert thread is not None  # two files, but 11 KB: not within the request
+    thread.join(30)
+    status = client.get(f"/import/{job_id}/status").get_json()
+    assert status == {"status": "done", "total": 2, "done": 2, "finished": True}
+
+
+def test_a_note_over_the_limit_is_skipped_with_its_reason(
+    app: Flask, client: FlaskClient, user_id: int, db: Session
+) -> None:
+    app.config["IMPORT_MAX_NOTE_BYTES"] = 2048
+    notes = {"notes/huge.md": "Q: What is huge?\nA: Huge.\n\n" + "Some text.\n" * 300,
+             "notes/disks.md": DISKS}
+    response = upload(client, (zip_of(notes), "notes.zip"))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "notes/huge.md" in page and "larger than 2 KB, the most a note may be" in page
+    assert live_fronts(db, user_id) == {"How do I grow a qcow2 image?"}
+
+
+def test_the_same_zip_uploaded_again_as_a_copy_duplicates_nothing(
+    client: FlaskClient, user_id: int, db: Session
+) -> None:
+    notes = {"disks.md": DISKS, "os/paging.md": PAGING}  # at the zip's top: named after it
+    upload(client, (zip_of(notes), "mynotes.zip"))
+    before = {card.front: card.id for card in db.scalars(select(Card))}
+    again = upload(client, (zip_of(notes), "mynotes (1).zip"))
+    report = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "taken as mynotes/" in report
+    db.expire_all()
+    assert {card.front: card.id for card in db.scalars(select(Card))} == before
+    assert sorted(db.scalars(select(NoteSource.path))) == ["mynotes/disks.md",
+                                                           "mynotes/os/paging.md"]

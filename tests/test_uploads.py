@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
 import zipfile
 
 import pytest
@@ -93,3 +94,41 @@ def test_chinese_names_from_zips_without_the_utf8_flag() -> None:
     data = make_zip({placeholder.decode(): "# 内存".encode()}).getvalue()
     upload = read_upload([("x.zip", io.BytesIO(data.replace(placeholder, gbk)))], **LIMITS)
     assert [n.path for n in upload.notes] == ["笔记/内存.md"]
+
+
+def test_a_zip_is_read_without_holding_it_unpacked() -> None:
+    # 24 notes of 1 MB each, unpacking to 24 MB from a zip of well under 1 MB.
+    notes = {f"notes/n{i}.md": (f"# Note {i}\n\n" + "Some text.\n" * 100_000).encode()
+             for i in range(24)}
+    archive = make_zip(notes)
+    assert len(archive.getvalue()) < 1024 * 1024
+    tracemalloc.start()
+    try:
+        upload = read_upload([("notes.zip", archive)], max_uncompressed=64 * 1024 * 1024,
+                             max_files=50)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    try:
+        assert peak < 4 * 1024 * 1024  # a few chunks, not 24 MB
+        assert upload.note_bytes == sum(len(data) for data in notes.values())
+        assert {note.path: note.size for note in upload.notes} == {
+            path: len(data) for path, data in notes.items()}
+        # Each note is read when asked for, one at a time, as it was.
+        assert all(note.read() == notes[note.path] for note in upload.notes)
+    finally:
+        upload.close()
+
+
+def test_an_upload_outlives_its_request_stream_until_closed() -> None:
+    stream = make_zip({"notes/a.md": b"# A\n", "notes/img/a.png": b"\x89PNG...."})
+    loose = io.BytesIO(b"# B\n")
+    upload = read_upload([("notes.zip", stream), ("b.md", loose)], **LIMITS)
+    stream.close()
+    loose.close()  # the request ended: a background import still reads the upload
+    assert [note.read() for note in upload.notes] == [b"# A\n", b"# B\n"]
+    assert upload.load_asset("notes/img/a.png") == b"\x89PNG...."
+    assert upload.load_asset("notes/img/missing.png") is None
+    upload.close()
+    with pytest.raises(ValueError):
+        upload.notes[0].read()

@@ -1,6 +1,6 @@
 """How the deck list shows the deck tree: folded decks and names that need their parent.
 
-The counts come from :func:`app.review.queue.deck_overview`; this module only
+The counts come from :func:`app.review.summary.deck_overview`; this module only
 decides what each line looks like. A deck the user folded keeps its sub-decks
 out of sight (remembered in ``Deck.collapsed``, so the list looks the same on
 every device). A deck whose own name is a number (folders ``0``, ``1``, … are

@@ -271,8 +271,10 @@ def _edit_cloze(
     session.flush()
 
 
-def delete_cards(session: Session, cards: Iterable[Card], now: datetime) -> int:
-    """Mark cards deleted (rows and history kept); extracted ones get a tombstone."""
+def delete_cards(session: Session, cards: Iterable[Card], now: datetime, *,
+                 reason: str = "deleted") -> int:
+    """Mark cards deleted (rows and history kept); extracted ones get a tombstone saying
+    why (``reason``: "deleted", or "not-a-card" when thrown away during review)."""
     count = 0
     for card in cards:
         if card.deleted_at is not None:
@@ -287,7 +289,7 @@ def delete_cards(session: Session, cards: Iterable[Card], now: datetime) -> int:
             )
             if not exists:
                 session.add(Tombstone(user_id=card.user_id, key=card.key, front=card.front,
-                                      reason="deleted", created_at=now))
+                                      reason=reason, created_at=now))
     session.flush()
     return count
 

@@ -23,6 +23,7 @@ completes the rest.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import posixpath
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -32,19 +33,24 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Card, Deck, Media, NoteSource, Tag, Tombstone
 from app.notes.media import MAX_IMAGE_BYTES, image_refs, image_type, media_name, resolve_image
+from cards.draft import normalize
 from cards.extract import extract_note, find_boilerplate, is_binary, read_note
 from cards.identity import CardSpec, Stored, card_specs, match_cards
 
 __all__ = [
     "CardExample",
     "ImportReport",
+    "NoteError",
     "NoteFile",
+    "NoteTooLargeError",
     "deck_for_path",
+    "failure_reason",
     "import_notes",
     "read_paths",
 ]
@@ -54,20 +60,76 @@ EXAMPLES = 5  # how many cards of each outcome a report lists
 DEFAULT_DECK = "Default"
 _KEY_CHUNK = 500  # keys per IN (...) query
 
+logger = logging.getLogger(__name__)
+
 AssetLoader = Callable[[str], bytes | None]
 Progress = Callable[[int, int, str], None]
 
 
-class NotANoteError(ValueError):
+class NoteError(ValueError):
+    """A note refused for a reason the report gives the user as it is."""
+
+
+class NotANoteError(NoteError):
     """A file named like a note that holds no text."""
 
 
-@dataclass(frozen=True, slots=True)
-class NoteFile:
-    """A note to import: its path within the import (``notes/kernel/mm.md``) and bytes."""
+class NoteTooLargeError(NoteError):
+    """A note larger than the import's limit per note."""
 
-    path: str
-    data: bytes
+
+def failure_reason(path: str, error: Exception) -> str:
+    """What the report says of a file that failed: a :class:`NoteError`'s own words;
+    anything else (a database error, a bug) a plain sentence, its details logged."""
+    if isinstance(error, NoteError):
+        return str(error)
+    logger.error("importing %s failed", path, exc_info=error)
+    if isinstance(error, SQLAlchemyError):
+        return "the database refused this note (the server's log has the details)"
+    return "an unexpected error (the server's log has the details)"
+
+
+class NoteFile:
+    """A note to import: its path within the import (``notes/kernel/mm.md``) and its bytes.
+
+    Either the bytes themselves (``NoteFile(path, data)``) or their size and a
+    function that reads them (``NoteFile(path, size=n, read=f)``): an import of
+    a large folder or zip then holds one note in memory at a time, read when
+    it is hashed and again when it is imported.
+    """
+
+    __slots__ = ("_data", "_read", "path", "size")
+
+    def __init__(self, path: str, data: bytes | None = None, *, size: int | None = None,
+                 read: Callable[[], bytes] | None = None) -> None:
+        if (data is None) == (read is None):
+            raise TypeError("a NoteFile takes either data or read")
+        self.path = path
+        self._data, self._read = data, read
+        self.size = len(data) if data is not None else int(size or 0)
+
+    def read(self) -> bytes:
+        """The note's bytes."""
+        if self._data is not None:
+            return self._data
+        assert self._read is not None
+        return self._read()
+
+    @property
+    def data(self) -> bytes:
+        """The note's bytes (read again on each use when given as a reader)."""
+        return self.read()
+
+    def renamed(self, path: str) -> NoteFile:
+        """The same note under another path."""
+        if path == self.path:
+            return self
+        if self._data is not None:
+            return NoteFile(path, self._data)
+        return NoteFile(path, size=self.size, read=self._read)
+
+    def __repr__(self) -> str:
+        return f"NoteFile({self.path!r}, size={self.size})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +219,13 @@ class ImportReport:
         return report
 
 
+def _size(n: int) -> str:
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} bytes"
+
+
 def _short(text: str, limit: int = 80) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -178,6 +247,10 @@ def content_hash(data: bytes) -> str:
 
 def _is_hidden(name: str) -> bool:
     return name.startswith(".") or name in ("node_modules", "__pycache__")
+
+
+def _disk_note(name: str, path: Path) -> NoteFile:
+    return NoteFile(name, size=path.stat().st_size, read=path.read_bytes)
 
 
 def read_paths(paths: Iterable[Path]) -> tuple[list[NoteFile], list[str], AssetLoader]:
@@ -203,12 +276,11 @@ def read_paths(paths: Iterable[Path]) -> tuple[list[NoteFile], list[str], AssetL
                 for name in sorted(names):
                     if name.lower().endswith(MARKDOWN_SUFFIXES) and not _is_hidden(name):
                         inner = name if rel == "." else f"{rel}/{name}"
-                        data = (Path(folder) / name).read_bytes()
-                        files.append(NoteFile(f"{root}/{inner}", data))
+                        files.append(_disk_note(f"{root}/{inner}", Path(folder) / name))
         else:
             parent = path.parent.name or "notes"
             bases.setdefault(parent, path.parent)
-            files.append(NoteFile(f"{parent}/{path.name}", path.read_bytes()))
+            files.append(_disk_note(f"{parent}/{path.name}", path))
 
     def load(asset: str) -> bytes | None:
         root, _, rest = asset.partition("/")
@@ -247,6 +319,7 @@ class _Batch:
         self.decks: dict[str, int] = {}
         self.tags: dict[str, Tag] = {}
         self.tombstones: set[str] | None = None
+        self.vanished_prompts: dict[int, set[str]] | None = None
         self.reload()
 
     def reload(self) -> None:
@@ -283,6 +356,14 @@ class _Batch:
             )
         return key in self.tombstones
 
+    def tombstone(self, key: str, front: str) -> None:
+        """Make sure ``key`` is tombstoned."""
+        if not self.is_tombstoned(key):
+            self.session.add(Tombstone(user_id=self.user_id, key=key, front=front,
+                                       created_at=self.now))
+            assert self.tombstones is not None
+            self.tombstones.add(key)
+
     def tag(self, name: str) -> Tag:
         tag = self.tags.get(name)
         if tag is None:
@@ -306,6 +387,7 @@ def import_notes(
     load_asset: AssetLoader | None = None,
     progress: Progress | None = None,
     reparse: bool = False,
+    max_note_bytes: int | None = None,
     now: Callable[[], datetime] = utcnow,
 ) -> ImportReport:
     """Import ``files`` for ``user_id``, committing after each file.
@@ -314,7 +396,9 @@ def import_notes(
     ``files`` are *missing* and their cards retired. ``deck``: put every card
     in this deck instead of one deck per folder. ``progress(done, total,
     path)`` is called after each file. ``reparse``: read unchanged files too
-    (after the extractor improved).
+    (after the extractor improved). ``max_note_bytes``: a larger note is not
+    read; the report lists it as failed, saying why (its cards stay as they were).
+    One note's bytes are in memory at a time.
     """
     report = ImportReport()
     unique: dict[str, NoteFile] = {}
@@ -334,6 +418,21 @@ def import_notes(
         )
     }
     session.rollback()  # end the read transaction: each file gets its own
+
+    def too_large(file: NoteFile) -> bool:
+        return max_note_bytes is not None and file.size > max_note_bytes
+
+    hashes = ["" if too_large(file) else content_hash(file.read()) for file in files]
+    # A folder imported before under another name (``notes`` → ``Notes``, ``mynotes
+    # (1).zip``) is imported under the name it had: the same paths, keys and decks.
+    renamed = _renamed_roots(roots, [file.path for file in files], hashes, sources.values())
+    if renamed:
+        files = [file.renamed(_rename(file.path, renamed)) for file in files]
+        roots = [renamed.get(root, root) for root in roots]
+        for new, old in sorted(renamed.items()):
+            report.warnings.append((new, f"taken as {old}/, as it was imported before"))
+        if load_asset is not None:
+            load_asset = _renamed_loader(load_asset, {old: new for new, old in renamed.items()})
     in_batch = {file.path for file in files}
     prefixes = tuple(f"{root}/" for root in roots)
     gone = {
@@ -348,7 +447,6 @@ def import_notes(
         if row.path in gone or (row.missing_since is not None and row.path not in in_batch):
             moved_from.setdefault(row.content_hash, []).append(row)
 
-    hashes = [content_hash(file.data) for file in files]
     # Where each note's cards go: the deck asked for; else the deck a note already
     # imported lives in (renaming or moving a deck in wengu sticks); else its folder's.
     deck_ids = set(batch.decks.values())
@@ -376,19 +474,31 @@ def import_notes(
     report.files_skipped = len(files) - len(todo)
     boilerplate: frozenset[str] = frozenset()
     if todo:
-        texts = [read_note(file.data, file.path)[0] for file in files]
-        boilerplate = find_boilerplate(texts)
-        del texts
+        boilerplate = find_boilerplate(
+            read_note(file.read(), file.path)[0] for file in files if not too_large(file)
+        )
     done = report.files_skipped
     for i in todo:
         file = files[i]
         part = ImportReport()
         moved = None
         try:
+            if too_large(file):
+                assert max_note_bytes is not None
+                raise NoteTooLargeError(
+                    f"larger than {_size(max_note_bytes)}, the most a note may be; not imported"
+                )
             if file.path not in sources:
                 moved = _claim_moved(moved_from.get(hashes[i], []), claimed, file.path)
-            _import_file(batch, file, hashes[i], targets[i], sources.get(file.path) or moved,
-                         boilerplate, load_asset, part)
+
+            def by_cards(specs: Sequence[CardSpec]) -> _SourceRow | None:
+                nonlocal moved
+                moved = _claim_by_cards(batch, specs, moved_from, claimed)
+                return moved
+
+            _import_file(batch, file.path, file.read(), hashes[i], targets[i],
+                         sources.get(file.path) or moved, boilerplate, load_asset, part,
+                         by_cards)
             session.commit()
         except Exception as error:  # one file's failure must not stop the batch; it is reported
             session.rollback()
@@ -396,7 +506,7 @@ def import_notes(
                 claimed.discard(moved.id)
             batch.reload()
             batch.now = now()
-            part = ImportReport(files_failed=[(file.path, f"{type(error).__name__}: {error}")])
+            part = ImportReport(files_failed=[(file.path, failure_reason(file.path, error))])
         report.merge(part)
         done += 1
         if progress is not None:
@@ -410,7 +520,7 @@ def import_notes(
             session.commit()
         except Exception as error:  # reported like a failing file; the next import retries
             session.rollback()
-            report.files_failed.append((path, f"{type(error).__name__}: {error}"))
+            report.files_failed.append((path, failure_reason(path, error)))
     return report
 
 
@@ -433,6 +543,88 @@ def _retire_source(batch: _Batch, row: _SourceRow, report: ImportReport) -> None
         report.files_missing.append(source.path)
 
 
+MOVED_CARDS_SHARE = 0.5  # of a note's prompts found in a vanished note: the same note
+
+
+def _claim_by_cards(batch: _Batch, specs: Sequence[CardSpec],
+                    moved_from: dict[str, list[_SourceRow]],
+                    claimed: set[int]) -> _SourceRow | None:
+    """The vanished note a new one moved from with edits: the unclaimed one sharing the
+    most prompts with it, at least :data:`MOVED_CARDS_SHARE` of either's."""
+    prompts = {normalize(spec.front) for spec in specs if spec.role != "r"}
+    rows = {row.id: row for group in moved_from.values() for row in group
+            if row.id not in claimed}
+    if not prompts or not rows:
+        return None
+    if batch.vanished_prompts is None:
+        batch.vanished_prompts = {}
+        ids = list(rows)
+        for start in range(0, len(ids), _KEY_CHUNK):
+            for source_id, kind, ord_, front in batch.session.execute(
+                select(Card.source_id, Card.kind, Card.ord, Card.front)
+                .where(Card.source_id.in_(ids[start : start + _KEY_CHUNK]))
+            ):
+                if source_id is not None and not (kind == "reversed" and ord_ == 1):
+                    batch.vanished_prompts.setdefault(source_id, set()).add(normalize(front))
+    best: tuple[float, int] | None = None
+    for source_id, theirs in batch.vanished_prompts.items():
+        if source_id not in rows:
+            continue
+        shared = len(prompts & theirs)
+        share = shared / max(len(prompts), len(theirs))
+        if shared and share >= MOVED_CARDS_SHARE and (best is None or share > best[0]):
+            best = (share, source_id)
+    if best is None:
+        return None
+    claimed.add(best[1])
+    return rows[best[1]]
+
+
+def _renamed_roots(roots: Collection[str], paths: Sequence[str], hashes: Sequence[str],
+                  sources: Iterable[_SourceRow]) -> dict[str, str]:
+    """Folders imported whole under a new name → the name they were imported under.
+
+    A root no stored note lives under is the folder of an earlier import renamed
+    (``notes`` → ``Notes``, ``mynotes`` → ``mynotes (1)``) when at least half of
+    its notes are found under that earlier folder: by their path within it, or
+    by their content.
+    """
+    by_root: dict[str, list[_SourceRow]] = {}
+    for row in sources:
+        if "/" in row.path:
+            by_root.setdefault(row.path.split("/", 1)[0], []).append(row)
+    renamed: dict[str, str] = {}
+    for root in roots:
+        if root in by_root:
+            continue
+        prefix = f"{root}/"
+        mine = [(path[len(prefix):], digest) for path, digest in zip(paths, hashes, strict=True)
+                if path.startswith(prefix)]
+        best: tuple[int, str] | None = None
+        for old, rows in sorted(by_root.items()):
+            if old in roots or old in renamed.values():
+                continue
+            old_prefix = len(old) + 1
+            rels = {row.path[old_prefix:] for row in rows}
+            digests = {row.content_hash for row in rows}
+            score = sum(1 for rel, digest in mine if rel in rels or digest in digests)
+            if score and 2 * score >= len(mine) and (best is None or score > best[0]):
+                best = (score, old)
+        if best is not None:
+            renamed[root] = best[1]
+    return renamed
+
+
+def _rename(path: str, renamed: dict[str, str]) -> str:
+    root, slash, rest = path.partition("/")
+    return f"{renamed[root]}/{rest}" if slash and root in renamed else path
+
+
+def _renamed_loader(load: AssetLoader, back: dict[str, str]) -> AssetLoader:
+    """``load`` asked with the folders' earlier names (images of renamed folders)."""
+    return lambda path: load(_rename(path, back))
+
+
 def _claim_moved(rows: list[_SourceRow], claimed: set[int], path: str) -> _SourceRow | None:
     """The source a new note moved from (same content, no longer where it was), if any."""
     for row in rows:
@@ -444,37 +636,45 @@ def _claim_moved(rows: list[_SourceRow], claimed: set[int], path: str) -> _Sourc
 
 def _import_file(
     batch: _Batch,
-    file: NoteFile,
+    path: str,
+    data: bytes,
     digest: str,
     deck: str | int,
     known: _SourceRow | None,
     boilerplate: frozenset[str],
     load_asset: AssetLoader | None,
     report: ImportReport,
+    moved_by_cards: Callable[[Sequence[CardSpec]], _SourceRow | None] | None = None,
 ) -> None:
-    """Bring one note's cards in line with the note (no commit)."""
+    """Bring one note's cards in line with the note (no commit).
+
+    ``known``: the note as stored (at this path, or where it moved from with
+    the same content); else ``moved_by_cards(specs)`` may name a note that
+    moved here and changed on the way, found by its cards.
+    """
     session, user_id, now = batch.session, batch.user_id, batch.now
     deck_id = deck if isinstance(deck, int) else batch.deck_id(deck)
-    source = session.get(NoteSource, known.id) if known is not None else None
-    if source is not None and source.path != file.path:
-        source.path = file.path  # the note moved here, its content unchanged
-        report.files_moved += 1
-    if source is None:
-        source = NoteSource(user_id=user_id, path=file.path, content_hash="", imported_at=now)
-        session.add(source)
-        session.flush()
-    old_deck_id = source.deck_id
-
-    if is_binary(file.data):
+    if is_binary(data):
         raise NotANoteError("a binary file, not a markdown note")
-    text, warnings = read_note(file.data, file.path)
+    text, warnings = read_note(data, path)
     if "\x00" in text:  # PostgreSQL's text refuses NUL; the same length keeps the lines
         text = text.replace("\x00", "\ufffd")
         warnings = [*warnings, "NUL characters replaced"]
-    report.warnings += [(file.path, warning) for warning in warnings]
-    drafts = extract_note(text, file.path, boilerplate=boilerplate)
+    report.warnings += [(path, warning) for warning in warnings]
+    drafts = extract_note(text, path, boilerplate=boilerplate)
     specs = [spec for draft in drafts for spec in card_specs(draft)]
     tags_by_key = {draft.key: draft.tags for draft in drafts if draft.tags}
+    if known is None and moved_by_cards is not None:
+        known = moved_by_cards(specs)
+    source = session.get(NoteSource, known.id) if known is not None else None
+    if source is not None and source.path != path:
+        source.path = path  # the note moved here
+        report.files_moved += 1
+    if source is None:
+        source = NoteSource(user_id=user_id, path=path, content_hash="", imported_at=now)
+        session.add(source)
+        session.flush()
+    old_deck_id = source.deck_id
 
     keys = list({spec.key for spec in specs})
     cards: dict[int, Card] = {
@@ -501,17 +701,19 @@ def _import_file(
         card = cards[match.card_id]
         spec = match.spec
         if card.deleted_at is not None or batch.is_tombstoned(card.key):
-            report.add("tombstoned", file.path, spec.line, spec.front)
+            if match.rekey:  # thrown away under its old key: under the new one too
+                batch.tombstone(spec.key, card.front)
+            report.add("tombstoned", path, spec.line, spec.front)
             continue
         outcome = _update_card(card, spec, source.id, now)
         if card.deck_id == old_deck_id and card.deck_id != deck_id:
             card.deck_id = deck_id
         _add_tags(batch, card, tags_by_key.get(spec.note_key, ()))
-        report.add(outcome, file.path, spec.line, spec.front)
+        report.add(outcome, path, spec.line, spec.front)
 
     for spec in matching.new:
         if batch.is_tombstoned(spec.key):
-            report.add("tombstoned", file.path, spec.line, spec.front)
+            report.add("tombstoned", path, spec.line, spec.front)
             continue
         card = Card(
             user_id=user_id, deck_id=deck_id, source_id=source.id, key=spec.key,
@@ -522,19 +724,19 @@ def _import_file(
         )
         session.add(card)
         _add_tags(batch, card, tags_by_key.get(spec.note_key, ()))
-        report.add("new", file.path, spec.line, spec.front)
+        report.add("new", path, spec.line, spec.front)
 
     for card_id in matching.gone:
         card = cards[card_id]
         if card.retired_at is None and card.deleted_at is None:
             card.retired_at = now
-            report.add("retired", file.path, card.line, card.front)
+            report.add("retired", path, card.line, card.front)
 
     for spec in matching.duplicates:
-        report.warnings.append((file.path, f"line {spec.line}: the same card twice, kept once"))
+        report.warnings.append((path, f"line {spec.line}: the same card twice, kept once"))
 
     if load_asset is not None:
-        _store_images(batch, file.path, text, load_asset)
+        _store_images(batch, path, text, load_asset)
 
     source.content_hash = digest
     source.content = text

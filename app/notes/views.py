@@ -1,9 +1,11 @@
 """The import page: upload notes (``.md`` files or a ``.zip`` of a folder), see the report.
 
-A small upload is imported during the request. A larger one (more than
-``IMPORT_BACKGROUND_FILES`` notes, default 20) runs in a background thread
-with its own database session; its progress lives in the
-:class:`app.models.ImportJob` row, which the progress page polls
+A small upload is imported during the request. A larger one (notes of more
+than ``IMPORT_BACKGROUND_BYTES`` unpacked, default 256 KB, or more than
+``IMPORT_BACKGROUND_FILES`` files, default 20: what an import costs is its
+bytes) runs in a background thread with its own database session; its
+progress lives in the :class:`app.models.ImportJob` row (see
+:mod:`app.notes.jobs`), which the progress page polls
 (``app/static/imports.js``), so other pages stay usable meanwhile. Cards that
 imports retired are listed on the retired page, from which they can be
 restored.
@@ -12,7 +14,6 @@ restored.
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 from flask import (
@@ -28,28 +29,39 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from app.access import get_owned_or_404
 from app.accounts.auth import current_user, login_required
-from app.db import get_session, new_session, utcnow
+from app.db import get_session
 from app.i18n import _
 from app.models import Card, ImportJob
-from app.notes.importer import ImportReport, import_notes
+from app.notes.anki import AnkiReport, is_anki_package
+from app.notes.anki_upload import start_anki_import
+from app.notes.importer import ImportReport, Progress, import_notes
+from app.notes.jobs import (
+    ACTIVE,
+    DEFAULT_TIMEOUT_S,
+    ImportBusyError,
+    run_job,
+    settle_stale,
+    start_job,
+)
 from app.notes.uploads import Upload, UploadError, read_upload
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
-BACKGROUND_FILES = 20
 PROGRESS_EVERY_S = 0.5
 RETIRED_PAGE = 200
 MAX_DECK_NAME = 500
 
 
-def _form_error(message: str, deck: str, status: int = 400) -> tuple[str, int]:
+def _form_error(message: str, deck: str, status: int = 400,
+                busy_job: int | None = None) -> tuple[str, int]:
     return render_template("imports/index.html", error=message, deck=deck,
-                           jobs=_recent_jobs()), status
+                           jobs=_recent_jobs(), busy_job=busy_job), status
 
 
 def _recent_jobs() -> list[ImportJob]:
@@ -70,7 +82,8 @@ def _clean_deck(name: str) -> str | None:
 def index() -> str | Response | tuple[str, int]:
     """The upload form and recent imports; POST starts an import."""
     if request.method == "GET":
-        return render_template("imports/index.html", error=None, deck="", jobs=_recent_jobs())
+        return render_template("imports/index.html", error=None, deck="", jobs=_recent_jobs(),
+                               busy_job=None)
     try:
         deck_field = request.form.get("deck", "").strip()
         uploaded = request.files.getlist("files")
@@ -83,6 +96,12 @@ def index() -> str | Response | tuple[str, int]:
     files = [(f.filename or "", f.stream) for f in uploaded if f.filename]
     if not files:
         return _form_error(_("Choose markdown files or a zip of your notes folder."), deck_field)
+    if any(is_anki_package(name) for name, _stream in files):
+        if len(files) != 1:
+            return _form_error(_("Upload an Anki package on its own."), deck_field)
+        app_: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        job_id = start_anki_import(app_, current_user().id, files[0][1], _clean_deck(deck_field))
+        return redirect(url_for("imports.job", job_id=job_id))
     try:
         upload = read_upload(
             files,
@@ -91,100 +110,74 @@ def index() -> str | Response | tuple[str, int]:
         )
     except UploadError as error:
         return _form_error(str(error), deck_field)
-    if not upload.notes:
-        return _form_error(_("The upload holds no markdown notes (.md)."), deck_field)
+    try:
+        return _start(upload, deck_field)
+    except BaseException:
+        upload.close()
+        raise
 
+
+def in_background(upload: Upload) -> bool:
+    """Whether an upload is imported in a thread rather than within the request."""
+    config = current_app.config
+    return bool(upload.note_bytes > config["IMPORT_BACKGROUND_BYTES"]
+                or len(upload.notes) > config["IMPORT_BACKGROUND_FILES"])
+
+
+def _start(upload: Upload, deck_field: str) -> Response | tuple[str, int]:
+    if not upload.notes:
+        upload.close()
+        return _form_error(_("The upload holds no markdown notes (.md)."), deck_field)
     session = get_session()
     user_id = current_user().id
-    job = ImportJob(user_id=user_id, status="queued", total_files=len(upload.notes),
-                    created_at=utcnow())
-    session.add(job)
-    session.commit()
+    try:
+        job = start_job(session, user_id, len(upload.notes), job_timeout_s())
+    except ImportBusyError as busy:
+        upload.close()
+        return _form_error(_(str(busy)), deck_field, 409, busy_job=busy.job_id)
     deck = _clean_deck(deck_field)
-    limit = int(current_app.config.get("IMPORT_BACKGROUND_FILES", BACKGROUND_FILES))
-    if len(upload.notes) > limit:
-        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if in_background(upload):
         thread = threading.Thread(
-            target=run_job, args=(app, job.id, user_id, upload, deck),
+            target=import_upload, args=(app, job.id, user_id, upload, deck),
             name=f"wengu-import-{job.id}", daemon=True,
         )
         app.extensions.setdefault("wengu.import_threads", {})[job.id] = thread
         thread.start()
     else:
-        run_job(current_app._get_current_object(), job.id, user_id, upload, deck)  # type: ignore[attr-defined]
+        import_upload(app, job.id, user_id, upload, deck)
     return redirect(url_for("imports.job", job_id=job.id))
 
 
-def run_job(app: Flask, job_id: int, user_id: int, upload: Upload, deck: str | None) -> None:
-    """Run an import job to its end, keeping its row's progress and report up to date.
-
-    Uses sessions of its own (one for the import, one for the job row), so it
-    can run in a background thread inside ``app.app_context()``.
-    """
-    with app.app_context():
-        session, job_session = new_session(), new_session()
-        try:
-            job = job_session.get(ImportJob, job_id)
-            if job is None:
-                return
-            job.status = "running"
-            job_session.commit()
-            last = 0.0
-
-            def progress(done: int, total: int, _path: str) -> None:
-                nonlocal last
-                if done < total and time.monotonic() - last < PROGRESS_EVERY_S:
-                    return
-                last = time.monotonic()
-                job.done_files, job.total_files = done, total
-                job_session.commit()
-
-            try:
-                report = import_notes(session, user_id, upload.notes, roots=upload.roots,
-                                      deck=deck, load_asset=upload.assets.get,
-                                      progress=progress)
-            except Exception as error:  # the job row must say it failed, whatever happened
-                session.rollback()
-                job_session.rollback()
-                job.status, job.error = "failed", f"{type(error).__name__}: {error}"
-                job.finished_at = utcnow()
-                job_session.commit()
-                raise
-            report.ignored = list(upload.ignored)
-            job.report = report.to_dict()
-            job.done_files = job.total_files
-            job.status = "done"
-            job.finished_at = utcnow()
-            job_session.commit()
-        finally:
-            session.close()
-            job_session.close()
+def job_timeout_s() -> float:
+    """Seconds without a heartbeat after which an unfinished import counts as failed."""
+    return float(current_app.config.get("IMPORT_JOB_TIMEOUT_S", DEFAULT_TIMEOUT_S))
 
 
-@bp.record_once
-def _remember_start(state: Any) -> None:
-    state.app.extensions["wengu.imports_started_at"] = utcnow()
+def import_upload(app: Flask, job_id: int, user_id: int, upload: Upload,
+                  deck: str | None) -> None:
+    """Import ``upload`` as job ``job_id`` (see :func:`app.notes.jobs.run_job`), then
+    close it."""
 
+    def work(session: Session, progress: Progress) -> ImportReport:
+        report = import_notes(session, user_id, upload.notes, roots=upload.roots, deck=deck,
+                              load_asset=upload.load_asset, progress=progress,
+                              max_note_bytes=app.config["IMPORT_MAX_NOTE_BYTES"])
+        report.ignored = list(upload.ignored)
+        return report
 
-def _orphaned(row: ImportJob) -> bool:
-    """Whether an unfinished job belongs to a server process that has since stopped.
-
-    A job created before this process started, with no thread here, will not
-    finish: it is marked failed, and importing again completes its work.
-    """
-    if row.status not in ("queued", "running"):
-        return False
-    started = current_app.extensions.get("wengu.imports_started_at")
-    thread = current_app.extensions.get("wengu.import_threads", {}).get(row.id)
-    return started is not None and row.created_at < started and thread is None
+    try:
+        run_job(app, job_id, work, progress_every_s=PROGRESS_EVERY_S)
+    finally:
+        upload.close()
 
 
 def _settle(row: ImportJob) -> None:
-    if _orphaned(row):
-        row.status = "failed"
-        row.error = _("the server stopped during the import; import again to complete it")
-        row.finished_at = utcnow()
-        get_session().commit()
+    """An unfinished job whose heartbeat stopped is marked failed (see app.notes.jobs)."""
+    if row.status in ACTIVE:
+        session = get_session()
+        if settle_stale(session, row.user_id, job_timeout_s()):
+            session.refresh(row)
 
 
 @bp.route("/<int:job_id>")
@@ -193,6 +186,9 @@ def job(job_id: int) -> str:
     """An import's progress while it runs, its report when done."""
     row = get_owned_or_404(ImportJob, job_id)
     _settle(row)
+    if row.report and "anki" in row.report:
+        return render_template("imports/job.html", job=row, report=None,
+                               anki=AnkiReport.from_dict(row.report["anki"]))
     report = ImportReport.from_dict(row.report) if row.report else None
     return render_template("imports/job.html", job=row, report=report)
 

@@ -22,7 +22,9 @@ import genanki.util
 
 __all__ = [
     "ANKI_DEFAULT_DECK_ID",
+    "IMPORTED_NOTE_PREFIX",
     "deck_id",
+    "imported_note_key",
     "media_file_name",
     "note_guid",
     "note_tags",
@@ -31,6 +33,8 @@ __all__ = [
 ]
 
 _GUID_NAMESPACE = "wengu"
+IMPORTED_NOTE_PREFIX = "anki:"
+"""The ``note_key`` of cards imported from Anki: this prefix, then the Anki note's GUID."""
 # Anki splits tags on whitespace (including the ideographic space U+3000) and refuses
 # control characters and double quotes inside one.
 _TAG_UNSAFE = re.compile(r'[\s"\x00-\x1f\x7f]+')
@@ -46,8 +50,11 @@ def note_guid(note_key: str) -> str:
 
     The same value as ``genanki.guid_for("wengu", note_key)`` (the first 8
     bytes of a SHA-256, in Anki's base 91), computed without genanki's
-    per-digit overhead.
+    per-digit overhead. A note imported from Anki keeps its Anki GUID, so
+    exporting it back updates the note it came from.
     """
+    if note_key.startswith(IMPORTED_NOTE_PREFIX):
+        return note_key[len(IMPORTED_NOTE_PREFIX):]
     digest = hashlib.sha256(f"{_GUID_NAMESPACE}__{note_key}".encode()).digest()
     number = int.from_bytes(digest[:8], "big")
     digits = []
@@ -59,6 +66,11 @@ def note_guid(note_key: str) -> str:
 
 ANKI_DEFAULT_DECK_ID = 1
 """The id of Anki's Default deck, present in every collection and package."""
+
+
+def imported_note_key(guid: str) -> str:
+    """The ``note_key`` for the cards of the Anki note with ``guid``."""
+    return IMPORTED_NOTE_PREFIX + guid
 
 
 @lru_cache(maxsize=4096)

@@ -1,7 +1,7 @@
 """settings: the longest interval, folded decks
 
 Revision ID: 0008_settings
-Revises: 0001
+Revises: 0007_import_jobs
 Create Date: 2026-12-04 17:30:00
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008_settings'
-down_revision: str | None = '0001'
+down_revision: str | None = '0007_import_jobs'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

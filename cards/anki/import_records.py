@@ -1,0 +1,144 @@
+"""What an Anki package holds, as plain records: read from a package, mapped to wengu.
+
+The raw rows (:class:`NoteTypeRow`, :class:`NoteRow`, :class:`CardRow`,
+:class:`RevlogRow`) are the package's own, as :mod:`cards.anki.apkg_file`
+reads them from either schema. :class:`ImportedNote` and what it holds are
+the same notes mapped to wengu's kinds, markdown and SM-2 states by
+:mod:`cards.anki.importing`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cards.sm2 import State
+
+__all__ = [
+    "CardRow",
+    "ImportedCard",
+    "ImportedNote",
+    "ImportedReview",
+    "NoteRow",
+    "NoteTypeRow",
+    "RevlogRow",
+    "TemplateRow",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRow:
+    """One card template of a note type: its ord, name, question and answer formats."""
+
+    ord: int
+    name: str
+    qfmt: str
+    afmt: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteTypeRow:
+    """A note type: id, name, whether it is a cloze type, its field names and templates."""
+
+    id: int
+    name: str
+    cloze: bool
+    fields: tuple[str, ...]
+    templates: tuple[TemplateRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRow:
+    """A note: id, GUID, note type id, modification time (epoch seconds), tags, fields."""
+
+    id: int
+    guid: str
+    mid: int
+    mod: int
+    tags: tuple[str, ...]
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CardRow:
+    """A card row as Anki stores it (``due`` meaning depends on ``type``/``queue``)."""
+
+    id: int
+    nid: int
+    did: int
+    ord: int
+    mod: int
+    type: int
+    queue: int
+    due: int
+    ivl: int
+    factor: int
+    reps: int
+    lapses: int
+    odue: int = 0
+    odid: int = 0
+    flags: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RevlogRow:
+    """An answer: id (epoch ms), card id, button 1–4 (0: not an answer), intervals, ease."""
+
+    id: int
+    cid: int
+    ease: int
+    ivl: int
+    last_ivl: int
+    factor: int
+    time_ms: int
+    type: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedReview:
+    """An answer as a wengu review row: grade 0–5, kind, time taken, state before and after."""
+
+    reviewed_at: datetime
+    grade: int
+    kind: str  # "review" or "repeat" (a same-day repeat)
+    duration_ms: int
+    before: State
+    after: State
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedCard:
+    """An Anki card as a wengu card: its ord, deck, text (markdown) and SM-2 state."""
+
+    card_id: int
+    ord: int
+    deck: str
+    kind: str
+    front: str
+    back: str
+    state: State
+    suspended: bool = False
+    buried: bool = False
+    tags: tuple[str, ...] = ()
+    reviews: tuple[ImportedReview, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedNote:
+    """An Anki note as wengu cards sharing one note: GUID, note type, tags, cards, media.
+
+    ``modified_at`` is the note's modification time; ``images`` the media
+    names its fields show; ``other_type`` is set for note types wengu has no
+    kind for (their cards are basic cards from the template's first fields).
+    """
+
+    guid: str
+    note_type: str
+    kind: str
+    modified_at: datetime
+    tags: tuple[str, ...]
+    cards: tuple[ImportedCard, ...]
+    images: tuple[str, ...] = ()
+    sounds: tuple[str, ...] = ()
+    other_type: bool = False
+    skipped: tuple[tuple[int, str], ...] = field(default=())  # (card ord, reason)
