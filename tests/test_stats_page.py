@@ -93,12 +93,14 @@ def test_page_shows_hand_computed_figures(client: FlaskClient, history: dict[str
     reviews = table_rows(html, "reviews")
     assert [row[-1] for row in reviews[-3:]] == ["3", "1", "1"]
     assert [row[3] for row in reviews[-3:]] == ["3", "1", "1"]
-    # Buttons: young answered 4, 4, 4, 3; mature 2 (the 5 was undone).
+    # Buttons (four, the user's setting): young answered 4, 4, 4, 3 (Good ×3, Hard);
+    # mature 2 (Again; the 5 was undone).
     buttons = {row[0]: row[1:] for row in table_rows(html, "buttons")}
-    assert buttons["4"] == ["0", "3", "0"]
-    assert buttons["3"] == ["0", "1", "0"]
-    assert buttons["2"] == ["0", "0", "1"]
-    assert buttons["5"] == ["0", "0", "0"]
+    assert list(buttons) == ["Again", "Hard", "Good", "Easy"]
+    assert buttons["Good"] == ["0", "3", "0"]
+    assert buttons["Hard"] == ["0", "1", "0"]
+    assert buttons["Again"] == ["0", "0", "1"]
+    assert buttons["Easy"] == ["0", "0", "0"]
     # Retention this week (from Monday May 11): young 4 of 4, mature 0 of 1.
     retention = table_rows(html, "retention")
     assert retention[-1][1:] == ["100.0%", "4", "0.0%", "1"]
