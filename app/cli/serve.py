@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from werkzeug.serving import run_simple
 
@@ -15,5 +17,7 @@ from app import create_app
 def serve(host: str, port: int, debug: bool) -> None:
     """Serve wengu (for production use gunicorn, see the README)."""
     app = create_app()
+    # wengu writes its own access lines (app.logs); werkzeug's would repeat them in another form.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     click.echo(f"wengu is serving on http://{host}:{port}/  (Ctrl+C to stop)")
     run_simple(host, port, app, threaded=True, use_reloader=debug, use_debugger=debug)
