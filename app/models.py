@@ -91,6 +91,8 @@ class User(Base):
     grade_buttons: Mapped[int] = mapped_column(Integer, default=4)
     new_per_day: Mapped[int] = mapped_column(Integer, default=20)
     reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
+    # No new cards while more reviews than this are overdue (None: never stop).
+    new_stop_overdue: Mapped[int | None] = mapped_column(Integer, default=None)
     # Bumped on password change: sessions carry it, so old ones stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     # Bumped with every change to the user's cards (see bump_cards_version): derived

@@ -90,6 +90,11 @@ def parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], str | None]
     reviews_per_day = _int_in(form.get("reviews_per_day", ""), 0, MAX_REVIEWS_PER_DAY)
     if reviews_per_day is None:
         return {}, _("Reviews per day: a number from 0 to %(n)d.", n=MAX_REVIEWS_PER_DAY)
+    raw_stop = form.get("new_stop_overdue", "").strip()
+    new_stop_overdue = _int_in(raw_stop, 0, MAX_REVIEWS_PER_DAY) if raw_stop else None
+    if raw_stop and new_stop_overdue is None:
+        return {}, _("Overdue reviews that stop new cards: empty, or a number from 0 to "
+                     "%(n)d.", n=MAX_REVIEWS_PER_DAY)
     return {
         "timezone": timezone,
         "day_start_hour": day_start,
@@ -97,6 +102,7 @@ def parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], str | None]
         "grade_buttons": buttons,
         "new_per_day": new_per_day,
         "reviews_per_day": reviews_per_day,
+        "new_stop_overdue": new_stop_overdue,
     }, None
 
 
@@ -124,6 +130,9 @@ def _settings_page(
         "grade_buttons": typed.get("grade_buttons", str(user.grade_buttons)),
         "new_per_day": typed.get("new_per_day", str(user.new_per_day)),
         "reviews_per_day": typed.get("reviews_per_day", str(user.reviews_per_day)),
+        "new_stop_overdue": typed.get(
+            "new_stop_overdue",
+            "" if user.new_stop_overdue is None else str(user.new_stop_overdue)),
     }
     page = render_template(
         "account/settings.html", values=values, time_zones=time_zones(), error=error,

@@ -64,6 +64,8 @@ class Reviewer(Protocol):
     @property
     def reviews_per_day(self) -> int: ...
     @property
+    def new_stop_overdue(self) -> int | None: ...
+    @property
     def cards_version(self) -> int: ...
 
 
@@ -76,13 +78,14 @@ class ReviewerValues:
     day_start_hour: int
     new_per_day: int
     reviews_per_day: int
+    new_stop_overdue: int | None
     cards_version: int
 
     @classmethod
     def of(cls, user: Reviewer) -> ReviewerValues:
         """``user``'s values as they are now."""
         return cls(user.id, user.timezone, user.day_start_hour, user.new_per_day,
-                   user.reviews_per_day, user.cards_version)
+                   user.reviews_per_day, user.new_stop_overdue, user.cards_version)
 
 
 def user_zone(user: Reviewer) -> tzinfo:
@@ -100,7 +103,8 @@ def review_day(user: Reviewer, now: datetime) -> tuple[datetime, datetime]:
 
 def rules_of(user: Reviewer) -> Rules:
     """The queue's rules as the user set them."""
-    return Rules(overall=Limits(user.new_per_day, user.reviews_per_day))
+    return Rules(overall=Limits(user.new_per_day, user.reviews_per_day),
+                 stop_new_overdue=user.new_stop_overdue)
 
 
 def live_card() -> ColumnElement[bool]:
