@@ -96,6 +96,8 @@ class User(Base):
     max_interval_days: Mapped[int] = mapped_column(
         Integer, default=36500, server_default=text("36500")
     )
+    # No new cards while more reviews than this are overdue (None: never stop).
+    new_stop_overdue: Mapped[int | None] = mapped_column(Integer, default=None)
     # Bumped on password change: sessions carry it, so old ones stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     # Bumped with every change to the user's cards (see bump_cards_version): derived

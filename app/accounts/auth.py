@@ -92,8 +92,7 @@ def current_user() -> User:
 def logged_in_user() -> User | None:
     """The session's user, or None; loaded when a request first asks (on ``g.user``).
 
-    Loading on demand spares the query to requests that never ask: static files,
-    and the review page's answers, which check the login on their own fast path.
+    Loading on demand spares the query to requests that never ask (static files).
     """
     if "user" not in g:
         g.user = _session_user() if has_request_context() else None

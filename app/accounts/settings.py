@@ -84,6 +84,11 @@ def parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], str | None]
             return {}, _("Maximum interval: a number of days from 1 to %(n)d.",
                          n=LONGEST_MAX_INTERVAL)
         extra["max_interval_days"] = max_interval
+    raw_stop = form.get("new_stop_overdue", "").strip()
+    new_stop_overdue = _int_in(raw_stop, 0, MAX_REVIEWS_PER_DAY) if raw_stop else None
+    if raw_stop and new_stop_overdue is None:
+        return {}, _("Overdue reviews that stop new cards: empty, or a number from 0 to "
+                     "%(n)d.", n=MAX_REVIEWS_PER_DAY)
     return {
         "timezone": timezone,
         "day_start_hour": day_start,
@@ -92,6 +97,7 @@ def parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], str | None]
         "new_per_day": new_per_day,
         "reviews_per_day": reviews_per_day,
         **extra,
+        "new_stop_overdue": new_stop_overdue,
     }, None
 
 
@@ -120,6 +126,9 @@ def _settings_page(
         "new_per_day": typed.get("new_per_day", str(user.new_per_day)),
         "reviews_per_day": typed.get("reviews_per_day", str(user.reviews_per_day)),
         "max_interval_days": typed.get("max_interval_days", str(user.max_interval_days)),
+        "new_stop_overdue": typed.get(
+            "new_stop_overdue",
+            "" if user.new_stop_overdue is None else str(user.new_stop_overdue)),
     }
     page = render_template(
         "account/settings.html", values=values, time_zones=time_zones(), error=error,

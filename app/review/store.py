@@ -66,6 +66,8 @@ class Reviewer(Protocol):
     @property
     def max_interval_days(self) -> int: ...
     @property
+    def new_stop_overdue(self) -> int | None: ...
+    @property
     def cards_version(self) -> int: ...
 
 
@@ -79,13 +81,15 @@ class ReviewerValues:
     new_per_day: int
     reviews_per_day: int
     max_interval_days: int
+    new_stop_overdue: int | None
     cards_version: int
 
     @classmethod
     def of(cls, user: Reviewer) -> ReviewerValues:
         """``user``'s values as they are now."""
         return cls(user.id, user.timezone, user.day_start_hour, user.new_per_day,
-                   user.reviews_per_day, user.max_interval_days, user.cards_version)
+                   user.reviews_per_day, user.max_interval_days, user.new_stop_overdue,
+                   user.cards_version)
 
 
 def user_zone(user: Reviewer) -> tzinfo:
@@ -103,7 +107,8 @@ def review_day(user: Reviewer, now: datetime) -> tuple[datetime, datetime]:
 
 def rules_of(user: Reviewer) -> Rules:
     """The queue's rules as the user set them."""
-    return Rules(overall=Limits(user.new_per_day, user.reviews_per_day))
+    return Rules(overall=Limits(user.new_per_day, user.reviews_per_day),
+                 stop_new_overdue=user.new_stop_overdue)
 
 
 def live_card() -> ColumnElement[bool]:
