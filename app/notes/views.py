@@ -179,7 +179,9 @@ def job(job_id: int) -> str:
     row = get_owned_or_404(ImportJob, job_id)
     _settle(row)
     report = ImportReport.from_dict(row.report) if row.report else None
-    return render_template("imports/job.html", job=row, report=report)
+    # Stored in English (app.notes.jobs), shown translated; anything else as it is.
+    error = _(row.error) if row.error else ""
+    return render_template("imports/job.html", job=row, report=report, error=error)
 
 
 @bp.route("/<int:job_id>/status")
