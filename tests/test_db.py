@@ -121,10 +121,10 @@ def test_a_log_past_its_limit_is_started_again(tmp_path: Path, limit: int, mode:
     engine = make_engine(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
     found = checkpointer(engine)
     assert found is not None
-    found.every, found.limit, found.idle_s = 10, limit, 0.05
+    found.every, found.limit, found.idle_s = 10, limit, 0.5
     fill_log(engine, 30)
     found.wait()
-    assert found.modes.get(mode, 0) >= 1 and found.modes.get("TRUNCATE") == 1
+    assert found.modes.get(mode, 0) >= 1 and found.modes.get("TRUNCATE", 0) >= 1
     other = {"RESTART": "PASSIVE", "PASSIVE": "RESTART"}[mode]
     assert other not in found.modes
     engine.dispose()

@@ -190,7 +190,9 @@ def job(job_id: int) -> str:
         return render_template("imports/job.html", job=row, report=None,
                                anki=AnkiReport.from_dict(row.report["anki"]))
     report = ImportReport.from_dict(row.report) if row.report else None
-    return render_template("imports/job.html", job=row, report=report)
+    # Stored in English (app.notes.jobs), shown translated; anything else as it is.
+    error = _(row.error) if row.error else ""
+    return render_template("imports/job.html", job=row, report=report, error=error)
 
 
 @bp.route("/<int:job_id>/status")
