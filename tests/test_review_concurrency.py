@@ -163,3 +163,38 @@ def test_an_answer_in_flight_when_another_tab_answers_uses_the_stored_state(
     first_rows = list(db.scalars(select(Review).where(Review.card_id == made[0].id)))
     assert [r.grade for r in first_rows][:1] == [1]  # tab B's answer; tab A's was refused
     other_worker.extensions["wengu.engine"].dispose()
+
+
+def test_two_tabs_undoing_at_once_never_undo_one_answer_twice(
+    app: Flask, client: FlaskClient, db: Session, user_id: int
+) -> None:
+    app.config["QUEUE_CHECK"] = False
+    for i in range(8):
+        make_card(db, user_id, f"Question {i}?", f"Answer {i}")
+    db.commit()
+    second = app.test_client()
+    second.post("/auth/login", data={"name": "ada", "password": PASSWORD})
+    tabs = [client, second]
+    statuses: list[int] = []
+    for _ in range(4):
+        for _ in range(2):  # two answers to undo
+            shown = showing_of(client.get("/review").get_data(as_text=True))
+            assert shown is not None
+            statuses.append(client.post("/review/answer", data={**shown, "grade": "4"}).status_code)
+        barrier = threading.Barrier(2)
+
+        def undo(tab: FlaskClient, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            statuses.append(tab.post("/review/undo", data={"format": "json"}).status_code)
+
+        threads = [threading.Thread(target=undo, args=(tab,)) for tab in tabs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert all(status < 500 for status in statuses), statuses
+    db.expire_all()
+    undone = [row.undoes_id for row in db.scalars(
+        select(Review).where(Review.kind == ReviewKind.UNDO.value))]
+    assert len(undone) == len(set(undone)) == 8
+    assert chain_breaks(db) == []

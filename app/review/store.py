@@ -45,6 +45,7 @@ __all__ = [
     "rules_of",
     "state_of",
     "undo_answer",
+    "undo_last",
     "user_zone",
     "write_answer",
 ]
@@ -361,6 +362,17 @@ def last_undoable(session: Session, user_id: int) -> Review | None:
     """The user's latest answer that has not been undone yet."""
     review_id = last_undoable_id(session, user_id)
     return None if review_id is None else session.get(Review, review_id)
+
+
+def undo_last(session: Session, user_id: int, now: datetime) -> Review | None:
+    """Undo the user's latest answer not undone yet; the undo row, or None if there is none.
+
+    The user's row is locked first (the ``cards_version`` bump), so two undos sent
+    at once (two tabs) run one after the other and never undo the same answer twice.
+    """
+    bump_cards_version(session, (user_id,))
+    latest = last_undoable(session, user_id)
+    return None if latest is None else undo_answer(session, latest, now)
 
 
 def undo_answer(session: Session, answer: Review, now: datetime) -> Review:

@@ -37,10 +37,9 @@ from app.review.store import (
     Refused,
     Reviewer,
     ReviewerValues,
-    last_undoable,
     last_undoable_id,
     review_day,
-    undo_answer,
+    undo_last,
     write_answer,
 )
 from app.review.summary import day_summary
@@ -283,10 +282,9 @@ def answer() -> Response | tuple[Response, int]:
 def undo() -> Response:
     """Undo the last answer: the card's state comes back exactly; the undo is recorded."""
     session = get_session()
-    latest = last_undoable(session, current_user().id)
-    if latest is None:
+    if undo_last(session, current_user().id, utcnow()) is None:
+        session.rollback()
         return after_action(deck_arg(), _("Nothing to undo."))
-    undo_answer(session, latest, utcnow())
     session.commit()
     return after_action(deck_arg(), _("Answer undone."))
 
