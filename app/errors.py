@@ -38,8 +38,13 @@ def too_many_attempts(error: RateLimitExceeded) -> Page:
 
 @bp.app_errorhandler(500)
 def internal_error(error: Exception) -> Page:
-    """Roll back whatever the failed request left, then show a plain page."""
+    """Roll back whatever the failed request left, then show a plain page.
+
+    The user loaded by the failed request went with its session: the page's
+    layout loads them again (or draws the outage page if it cannot).
+    """
     close_session(error)
+    g.pop("user", None)
     return _error_page(None, 500)
 
 

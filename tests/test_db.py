@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,25 @@ def test_error_in_request_rolls_back(app: Flask, db: Session) -> None:
     response = app.test_client().get("/boom")
     assert response.status_code == 500
     assert db.scalar(select(User).where(User.name == "ghost")) is None
+
+
+def test_error_page_for_a_logged_in_user_after_a_rollback(
+    app: Flask, client: FlaskClient, user_id: int
+) -> None:
+    """The layout of the 500 page asks who is logged in after the failed request's
+    rollback: the user is loaded again, not read from the rolled-back session."""
+    from app.accounts.auth import current_user
+
+    def boom() -> str:
+        current_user().language = "zh"  # loaded, changed, then rolled back
+        get_session().flush()
+        raise RuntimeError("fails with the user loaded")
+
+    app.view_functions["home.index"] = boom  # the deck list fails, after login
+    app.testing = False
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "Log out" in response.get_data(as_text=True)  # drawn for the user, in English
 
 
 def test_uncommitted_work_is_discarded_at_teardown(app: Flask, db: Session) -> None:
