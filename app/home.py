@@ -18,7 +18,7 @@ def index() -> str:
     from app.db import get_session, utcnow
     from app.review.queue import deck_overview
     from app.stats.charts import sparkline_svg
-    from app.stats.queries import next_days_load
+    from app.stats.forecast import next_days_load
 
     session, user, now = get_session(), current_user(), utcnow()
     decks = deck_overview(session, user, now)

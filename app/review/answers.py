@@ -3,8 +3,9 @@
 Load a card's state, ask :mod:`cards.sm2` for the new one, write it to the
 card and append a review row holding the state before and after. An undo
 appends a row of kind ``undo`` and puts the before-state back exactly; no
-review row is ever changed or deleted. These functions take a session and
-never commit.
+review row is ever changed or deleted. Each also counts its answer into the
+statistics rollup (:func:`app.stats.rollup.record`). These functions take a
+session and never commit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from sqlalchemy import Table, bindparam, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.models import Card, Review, ReviewKind, bump_cards_version
+from app.models import Card, Review, ReviewKind, User, bump_cards_version
+from app.stats import rollup
 from cards.sm2 import State, review
 
 
@@ -138,6 +140,7 @@ def record_answer(
     apply_state(card, after)
     row = Review(**values)
     session.add(row)
+    rollup.record(session, session.get_one(User, card.user_id), [values])
     return row
 
 
@@ -194,6 +197,7 @@ def write_answer(
     bump_cards_version(session, (card.user_id,))  # a Core write: no flush counts it
     inserted = connection.execute(_INSERT_REVIEW, values).inserted_primary_key
     assert inserted is not None  # a single-row insert always reports its key
+    rollup.record(session, session.get_one(User, card.user_id), [values])
     state = state_columns(after)
     connection.execute(
         _UPDATE_STATE, {"card_id": card.id, **{f"new_{k}": v for k, v in state.items()}}
@@ -241,4 +245,5 @@ def undo_answer(session: Session, answer: Review, now: datetime) -> Review:
         kind=ReviewKind.UNDO.value, grade=None, reviewed_at=now, undoes_id=answer.id,
     )
     session.add(row)
+    rollup.record(session, session.get_one(User, card.user_id), [answer], undone=True)
     return row

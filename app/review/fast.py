@@ -31,6 +31,7 @@ from flask import session as cookie
 from app.db import committed, get_engine, utcnow
 from app.review.answers import answer_values, is_same_day_repeat, state_columns, stored
 from app.review.snapshot import Snapshot, checkin, take
+from app.stats import rollup
 
 __all__ = ["LoginRow", "answer_in_snapshot"]
 
@@ -137,6 +138,8 @@ def answer_in_snapshot(
         inserted = cursor.fetchone()
         assert inserted is not None  # RETURNING gives the new row's id
         review_id = int(inserted[0])
+        cursor.execute(_sql(rollup.UPSERT_SQL, engine.dialect.name),
+                       _bind(rollup.upsert_params(user, values) or {}, sqlite))
         state = state_columns(after)
         cursor.execute(_sql(_update_card(tuple(state)), engine.dialect.name),
                        _bind({**state, "card_id": card.id}, sqlite))

@@ -1,0 +1,184 @@
+"""The ``review_day_stats`` rollup: answers counted per user's day, written with each answer.
+
+The statistics page reads the user's answers from this table alone, so that
+viewing it writes nothing and costs the same with ten years of history as
+with one. Each row counts the user's answers on one of their days by class,
+maturity and grade (:mod:`app.stats.history`), with their time taken.
+
+It stays exact because it is written in the same transaction as what it is
+derived from: every code path that appends review rows calls :func:`record`
+(an undo takes its answer back out, ``undone=True``). Its day numbers depend
+on the user's time zone and day start, so ``review_stats_marks`` says which
+settings the rollup was counted for: a user's row is made with the user
+(counting nothing), :func:`rebuild` counts the history again for the current
+settings (the settings page calls it when they change; ``wengu stats
+rebuild`` and ``wengu db upgrade`` for databases that predate it), and
+:func:`record` adds nothing while the mark disagrees with the user's
+settings. A reader finding no mark for the user's settings counts the
+history instead (:func:`app.stats.figures.review_totals`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, case, delete, event, func, insert, select, text
+from sqlalchemy.orm import Mapper, Session
+
+from app import caches
+from app.models import Review, ReviewDayStat, ReviewStatsMark, User
+from app.stats.days import DayClock, DaySettings, clock_for, to_date, to_number
+from app.stats.history import ReviewTotals, class_of, counted_groups, history_segments, is_mature
+
+__all__ = ["UPSERT_SQL", "is_current", "read", "rebuild", "record", "stale_users",
+           "upsert_params"]
+
+# One statement per answer, on both backends; ``:name`` parameters. It adds nothing
+# unless the mark is the user's current settings (``:timezone``, ``:day_start_hour``).
+UPSERT_SQL = (
+    "INSERT INTO review_day_stats"
+    " (user_id, day, review_class, mature, grade, reviews, duration_ms)"
+    " SELECT :user_id, :day, :review_class, :mature, :grade, :reviews, :duration_ms"
+    " FROM review_stats_marks WHERE user_id = :user_id AND timezone = :timezone"
+    " AND day_start_hour = :day_start_hour"
+    " ON CONFLICT (user_id, day, review_class, mature, grade) DO UPDATE SET"
+    " reviews = review_day_stats.reviews + excluded.reviews,"
+    " duration_ms = review_day_stats.duration_ms + excluded.duration_ms"
+)
+_UPSERT = text(UPSERT_SQL)
+
+
+caches.register(
+    "statistics rollup", "the review_day_stats table (app.stats.rollup)",
+    holds="each user's answers per day by class, maturity and grade, for the day settings "
+          "in review_stats_marks",
+    invalidated_by="never stale: written in the answer's transaction (record); counted "
+                   "again when the day settings change (rebuild)",
+)
+
+
+def _field(row: Review | Mapping[str, Any], name: str) -> Any:
+    return row[name] if isinstance(row, Mapping) else getattr(row, name)
+
+
+def upsert_params(
+    user: DaySettings, row: Review | Mapping[str, Any], *, undone: bool = False
+) -> dict[str, Any] | None:
+    """The parameters of :data:`UPSERT_SQL` for one review row (a ``Review`` or the
+    values of one), or None for a row that counts nothing (an undo row)."""
+    grade = _field(row, "grade")
+    kind = _field(row, "kind")
+    if grade is None or kind == "undo":
+        return None
+    sign = -1 if undone else 1
+    interval = int(_field(row, "interval_before"))
+    return {
+        "user_id": int(_field(row, "user_id")),
+        "day": clock_for(user).number_of(_field(row, "reviewed_at")),
+        "review_class": class_of(kind, int(_field(row, "reps_before")),
+                                 int(_field(row, "lapses_before")), interval),
+        "mature": is_mature(interval),
+        "grade": int(grade),
+        "reviews": sign,
+        "duration_ms": sign * int(_field(row, "duration_ms") or 0),
+        "timezone": user.timezone or "UTC",
+        "day_start_hour": int(user.day_start_hour),
+    }
+
+
+def record(
+    session: Session, user: DaySettings, rows: Iterable[Review | Mapping[str, Any]],
+    *, undone: bool = False,
+) -> None:
+    """Count review rows just appended (or, ``undone=True``, answers an undo took back)
+    into the rollup, in the caller's transaction. Never commits."""
+    params = [p for p in (upsert_params(user, row, undone=undone) for row in rows) if p]
+    if params:
+        session.execute(_UPSERT, params)
+
+
+def is_current(session: Session, user_id: int, clock: DayClock) -> bool:
+    """Whether the user's rollup counts every answer for these day settings."""
+    mark = session.execute(
+        select(ReviewStatsMark.timezone, ReviewStatsMark.day_start_hour)
+        .where(ReviewStatsMark.user_id == user_id)
+    ).first()
+    return mark is not None and (mark[0], mark[1]) == (clock.timezone, clock.day_start_hour)
+
+
+def read(
+    session: Session, user_id: int, clock: DayClock, since: date | None,
+    detail_since: date | None,
+) -> ReviewTotals | None:
+    """The user's answers per day from ``since`` and by class, maturity and grade from
+    ``detail_since``, aggregated in SQL from the rollup; None if it is not current."""
+    if not is_current(session, user_id, clock):
+        return None
+    into = ReviewTotals()
+    stat = ReviewDayStat
+    connection = session.connection()
+    per_day = select(stat.day, func.sum(stat.reviews)).where(stat.user_id == user_id)
+    if since is not None:
+        per_day = per_day.where(stat.day >= to_number(since))
+    for day, count in connection.execute(per_day.group_by(stat.day)).all():
+        into.per_day[to_date(day)] = int(count)
+    correct = case((stat.grade >= 3, 1), else_=0).label("correct")
+    detail = (
+        select(stat.day, stat.review_class, stat.mature, correct, func.sum(stat.reviews),
+               func.sum(stat.duration_ms))
+        .where(stat.user_id == user_id)
+        .group_by(stat.day, stat.review_class, stat.mature, correct)
+    )
+    if detail_since is not None:
+        detail = detail.where(stat.day >= to_number(detail_since))
+    for day, cls, mature, right, count, ms in connection.execute(detail).all():
+        into.days[(to_date(day), cls, bool(mature), bool(right))] = [int(count), int(ms)]
+    buttons = (
+        select(stat.review_class, stat.mature, stat.grade, func.sum(stat.reviews))
+        .where(stat.user_id == user_id)
+        .group_by(stat.review_class, stat.mature, stat.grade)
+    )
+    if detail_since is not None:
+        buttons = buttons.where(stat.day >= to_number(detail_since))
+    for cls, mature, grade, count in connection.execute(buttons).all():
+        into.buttons[(cls, bool(mature), grade)] = int(count)
+    return into.pruned()
+
+
+def rebuild(session: Session, user: User, now: datetime) -> int:
+    """Count the user's whole history again for their current day settings and mark
+    the rollup current; returns how many answers it counts. Flushes, never commits."""
+    clock = clock_for(user)
+    session.execute(delete(ReviewDayStat).where(ReviewDayStat.user_id == user.id))
+    session.execute(delete(ReviewStatsMark).where(ReviewStatsMark.user_id == user.id))
+    segments = history_segments(session, user.id, clock, now)
+    groups = {} if segments is None else counted_groups(session, user.id, segments)
+    rows = [
+        {"user_id": user.id, "day": to_number(day), "review_class": cls, "mature": mature,
+         "grade": grade, "reviews": count, "duration_ms": ms}
+        for (day, cls, mature, grade), (count, ms) in groups.items()
+    ]
+    if rows:
+        session.execute(insert(ReviewDayStat), rows)
+    session.execute(insert(ReviewStatsMark).values(
+        user_id=user.id, timezone=clock.timezone, day_start_hour=clock.day_start_hour))
+    return sum(count for count, _ms in groups.values())
+
+
+def stale_users(session: Session) -> list[User]:
+    """The users whose rollup is not current (none made yet, or other day settings)."""
+    mark = ReviewStatsMark
+    current = select(mark.user_id).where(
+        mark.user_id == User.id, mark.timezone == User.timezone,
+        mark.day_start_hour == User.day_start_hour,
+    ).exists()
+    return list(session.scalars(select(User).where(~current).order_by(User.id)))
+
+
+@event.listens_for(User, "after_insert")
+def _new_user_counts_nothing(_mapper: Mapper[User], connection: Connection, user: User) -> None:
+    # A new user has no answers: their (empty) rollup is current from the start.
+    connection.execute(cast(Table, ReviewStatsMark.__table__).insert().values(
+        user_id=user.id, timezone=user.timezone or "UTC", day_start_hour=user.day_start_hour))
