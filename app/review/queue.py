@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,6 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
+from app import caches
 from app.db import UTCDateTime
 from app.models import Card, Review, ReviewKind, User
 from cards.queue import day_bounds
@@ -98,7 +99,7 @@ def review_day(user: Reviewer, now: datetime) -> tuple[datetime, datetime]:
     return day_bounds(now, user_zone(user), user.day_start_hour)
 
 
-@dataclass
+@dataclass(frozen=True)
 class DeckNode:
     """A deck with its effective daily limits."""
 
@@ -107,7 +108,7 @@ class DeckNode:
     parent_id: int | None
     new_limit: int
     review_limit: int
-    children: list[int] = field(default_factory=list)
+    children: tuple[int, ...] = ()
 
     @property
     def short_name(self) -> str:
@@ -115,22 +116,15 @@ class DeckNode:
         return self.name.rsplit("::", 1)[-1]
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class DeckTree:
-    """A user's decks, with inherited limits resolved."""
+    """A user's decks, with inherited limits resolved. Never changed once built: trees
+    are shared between requests (:func:`load_decks`), and what is derived from one is
+    memoised beside it, keyed by the tree (:func:`_least_limits`, :func:`_fresh_plan`)."""
 
     nodes: dict[int, DeckNode]
-    chains: dict[int, list[int]] = field(default_factory=dict)  # chain(d, None), filled once
-    fresh: dict[int | None, _Plan] = field(default_factory=dict)  # plans before any answer
-    smallest: dict[int | None, tuple[int, int]] = field(default_factory=dict)  # least limits
-
-    @cached_property
-    def roots(self) -> list[int]:
-        """Top-level decks, by name."""
-        return sorted(
-            (n.id for n in self.nodes.values() if n.parent_id not in self.nodes),
-            key=lambda i: self.nodes[i].name,
-        )
+    chains: dict[int, list[int]]  # chain(d, None) of every deck
+    roots: list[int]  # top-level decks, by name
 
     def subtree(self, deck_id: int) -> list[int]:
         """The deck and all its descendants."""
@@ -167,7 +161,7 @@ def load_decks(session: Session, user: Reviewer) -> DeckTree:
 @lru_cache(maxsize=64)
 def _build_tree(rows: tuple[tuple[Any, ...], ...], new_default: int,
                 review_default: int) -> DeckTree:
-    """The tree for these deck rows (memoized on the rows themselves: read-only after)."""
+    """The tree for these deck rows (memoized on the rows themselves; trees never change)."""
     own = {r[0]: r for r in rows}
 
     def limit(deck_id: int, column: int) -> int:
@@ -179,13 +173,24 @@ def _build_tree(rows: tuple[tuple[Any, ...], ...], new_default: int,
             current = own.get(current[2]) if current[2] is not None else None
         return new_default if column == 3 else review_default
 
-    nodes = {r[0]: DeckNode(r[0], r[1], r[2], limit(r[0], 3), limit(r[0], 4)) for r in rows}
-    for node in sorted(nodes.values(), key=lambda n: n.name):
-        if node.parent_id in nodes:
-            nodes[node.parent_id].children.append(node.id)
-    tree = DeckTree(nodes)
-    tree.chains = {d: tree.chain(d, None) for d in nodes}
-    return tree
+    children: dict[int, list[int]] = defaultdict(list)
+    for r in sorted(rows, key=lambda r: r[1]):
+        if r[2] in own:
+            children[r[2]].append(r[0])
+    nodes = {r[0]: DeckNode(r[0], r[1], r[2], limit(r[0], 3), limit(r[0], 4),
+                            tuple(children[r[0]])) for r in rows}
+    roots = sorted((n.id for n in nodes.values() if n.parent_id not in nodes),
+                   key=lambda i: nodes[i].name)
+    bare = DeckTree(nodes, {}, roots)
+    return DeckTree(nodes, {d: bare.chain(d, None) for d in nodes}, roots)
+
+
+caches.register(
+    "deck trees", "app.review.queue._build_tree",
+    holds="a user's decks with inherited limits, per (deck rows, user's default limits)",
+    invalidated_by="nothing: keyed by the deck rows and limits themselves, read each request",
+    clear=_build_tree.cache_clear,
+)
 
 
 @dataclass
@@ -290,7 +295,7 @@ def _left_today(tree: DeckTree, counts: DayCounts) -> tuple[dict[int, int], dict
     return new_left, review_left
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Plan:
     """Where today's cards may come from: decks still under their limits."""
 
@@ -315,7 +320,8 @@ def _prefer_new(tree: DeckTree, user: Reviewer, deck_id: int | None, done_new: i
     return (done_new + 1) * review_limit <= done_review * new_limit
 
 
-def _plan(tree: DeckTree, counts: DayCounts, user: Reviewer, deck_id: int | None) -> _Plan:
+def _plan(tree: DeckTree, counts: DayCounts, user: Reviewer | None,
+          deck_id: int | None) -> _Plan:
     tops = [deck_id] if deck_id is not None else tree.roots
     scope = [d for top in tops for d in tree.subtree(top)]
     new_left, review_left = _left_today(tree, counts)
@@ -325,7 +331,7 @@ def _plan(tree: DeckTree, counts: DayCounts, user: Reviewer, deck_id: int | None
         scope=None if deck_id is None else scope,
         review_decks=[d for d in scope if review_left[d] > 0],
         new_decks=[d for d in scope if new_left[d] > 0],
-        prefer_new=_prefer_new(tree, user, deck_id, done_new, done_review),
+        prefer_new=user is not None and _prefer_new(tree, user, deck_id, done_new, done_review),
     )
 
 
@@ -494,6 +500,35 @@ def _context(
                         lambda: today_counts(session, user.id, start, end))
 
 
+@lru_cache(maxsize=256)
+def _least_limits(tree: DeckTree, deck_id: int | None) -> tuple[int, int]:
+    """The least new and review limits over the decks in scope and their ancestors."""
+    tops = [deck_id] if deck_id is not None else tree.roots
+    relevant = {a for top in tops for d in tree.subtree(top) for a in tree.chain(d, None)}
+    return (min((tree.nodes[a].new_limit for a in relevant), default=0),
+            min((tree.nodes[a].review_limit for a in relevant), default=0))
+
+
+@lru_cache(maxsize=256)
+def _fresh_plan(tree: DeckTree, deck_id: int | None) -> _Plan:
+    """The plan of a day on which no deck has an answer yet (``prefer_new`` unset)."""
+    counts = DayCounts()
+    counts.new.update({d: 0 for d in tree.nodes})
+    counts.review.update({d: 0 for d in tree.nodes})
+    return _plan(tree, counts, None, deck_id)
+
+
+for _memo in (_least_limits, _fresh_plan):
+    caches.register(
+        f"deck tree {_memo.__name__.strip('_').replace('_', ' ')}",
+        f"app.review.queue.{_memo.__name__}",
+        holds=f"per deck tree and deck: {(_memo.__doc__ or '').splitlines()[0]}",
+        invalidated_by="nothing: a function of an unchangeable tree (changed decks give "
+                       "another tree)",
+        clear=_memo.cache_clear,
+    )
+
+
 def plan_context(
     user: Reviewer,
     now: datetime,
@@ -507,25 +542,13 @@ def plan_context(
     in total (``totals``) and per deck (``by_deck``, asked only when a limit may be near)."""
     start, end = day
     tops = [deck_id] if deck_id is not None else tree.roots
-    smallest = tree.smallest.get(deck_id)
-    if smallest is None:  # the least limit over the decks in scope and their ancestors
-        relevant = {a for top in tops for d in tree.subtree(top) for a in tree.chain(d, None)}
-        smallest = tree.smallest[deck_id] = (
-            min((tree.nodes[a].new_limit for a in relevant), default=0),
-            min((tree.nodes[a].review_limit for a in relevant), default=0),
-        )
-    smallest_new, smallest_review = smallest
+    smallest_new, smallest_review = _least_limits(tree, deck_id)
     if totals.new[0] < smallest_new and totals.review[0] < smallest_review:
         # No deck can have reached a limit yet: spare the per-deck count. Every deck is
-        # then open as on a fresh day, so the tree keeps that plan.
-        fresh = tree.fresh.get(deck_id)
-        if fresh is None:
-            counts = DayCounts()
-            counts.new.update({d: 0 for d in tree.nodes})
-            counts.review.update({d: 0 for d in tree.nodes})
-            fresh = tree.fresh[deck_id] = _plan(tree, counts, user, deck_id)
+        # then open as on a fresh day, whose plan is kept per tree.
         plan = replace(
-            fresh, prefer_new=_prefer_new(tree, user, deck_id, totals.new[0], totals.review[0])
+            _fresh_plan(tree, deck_id),
+            prefer_new=_prefer_new(tree, user, deck_id, totals.new[0], totals.review[0]),
         )
         new_left = sum(tree.nodes[t].new_limit for t in tops) - totals.new[0]
         review_left = sum(tree.nodes[t].review_limit for t in tops) - totals.review[0]
