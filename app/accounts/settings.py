@@ -18,6 +18,7 @@ from flask_babel import refresh as refresh_babel
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app import caches
 from app.accounts.auth import (
     check_password,
     create_user,
@@ -49,6 +50,14 @@ MAX_REVIEWS_PER_DAY = 99999
 def time_zones() -> tuple[str, ...]:
     """Every IANA time zone name this system knows, sorted."""
     return tuple(sorted(zoneinfo.available_timezones()))
+
+
+caches.register(
+    "time zone names", "app.accounts.settings.time_zones",
+    holds="the IANA time zone names the system knows",
+    invalidated_by="nothing while the process runs (new zone data needs a restart)",
+    clear=time_zones.cache_clear,
+)
 
 
 def valid_time_zone(name: str) -> bool:

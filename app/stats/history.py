@@ -10,7 +10,7 @@ Reviews are classified from their before-state (documented in README):
 
 The rule exists twice, as SQL (:func:`review_class`, for grouping the history)
 and in Python (:func:`class_of`, for the rollup written with each answer);
-``tests/test_stats_rollup.py`` checks that they agree on every combination.
+``tests/test_stats_queries.py`` checks that they agree around every boundary.
 
 A review that an ``undo`` row points at does not count. Undo rows are rare, so
 each aggregate is computed over all answers and the undone answers' own
