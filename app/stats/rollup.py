@@ -59,8 +59,8 @@ caches.register(
 )
 
 
-def _field(row: Review | Mapping[str, Any], name: str) -> Any:
-    return row[name] if isinstance(row, Mapping) else getattr(row, name)
+_COLUMNS = ("user_id", "kind", "grade", "reviewed_at", "reps_before", "lapses_before",
+            "interval_before", "duration_ms")
 
 
 def upsert_params(
@@ -68,22 +68,25 @@ def upsert_params(
 ) -> dict[str, Any] | None:
     """The parameters of :data:`UPSERT_SQL` for one review row (a ``Review`` or the
     values of one), or None for a row that counts nothing (an undo row)."""
-    grade = _field(row, "grade")
-    kind = _field(row, "kind")
+    values = row if isinstance(row, dict) else (
+        {name: row[name] for name in _COLUMNS} if isinstance(row, Mapping)
+        else {name: getattr(row, name) for name in _COLUMNS})
+    grade, kind = values["grade"], values["kind"]
     if grade is None or kind == "undo":
         return None
     sign = -1 if undone else 1
-    interval = int(_field(row, "interval_before"))
+    interval = int(values["interval_before"])
+    timezone = user.timezone or "UTC"
     return {
-        "user_id": int(_field(row, "user_id")),
-        "day": clock_for(user).number_of(_field(row, "reviewed_at")),
-        "review_class": class_of(kind, int(_field(row, "reps_before")),
-                                 int(_field(row, "lapses_before")), interval),
+        "user_id": int(values["user_id"]),
+        "day": DayClock(timezone, user.day_start_hour).number_of(values["reviewed_at"]),
+        "review_class": class_of(kind, int(values["reps_before"]),
+                                 int(values["lapses_before"]), interval),
         "mature": is_mature(interval),
         "grade": int(grade),
         "reviews": sign,
-        "duration_ms": sign * int(_field(row, "duration_ms") or 0),
-        "timezone": user.timezone or "UTC",
+        "duration_ms": sign * int(values["duration_ms"] or 0),
+        "timezone": timezone,
         "day_start_hour": int(user.day_start_hour),
     }
 
