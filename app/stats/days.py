@@ -28,6 +28,7 @@ from app import caches
 from app.db import UTCDateTime
 
 EPOCH = date(1970, 1, 1)
+_EPOCH_ORDINAL = EPOCH.toordinal()
 DAY_SECONDS = 86400
 
 
@@ -148,10 +149,11 @@ def day_number(column: Any, segments: Sequence[tuple[datetime, int]]) -> ColumnE
 
 
 def to_date(number: int) -> date:
-    """A day number from :func:`day_number` as a date."""
-    return EPOCH + timedelta(days=int(number))
+    """A day number from :func:`day_number` as a date (called for every grouped row:
+    the cheapest way, no cache needed)."""
+    return date.fromordinal(_EPOCH_ORDINAL + int(number))
 
 
 def to_number(day: date) -> int:
     """A date as a day number (days since 1970-01-01)."""
-    return (day - EPOCH).days
+    return day.toordinal() - _EPOCH_ORDINAL
