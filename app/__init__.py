@@ -35,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
 
-    from app import errors, export, home
+    from app import assets, errors, export, home
     from app.accounts import auth, settings
     from app.cards import browse, decks, inbox
     from app.cards import views as cards
@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     snapshot.init_app(app)
     for blueprint in (
         errors.bp,
+        assets.bp,
         auth.bp,
         home.bp,
         settings.bp,

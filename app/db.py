@@ -123,14 +123,6 @@ def checkpointer(engine: Engine) -> WalCheckpointer | None:
     return _CHECKPOINTERS.get(engine)
 
 
-def committed(engine: Engine) -> None:
-    """Tell the engine's checkpointer about a commit made on a raw DB-API connection
-    (commits through SQLAlchemy are counted by themselves)."""
-    found = _CHECKPOINTERS.get(engine)
-    if found is not None:
-        found.committed()
-
-
 def make_engine(url: str, *, busy_timeout_ms: int = 5000, **kwargs: Any) -> Engine:
     """Create an engine; SQLite connections get WAL, foreign keys and a busy timeout, and
     a file database its :class:`WalCheckpointer`."""

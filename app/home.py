@@ -1,4 +1,4 @@
-"""The home page: the deck list (counts from :mod:`app.review.queue`), and the main navigation."""
+"""The home page: the deck list (counts from :mod:`app.review.summary`), and the main navigation."""
 
 from __future__ import annotations
 
@@ -14,14 +14,22 @@ bp = Blueprint("home", __name__)
 @login_required
 def index() -> str:
     """The deck list: every deck, nested, with today's due, new and learning counts."""
+    from sqlalchemy import select
+
     from app.accounts.auth import current_user
+    from app.cards.deck_list import deck_lines
     from app.db import get_session, utcnow
-    from app.review.queue import deck_overview
+    from app.models import Deck
+    from app.review.summary import deck_overview
     from app.stats.charts import sparkline_svg
     from app.stats.forecast import next_days_load
 
     session, user, now = get_session(), current_user(), utcnow()
-    decks = deck_overview(session, user, now)
+    overview = deck_overview(session, user, now)
+    decks = overview.decks
+    folded = session.scalars(
+        select(Deck.id).where(Deck.user_id == user.id, Deck.collapsed.is_(True))
+    ).all()
     load = next_days_load(session, user.id, [deck.id for deck in decks], now=now)
     sparklines = {deck_id: sparkline_svg(counts) for deck_id, counts in load.items()}
     waiting = 0
@@ -29,7 +37,8 @@ def index() -> str:
         from app.cards.inbox import inbox_count
 
         waiting = inbox_count(session, user.id)
-    return render_template("home.html", decks=decks, sparklines=sparklines,
+    return render_template("home.html", decks=decks, total=overview.total,
+                           lines=deck_lines(decks, folded), sparklines=sparklines,
                            inbox_waiting=waiting)
 
 

@@ -31,7 +31,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     event,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
@@ -90,6 +92,10 @@ class User(Base):
     grade_buttons: Mapped[int] = mapped_column(Integer, default=4)
     new_per_day: Mapped[int] = mapped_column(Integer, default=20)
     reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
+    # The longest interval the scheduler gives, in days.
+    max_interval_days: Mapped[int] = mapped_column(
+        Integer, default=36500, server_default=text("36500")
+    )
     # Bumped on password change: sessions carry it, so old ones stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     # Bumped with every change to the user's cards (see bump_cards_version): derived
@@ -116,6 +122,8 @@ class Deck(Base):
     # None: inherit from the parent deck, then the user.
     new_per_day: Mapped[int | None] = mapped_column(Integer, default=None)
     reviews_per_day: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Folded in the deck list's tree (its sub-decks hidden).
+    collapsed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Deck | None] = relationship(remote_side="Deck.id", back_populates="children")
@@ -388,28 +396,36 @@ class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or delete a review row."""
 
 
-def bump_cards_version(session: Session, user_ids: Iterable[int]) -> None:
-    """Record that the cards of ``user_ids`` changed (in the current transaction).
+_USERS = cast(Table, User.__table__)
+_BUMP = (
+    _USERS.update().where(_USERS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(cards_version=_USERS.c.cards_version + 1)
+    .returning(_USERS.c.id, _USERS.c.cards_version)
+)
 
-    Card changes made through the ORM are counted by themselves (a flush
-    listener, which counts changed decks, notes and new review rows too: a
-    review row changes what the review page shows); code that writes the
-    ``cards`` table with Core statements
-    (``update(Card)``, ``Card.__table__.update()``, raw SQL) must call this in
-    the same transaction, or cached card figures go stale. Call it before the
-    writes: the user's row is then always locked before card rows.
+
+def bump_cards_version(session: Session, user_ids: Iterable[int]) -> dict[int, int]:
+    """Record that the cards of ``user_ids`` changed (in the current transaction); their
+    new versions.
+
+    Changes made through the ORM (cards, decks, notes, review rows: a review row
+    changes what the review page shows) are counted by a flush listener; the
+    one writer of cards with Core statements, :func:`app.review.store.write_answer`,
+    calls this itself, before its writes: the user's row is then always locked
+    before card rows.
     """
     ids = sorted({int(i) for i in user_ids})
-    if ids:
-        users = cast(Table, User.__table__)
-        session.connection().execute(
-            users.update().where(users.c.id.in_(ids))
-            .values(cards_version=users.c.cards_version + 1)
-        )
-        for user_id in ids:  # a loaded user reads the new version when next asked
-            loaded = session.identity_map.get(identity_key(User, user_id))
-            if loaded is not None:
-                session.expire(loaded, ["cards_version"])
+    if not ids:
+        return {}
+    versions = {
+        int(user_id): int(version)
+        for user_id, version in session.connection().execute(_BUMP, {"ids": ids})
+    }
+    for user_id in ids:  # a loaded user reads the new version when next asked
+        loaded = session.identity_map.get(identity_key(User, user_id))
+        if loaded is not None:
+            session.expire(loaded, ["cards_version"])
+    return versions
 
 
 @event.listens_for(Session, "before_flush")

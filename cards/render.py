@@ -4,8 +4,9 @@ Card text comes from notes and users, so it is untrusted: raw HTML is
 escaped (markdown-it's ``html`` option is off), links with ``javascript:``,
 ``vbscript:``, ``file:`` or non-image ``data:`` targets are dropped, code is
 highlighted by Pygments on the server (CSS classes, no inline styles), and
-math (``$…$``, ``$$…$$``) becomes MathML for the web, or ``\\(…\\)`` /
-``\\[…\\]`` for Anki, which typesets it with MathJax.
+math (``$…$``, ``$$…$$``, and LaTeX's ``\\(…\\)``, ``\\[…\\]``) becomes MathML
+for the web, or ``\\(…\\)`` / ``\\[…\\]`` for Anki, which typesets it with
+MathJax.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from cards.bracket_math import bracket_math_plugin
 
 MathMode = Literal["mathml", "anki"]
 ImageResolver = Callable[[str], str | None]
@@ -163,6 +166,7 @@ def _markdown(math: MathMode) -> MarkdownIt:
         dollarmath_plugin(md, allow_space=True, double_inline=True, renderer=_math_inline_anki)
         md.add_render_rule("math_block", _block_rule(_math_block_anki))
         md.add_render_rule("math_block_label", _block_rule(_math_block_anki))
+    bracket_math_plugin(md)  # the same tokens as dollarmath's, so the same rendering
     md.add_render_rule("math_inline_double", _inline_rule(
         _math_block_mathml if math == "mathml" else _math_block_anki))
     md.add_render_rule("image", _render_image)

@@ -16,6 +16,9 @@ The rules, as wengu applies them:
   card is due in 1 day, its repetition count goes back to 0 (so the next
   correct response gives I(1) = 1 day again, then 6), EF is unchanged, and a
   card that was not new counts one more lapse.
+- No interval exceeds the maximum interval (``MAX_INTERVAL``, 36,500 days
+  unless the caller gives another): without a cap, a run of perfect answers
+  grows the interval past the calendar's end.
 - Any response below 4 marks the card for a same-day repeat. Same-day repeats
   are logged but change neither EF nor the interval; the card keeps coming
   back the same day until it scores 4 or more.
@@ -31,6 +34,7 @@ __all__ = [
     "BUTTONS",
     "EF_FLOOR",
     "EF_START",
+    "MAX_INTERVAL",
     "Grade",
     "ReviewLog",
     "State",
@@ -45,6 +49,9 @@ EF_START = 250
 
 EF_FLOOR = 130
 """The lowest E-Factor, in hundredths (1.30)."""
+
+MAX_INTERVAL = 36_500
+"""The default longest interval, in days (about a hundred years)."""
 
 
 class Grade(enum.IntEnum):
@@ -108,14 +115,19 @@ def ef_change(grade: int) -> int:
     return 10 - wrongness * (8 + wrongness * 2)
 
 
-def next_interval(reps: int, interval: int, ef: int) -> int:
-    """I(reps) in days, from the previous interval and the E-Factor before this answer."""
+def next_interval(reps: int, interval: int, ef: int, max_interval: int = MAX_INTERVAL) -> int:
+    """I(reps) in days, from the previous interval and the E-Factor before this answer,
+    never more than ``max_interval``."""
+    if max_interval < 1:
+        raise ValueError(f"max_interval must be at least 1 day, not {max_interval}")
     if reps <= 1:
-        return 1
-    if reps == 2:
-        return 6
-    # ceil(interval * ef / 100) in integers: exact, no float.
-    return -(-interval * ef // 100)
+        days = 1
+    elif reps == 2:
+        days = 6
+    else:
+        # ceil(interval * ef / 100) in integers: exact, no float.
+        days = -(-interval * ef // 100)
+    return min(days, max_interval)
 
 
 def _check(grade: int, now: datetime) -> Grade:
@@ -127,9 +139,16 @@ def _check(grade: int, now: datetime) -> Grade:
 
 
 def review(
-    state: State, grade: int, now: datetime, *, same_day_repeat: bool = False
+    state: State,
+    grade: int,
+    now: datetime,
+    *,
+    same_day_repeat: bool = False,
+    max_interval: int = MAX_INTERVAL,
 ) -> tuple[State, ReviewLog]:
     """Answer a card: the new state and the log of this answer.
+
+    The interval never exceeds ``max_interval`` days.
 
     With ``same_day_repeat`` the answer is one of the day's repeats: EF,
     interval, repetitions and due date stay as they are, and only
@@ -140,7 +159,7 @@ def review(
         after = replace(state, repeat_pending=q < Grade.HESITANT, last_review=now)
     elif q >= Grade.DIFFICULT:
         reps = state.reps + 1
-        interval = next_interval(reps, state.interval, state.ef)
+        interval = next_interval(reps, state.interval, state.ef, max_interval)
         after = State(
             reps=reps,
             ef=max(EF_FLOOR, state.ef + ef_change(q)),
@@ -163,7 +182,9 @@ def review(
     return after, ReviewLog(q, now, same_day_repeat, state, after)
 
 
-def preview_intervals(state: State, *, same_day_repeat: bool = False) -> dict[int, int]:
+def preview_intervals(
+    state: State, *, same_day_repeat: bool = False, max_interval: int = MAX_INTERVAL
+) -> dict[int, int]:
     """The interval in days each grade 0–5 would give, for the buttons' labels.
 
     For a same-day repeat the interval does not change, so every grade shows
@@ -174,7 +195,7 @@ def preview_intervals(state: State, *, same_day_repeat: bool = False) -> dict[in
     result: dict[int, int] = {}
     for grade in Grade:
         if grade >= Grade.DIFFICULT:
-            result[grade] = next_interval(state.reps + 1, state.interval, state.ef)
+            result[grade] = next_interval(state.reps + 1, state.interval, state.ef, max_interval)
         else:
             result[grade] = 1
     return result

@@ -29,6 +29,7 @@ GOOD_SETTINGS = {
     "grade_buttons": "6",
     "new_per_day": "15",
     "reviews_per_day": "150",
+    "max_interval_days": "3650",
 }
 
 
@@ -60,6 +61,7 @@ def test_settings_are_saved(client: FlaskClient, user_id: int, db: Session) -> N
     user = fresh(db)
     assert (user.timezone, user.day_start_hour, user.language) == ("Asia/Shanghai", 5, "zh")
     assert (user.grade_buttons, user.new_per_day, user.reviews_per_day) == (6, 15, 150)
+    assert user.max_interval_days == 3650
     # The next page speaks the chosen language.
     page = client.get("/account/").get_data(as_text=True)
     assert '<html lang="zh-Hans">' in page
@@ -90,6 +92,8 @@ def test_language_auto_follows_the_browser(
         ("new_per_day", "-3", "New cards per day"),
         ("new_per_day", "100000", "New cards per day"),
         ("reviews_per_day", "lots", "Reviews per day"),
+        ("max_interval_days", "0", "Maximum interval"),
+        ("max_interval_days", "36501", "Maximum interval"),
     ],
 )
 def test_bad_settings_are_refused_and_kept_on_the_form(
@@ -105,6 +109,7 @@ def test_bad_settings_are_refused_and_kept_on_the_form(
     # Nothing half-saved: every field keeps its old value.
     assert (user.timezone, user.day_start_hour, user.language) == ("UTC", 4, None)
     assert (user.grade_buttons, user.new_per_day, user.reviews_per_day) == (4, 20, 200)
+    assert user.max_interval_days == 36500
 
 
 @settings(max_examples=60, deadline=None,
@@ -124,6 +129,7 @@ def test_any_settings_input_is_saved_valid_or_refused(
     assert user.language in (None, "en", "zh")
     assert user.new_per_day >= 0
     assert user.reviews_per_day >= 0
+    assert 1 <= user.max_interval_days <= 36500
 
 
 @pytest.fixture

@@ -84,12 +84,23 @@ def test_guid_survives_an_edit(tmp_path: Path) -> None:
     assert guid1 == guid2 == note_guid("k1")
 
 
-def test_deck_ids_are_stable_and_never_default() -> None:
-    names = ["Default", "notes", "notes::kernel", "语言::中文", ""]
+def test_deck_ids_are_stable_and_only_default_is_ankis_default() -> None:
+    names = ["notes", "notes::kernel", "语言::中文", "", "Default::sub", "Defaults"]
     ids = [deck_id(n) for n in names]
     assert ids == [deck_id(n) for n in names]
     assert len(set(ids)) == len(ids)
     assert 1 not in ids
+    assert deck_id("Default") == deck_id("default") == 1
+
+
+def test_default_deck_arrives_as_ankis_one_default_deck(tmp_path: Path) -> None:
+    notes = [basic("k1", deck="Default"), basic("k2", deck="Default::语法")]
+    db = collection(package(notes), tmp_path)
+    (decks_json,) = db.execute("SELECT decks FROM col").fetchone()
+    names = sorted(d["name"] for d in json.loads(decks_json).values())
+    assert names == ["Default", "Default::语法"]  # one Default, so Anki makes no Default_
+    assert db.execute("SELECT did FROM cards ORDER BY id").fetchall() == [
+        (1,), (deck_id("Default::语法"),)]
 
 
 @pytest.mark.parametrize(
@@ -340,7 +351,7 @@ def test_scheduling_state_and_revlog(tmp_path: Path) -> None:
     }
     # Due 2026-06-24 10:00 Shanghai: 14 review days after 2026-06-10.
     assert rows[note_guid("k1")][:7] == [2, 2, 14, 16, 2460, 3, 0]
-    assert rows[note_guid("k2")][:7] == [2, -1, 0, 1, 2500, 1, 0]
+    assert rows[note_guid("k2")][:7] == [2, -1, 0, 1, 2500, 0, 0]  # no answers kept
     assert rows[note_guid("k3")][:3] == [0, 0, 3]
 
     log = db.execute("SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog"
@@ -351,6 +362,26 @@ def test_scheduling_state_and_revlog(tmp_path: Path) -> None:
         (int((first + timedelta(days=1)).timestamp() * 1000), cid, 3, 6, 1, 2600, 60_000, 1),
         (int((first + timedelta(days=7)).timestamp() * 1000), cid, 2, 16, 6, 2460, 0, 1),
     ]
+
+
+def test_anki_reps_count_every_answer_not_sm2_repetitions(tmp_path: Path) -> None:
+    # 5, 4, then a lapse (SM-2 starts its repetitions again), a same-day repeat, and 4:
+    # SM-2's repetition count is 1, but the card was reviewed five times.
+    day = timedelta(days=1)
+    first = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
+    reviews = (
+        ExportReview(first, 5, was_new=True, interval_after=1, ef_after=260),
+        ExportReview(first + day, 4, interval_before=1, interval_after=6, ef_after=260),
+        ExportReview(first + 7 * day, 1, interval_before=6, interval_after=1, ef_after=260),
+        ExportReview(first + 7 * day + timedelta(minutes=5), 4, repeat=True, lapses_before=1,
+                     interval_before=1, interval_after=1, ef_after=260),
+        ExportReview(first + 8 * day, 4, interval_before=1, interval_after=1, ef_after=260),
+    )
+    note = basic("k1", reps=1, ef=260, interval_days=1, due=first + 9 * day, lapses=1,
+                 reviews=reviews)
+    db = collection(package([note], schedule=Schedule(NOW, UTC, 4)), tmp_path)
+    assert db.execute("SELECT reps, lapses FROM cards").fetchone() == (5, 1)
+    assert db.execute("SELECT count(*) FROM revlog").fetchone() == (5,)
 
 
 def test_without_scheduling_every_card_is_new(tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.cards.store import CardInput, create_cards
 from app.export import package_file_name
-from app.models import Card, Media, NoteSource, Tag, Tombstone
-from app.review.answers import record_answer, undo_answer
+from app.models import Card, Media, NoteSource, Review, Tag, Tombstone
+from app.review.store import Written, undo_answer, write_answer
 from cards.anki.naming import note_guid
 from tests.conftest import make_user
 from tests.factories import make_card, make_deck
@@ -186,13 +186,14 @@ def test_reviews_in_wengu_carry_on_in_anki(
     first = now - timedelta(days=20)
     # Easy → 1 day (EF 2.60); Good → 6 days; Hard → ceil(6 × 2.60) = 16 days, EF 2.46.
     for days, grade in ((0, 5), (1, 4), (7, 3)):
-        record_answer(db, card, grade, first + timedelta(days=days), same_day_repeat=False,
-                      duration_ms=2500)
+        when = first + timedelta(days=days)
+        write_answer(db, user_id, card.id, grade, when, when, showing=None, duration_ms=2500)
     db.flush()
     # A fourth answer, undone: neither it nor the undo reaches Anki.
-    slip = record_answer(db, card, 1, first + timedelta(days=8), same_day_repeat=False)
-    db.flush()
-    undo_answer(db, slip, first + timedelta(days=8, minutes=1))
+    when = first + timedelta(days=8)
+    slip = write_answer(db, user_id, card.id, 1, when, when, showing=None)
+    assert isinstance(slip, Written)
+    undo_answer(db, db.get_one(Review, slip.review_id), first + timedelta(days=8, minutes=1))
     db.commit()
     assert (card.interval_days, card.ef) == (16, 246)
     due = card.due

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db import make_engine
 from app.models import Base, Card, NoteSource, Review, Tombstone, User
 from app.notes.importer import NoteFile, import_notes
-from app.review.answers import record_answer
+from app.review.store import write_answer
 
 TOPICS = [
     "page table", "semaphore", "inode", "backpressure", "quorum", "红黑树", "幂等性",
@@ -189,7 +189,8 @@ class ImportMachine(RuleBasedStateMachine):
         if not cards:
             return
         card = data.draw(st.sampled_from(cards))
-        record_answer(self.session, card, grade, self.tick(), same_day_repeat=False)
+        now = self.tick()
+        write_answer(self.session, card.user_id, card.id, grade, now, now, showing=None)
         self.session.commit()
         self.reviews += 1
 

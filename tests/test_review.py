@@ -10,11 +10,11 @@ import pytest
 import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Card, NoteSource, Review, ReviewKind, Tombstone, User
-from app.review.answers import record_answer, state_of, write_answer
+from app.review.store import Refused, Written, state_of, write_answer
+from cards.sm2 import State, review
 from tests.factories import make_card
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
@@ -250,17 +250,14 @@ def test_cloze_and_source_view(
     assert 'class="source-line mine"><span class="source-number">10</span>' in source
 
 
-def test_inline_editor(
+def test_edit_opens_the_card_pages_editor(
     traveller: Any, client: FlaskClient, db: Session, user_id: int
 ) -> None:
     card = make_card(db, user_id, "Old front", "Old back")
     db.commit()
-    empty = client.post(f"/review/{card.id}/edit", data={"front": " ", "back": "typed"})
-    assert empty.status_code == 422 and "typed" in empty.get_data(as_text=True)
-    reply = client.post(f"/review/{card.id}/edit", data={"front": "New front", "back": "New back"})
-    assert reply.status_code == 302
-    db.refresh(card)
-    assert (card.front, card.back, card.edited) == ("New front", "New back", True)
+    page = client.get("/review").get_data(as_text=True)
+    assert f'href="/cards/{card.id}/edit?next=/review"' in page
+    assert client.get(f"/review/{card.id}/edit").status_code == 404  # one editor
 
 
 def test_deck_list_counts(
@@ -315,33 +312,41 @@ def test_images_come_from_the_notes_media(
     assert 'src="/media/abc123-cell.png"' in page
 
 
-REVIEW_FIELDS = [c.name for c in Review.__table__.columns if c.name not in ("id", "card_id")]
-
-
 @pytest.mark.parametrize("grade", range(6))
 @pytest.mark.parametrize("repeat", [False, True])
-def test_the_fast_answer_writes_what_record_answer_does(
+def test_an_answer_is_what_the_core_computes_from_the_stored_state(
     db: Session, user_id: int, grade: int, repeat: bool
 ) -> None:
-    # Two twin cards: one answered through the unit of work, one with write_answer.
     state: dict[str, Any] = {"due": NOW - timedelta(days=2), "reps": 3, "interval_days": 6,
-                             "ef": 236, "lapses": 1, "last_reviewed_at": NOW - timedelta(days=8),
+                             "ef": 236, "lapses": 1, "last_reviewed_at": NOW - timedelta(hours=2),
                              "repeat_pending": repeat}
-    slow = make_card(db, user_id, "Twin A", "answer", **state)
-    fast = make_card(db, user_id, "Twin B", "answer", **state)
+    card = make_card(db, user_id, "Q", "answer", **state)
     db.commit()
-    record_answer(db, slow, grade, NOW, same_day_repeat=repeat, showing_id="a", duration_ms=9)
-    write_answer(db, fast, grade, NOW, same_day_repeat=repeat, showing_id="a", duration_ms=9)
+    before = state_of(card)
+    day_start = NOW - timedelta(hours=6)
+    written = write_answer(db, user_id, card.id, grade, NOW, day_start,
+                           showing=f"{card.id}.0", duration_ms=9)
     db.commit()
-    assert state_of(fast) == state_of(slow)  # the object in the session
+    assert isinstance(written, Written)
+    after, log = review(before, grade, NOW, same_day_repeat=repeat)
     db.expire_all()
-    assert state_of(fast) == state_of(slow)  # and what was stored
-    slow_row, fast_row = reviews(db, slow.id)[0], reviews(db, fast.id)[0]
-    assert [getattr(fast_row, f) for f in REVIEW_FIELDS] == [
-        getattr(slow_row, f) for f in REVIEW_FIELDS
-    ]
-    # A second answer to the same showing is refused before anything changes.
-    with pytest.raises(IntegrityError):
-        write_answer(db, fast, 5, NOW, same_day_repeat=False, showing_id="a")
+    assert state_of(card) == after == written.after
+    row = reviews(db, card.id)[0]
+    assert (row.kind, row.grade, row.showing_id, row.duration_ms) == (
+        "repeat" if log.same_day_repeat else "review", grade, f"{card.id}.0", 9)
+    assert State(row.reps_before, row.ef_before, row.interval_before, row.due_before,
+                 row.lapses_before, row.last_reviewed_before, row.repeat_pending_before) == before
+    # The same showing again, or a showing that is no longer the card's: nothing written.
+    again = write_answer(db, user_id, card.id, 5, NOW, day_start, showing=f"{card.id}.0")
+    assert again is Refused.ANSWERED
+    stale = write_answer(db, user_id, card.id, 5, NOW, day_start, showing=f"{card.id}.7")
+    assert stale is Refused.STALE
     db.rollback()
-    assert state_of(fast) == state_of(slow)
+    assert len(reviews(db, card.id)) == 1 and state_of(card) == after
+
+
+def test_an_answer_to_a_card_that_is_not_live_is_refused(db: Session, user_id: int) -> None:
+    card = make_card(db, user_id, "Q", "answer", suspended=True)
+    db.commit()
+    assert write_answer(db, user_id, card.id, 4, NOW, NOW, showing=None) is Refused.GONE
+    assert write_answer(db, user_id + 1, card.id, 4, NOW, NOW, showing=None) is Refused.GONE

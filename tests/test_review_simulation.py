@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Card, Review, ReviewKind, User
-from app.review.answers import state_of
+from app.review.store import state_of
 from cards.queue import day_bounds
 from cards.sm2 import State, review
 from tests.factories import make_card, make_deck

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from cards.sm2 import (
     BUTTONS,
     EF_FLOOR,
+    MAX_INTERVAL,
     Grade,
     State,
     ef_change,
@@ -150,3 +151,29 @@ def test_interval_is_exact_ceiling(ef: int, interval: int) -> None:
     exact = Fraction(interval * ef, 100)
     result = next_interval(3, interval, ef)
     assert result >= exact > result - 1
+
+
+def test_perfect_answers_forever_stop_at_the_maximum_interval() -> None:
+    # Without a cap the 13th perfect answer's due date passes the calendar's end.
+    states = run([5] * 60)
+    assert max(state.interval for state in states) == MAX_INTERVAL
+    assert states[-1].interval == MAX_INTERVAL
+    assert [s.interval for s in states[:4]] == [1, 6, 17, 48]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=80),
+       st.integers(min_value=1, max_value=MAX_INTERVAL))
+def test_no_interval_exceeds_the_chosen_maximum(history: list[int], cap: int) -> None:
+    state, now = State(), T0
+    for grade in history:
+        preview = preview_intervals(state, max_interval=cap)
+        state, _log = review(state, grade, now, max_interval=cap)
+        assert state.interval <= cap
+        assert state.interval == preview[grade]
+        assert state.due is not None
+        now = state.due
+
+
+def test_maximum_interval_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_interval"):
+        review(State(reps=3, interval=10), 5, T0, max_interval=0)

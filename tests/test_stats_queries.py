@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from app.models import Card, NoteSource, Review, ReviewDayStat, User
+from app.models import Card, NoteSource, Review, ReviewDayStat, ReviewStatsMark, User
 from app.stats import rollup
 from app.stats.card_figures import card_figures
 from app.stats.days import clock_for
@@ -50,7 +50,7 @@ def answer(
         lapses_after=lapses,
     )
     db.add(row)
-    rollup.record(db, db.get_one(User, card.user_id), [row])
+    rollup.record(db, card.user_id, [row])
     db.flush()
     return row
 
@@ -63,7 +63,7 @@ def undo(db: Session, target: Review, at: datetime) -> Review:
         lapses_after=0,
     )
     db.add(row)
-    rollup.record(db, db.get_one(User, target.user_id), [target], undone=True)
+    rollup.record(db, target.user_id, [target], undone=True)
     db.flush()
     return row
 
@@ -278,13 +278,24 @@ def test_other_day_settings_count_the_history_until_rebuilt(db: Session) -> None
     clock = clock_for(who)
     assert not rollup.is_current(db, who.id, clock)
     assert rollup.stale_users(db) == [who]
-    answer(db, card, utc(2026, 1, 3, 1))  # not counted: the rollup is for UTC days
-    assert counted(db) == 1
-    live = groups(db, who, utc(2026, 1, 5))  # counted from the history meanwhile
+    answer(db, card, utc(2026, 1, 3, 1))  # still counted on the rollup's (UTC) days
+    assert counted(db) == 2
+    live = groups(db, who, utc(2026, 1, 5))  # the page counts the history meanwhile
     assert per_day(live) == {date(2026, 1, 2): 1, date(2026, 1, 3): 1}
     assert rollup.rebuild(db, who, utc(2026, 1, 5)) == 2
     assert rollup.is_current(db, who.id, clock) and rollup.stale_users(db) == []
     assert rollup.read(db, who.id, clock, None, None) == live
+
+
+def test_nothing_is_counted_without_a_mark(db: Session) -> None:
+    who = user(db, "UTC", 0)
+    card = make_card(db, who.id)
+    db.execute(delete(ReviewStatsMark))  # a database from before the rollup
+    answer(db, card, utc(2026, 1, 1, 12))
+    assert counted(db) == 0
+    assert per_day(groups(db, who, utc(2026, 1, 2))) == {date(2026, 1, 1): 1}
+    assert rollup.rebuild(db, who, utc(2026, 1, 2)) == 1
+    assert counted(db) == 1
 
 
 @given(steps=st.lists(st.tuples(st.integers(0, 24 * 60), st.integers(0, 5),

@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
+from app.accounts.zones import DEFAULT_ZONE, time_zones, valid_time_zone
 from app.db import get_session
 from app.i18n import _
 from app.models import User
@@ -111,6 +112,15 @@ def validate_password(password: str, confirm: str) -> str | None:
     return None
 
 
+def chosen_time_zone() -> tuple[str, str | None]:
+    """The time zone a setup or sign-up form chose (the browser's, unless changed), and
+    the problem with it or None."""
+    zone = request.form.get("timezone", "").strip() or DEFAULT_ZONE
+    if not valid_time_zone(zone):
+        return zone, _("Unknown time zone: %(name)s.", name=zone)
+    return zone, None
+
+
 def validate_new_account(name: str, password: str, confirm: str) -> str | None:
     """The first problem with a new account's fields, or None."""
     if not name or len(name) > 80 or not name.isprintable():
@@ -126,9 +136,12 @@ def name_taken(name: str) -> bool:
     return bool(found)
 
 
-def create_user(name: str, password: str, *, is_owner: bool = False) -> User:
+def create_user(
+    name: str, password: str, *, is_owner: bool = False, timezone: str = DEFAULT_ZONE
+) -> User:
     """A new user with a hashed password (not yet committed)."""
-    user = User(name=name, password_hash=generate_password_hash(password), is_owner=is_owner)
+    user = User(name=name, password_hash=generate_password_hash(password), is_owner=is_owner,
+                timezone=timezone)
     get_session().add(user)
     return user
 
@@ -210,14 +223,16 @@ def setup() -> str | Response:
     name = request.form.get("name", "").strip()
     if request.method == "POST":
         password = request.form.get("password", "")
-        error = validate_new_account(name, password, request.form.get("confirm", ""))
+        zone, error = chosen_time_zone()
+        error = error or validate_new_account(name, password, request.form.get("confirm", ""))
         if error is None:
-            user = create_user(name, password, is_owner=True)
+            user = create_user(name, password, is_owner=True, timezone=zone)
             get_session().commit()
             log_in(user)
             flash(_("Welcome to wengu, %(name)s.", name=user.name))
             return redirect(url_for("home.index"))
-    return render_template("auth/setup.html", error=error, name=name)
+    return render_template("auth/setup.html", error=error, name=name,
+                           time_zones=time_zones(), zone=request.form.get("timezone", ""))
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -258,16 +273,18 @@ def signup() -> str | Response:
     name = request.form.get("name", "").strip()
     if request.method == "POST":
         password = request.form.get("password", "")
-        error = validate_new_account(name, password, request.form.get("confirm", ""))
+        zone, error = chosen_time_zone()
+        error = error or validate_new_account(name, password, request.form.get("confirm", ""))
         if error is None and name_taken(name):
             error = _("This user name cannot be used. Please choose another.")
         if error is None:
-            user = create_user(name, password)
+            user = create_user(name, password, timezone=zone)
             get_session().commit()
             log_in(user)
             flash(_("Welcome to wengu, %(name)s.", name=user.name))
             return redirect(url_for("home.index"))
-    return render_template("auth/signup.html", error=error, name=name)
+    return render_template("auth/signup.html", error=error, name=name,
+                           time_zones=time_zones(), zone=request.form.get("timezone", ""))
 
 
 @bp.route("/logout", methods=("POST",))

@@ -2,14 +2,14 @@
 
 Settings: the time zone and the hour the review day starts (together they say
 when "today" begins), the language, the grade buttons (Anki's four or SM-2's
-six) and the default daily limits that decks inherit. Changing the password
+six), the default daily limits that decks inherit and the longest interval
+the scheduler may give. Changing the password
 ends every other session of the user and keeps this one.
 """
 
 from __future__ import annotations
 
 import functools
-import zoneinfo
 from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
@@ -18,7 +18,6 @@ from flask_babel import refresh as refresh_babel
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app import caches
 from app.accounts.auth import (
     check_password,
     create_user,
@@ -30,10 +29,12 @@ from app.accounts.auth import (
     validate_new_account,
     validate_password,
 )
+from app.accounts.zones import time_zones, valid_time_zone
 from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import User
 from app.stats import rollup
+from cards.sm2 import MAX_INTERVAL
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -44,31 +45,7 @@ LANGUAGES = ("auto", "en", "zh")
 GRADE_BUTTONS = (4, 6)
 MAX_NEW_PER_DAY = 9999
 MAX_REVIEWS_PER_DAY = 99999
-
-
-@functools.lru_cache(maxsize=1)
-def time_zones() -> tuple[str, ...]:
-    """Every IANA time zone name this system knows, sorted."""
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
-caches.register(
-    "time zone names", "app.accounts.settings.time_zones",
-    holds="the IANA time zone names the system knows",
-    invalidated_by="nothing while the process runs (new zone data needs a restart)",
-    clear=time_zones.cache_clear,
-)
-
-
-def valid_time_zone(name: str) -> bool:
-    """Whether ``name`` is a time zone ``zoneinfo`` can load."""
-    if name not in time_zones():
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+LONGEST_MAX_INTERVAL = MAX_INTERVAL
 
 
 def _int_in(value: str, low: int, high: int) -> int | None:
@@ -100,6 +77,14 @@ def parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], str | None]
     reviews_per_day = _int_in(form.get("reviews_per_day", ""), 0, MAX_REVIEWS_PER_DAY)
     if reviews_per_day is None:
         return {}, _("Reviews per day: a number from 0 to %(n)d.", n=MAX_REVIEWS_PER_DAY)
+    # A form from before the maximum interval was a setting leaves it as it is.
+    extra: dict[str, Any] = {}
+    if "max_interval_days" in form:
+        max_interval = _int_in(form["max_interval_days"], 1, LONGEST_MAX_INTERVAL)
+        if max_interval is None:
+            return {}, _("Maximum interval: a number of days from 1 to %(n)d.",
+                         n=LONGEST_MAX_INTERVAL)
+        extra["max_interval_days"] = max_interval
     return {
         "timezone": timezone,
         "day_start_hour": day_start,
@@ -107,6 +92,7 @@ def parse_settings(form: Mapping[str, str]) -> tuple[dict[str, Any], str | None]
         "grade_buttons": buttons,
         "new_per_day": new_per_day,
         "reviews_per_day": reviews_per_day,
+        **extra,
     }, None
 
 
@@ -134,6 +120,7 @@ def _settings_page(
         "grade_buttons": typed.get("grade_buttons", str(user.grade_buttons)),
         "new_per_day": typed.get("new_per_day", str(user.new_per_day)),
         "reviews_per_day": typed.get("reviews_per_day", str(user.reviews_per_day)),
+        "max_interval_days": typed.get("max_interval_days", str(user.max_interval_days)),
     }
     page = render_template(
         "account/settings.html", values=values, time_zones=time_zones(), error=error,

@@ -11,7 +11,7 @@ The store functions here take a session and never commit.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -175,6 +175,19 @@ def manage() -> str | Response | tuple[str, int]:
         "decks/manage.html", decks=_user_decks(session), counts=_card_counts(session),
         error=error, name=name,
     ), (422 if error else 200)
+
+
+@bp.route("/<int:deck_id>/fold", methods=("POST",))
+@login_required
+def fold(deck_id: int) -> Response:
+    """Fold or unfold a deck in the deck list (``folded=1`` or ``0``), remembered for
+    the user; the deck list's script sends it in the background."""
+    deck = get_owned_or_404(Deck, deck_id)
+    deck.collapsed = request.form.get("folded", "1") == "1"
+    get_session().commit()
+    if request.values.get("format") == "json":
+        return jsonify(folded=deck.collapsed)
+    return redirect(url_for("home.index"))
 
 
 @bp.route("/<int:deck_id>", methods=("GET", "POST"))

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import _
 from app.models import Card, CardKind, Deck, Tag, Tombstone
-from cards.cloze import cloze_numbers, has_cloze, highlights_to_clozes
+from cards.cloze import cloze_numbers, cloze_problem, has_cloze, highlights_to_clozes
 from cards.draft import normalize
 
 MAX_FIELD_BYTES = 64 * 1024
@@ -141,6 +141,12 @@ def check_fields(kind: str, front: str, back: str) -> None:
             raise CardInputError(
                 _("The %(field)s is longer than %(n)d KB.", field=label, n=MAX_FIELD_BYTES // 1024)
             )
+    unclosed = cloze_problem(front) if kind == CardKind.CLOZE.value else None
+    if unclosed is not None:
+        line, opening = unclosed
+        raise CardInputError(_(
+            "The cloze deletion %(opening)s on line %(line)d is never closed: end it with }}"
+            " (braces inside it must be balanced).", opening=opening, line=line))
     if kind == CardKind.CLOZE.value and not has_cloze(front):
         raise CardInputError(
             _("A cloze card needs a deletion in its text: {{c1::…}} or ==…==.")
@@ -265,8 +271,10 @@ def _edit_cloze(
     session.flush()
 
 
-def delete_cards(session: Session, cards: Iterable[Card], now: datetime) -> int:
-    """Mark cards deleted (rows and history kept); extracted ones get a tombstone."""
+def delete_cards(session: Session, cards: Iterable[Card], now: datetime, *,
+                 reason: str = "deleted") -> int:
+    """Mark cards deleted (rows and history kept); extracted ones get a tombstone saying
+    why (``reason``: "deleted", or "not-a-card" when thrown away during review)."""
     count = 0
     for card in cards:
         if card.deleted_at is not None:
@@ -281,7 +289,7 @@ def delete_cards(session: Session, cards: Iterable[Card], now: datetime) -> int:
             )
             if not exists:
                 session.add(Tombstone(user_id=card.user_id, key=card.key, front=card.front,
-                                      reason="deleted", created_at=now))
+                                      reason=reason, created_at=now))
     session.flush()
     return count
 

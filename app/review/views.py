@@ -10,6 +10,7 @@ form carries the showing's id, and a second answer to the same showing
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from flask import (
@@ -21,43 +22,36 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app import caches
 from app.access import get_owned_or_404, live_card_or_404
 from app.accounts.auth import current_user, login_required
-from app.cards.display import card_sides, source_excerpt
+from app.cards.display import source_excerpt
+from app.cards.store import delete_cards
 from app.db import get_session, utcnow
 from app.i18n import _
-from app.models import Card, Deck, Tombstone
-from app.review.answers import (
-    is_same_day_repeat,
+from app.models import Card, Deck
+from app.review.snapshot import Showing, Snapshot, checkin, next_with_counts, take_answer
+from app.review.store import (
+    Refused,
+    Reviewer,
+    ReviewerValues,
     last_undoable,
     last_undoable_id,
-    state_of,
+    review_day,
     undo_answer,
     write_answer,
 )
-from app.review.fast import answer_in_snapshot
-from app.review.queue import (
-    COUNT_CAP,
-    Reviewer,
-    Showing,
-    day_summary,
-    review_day,
-)
-from app.review.snapshot import Snapshot, checkin, showing_with_counts
+from app.review.summary import day_summary
+from cards.queue import Counts
 from cards.sm2 import BUTTONS, Grade, preview_intervals
+
+COUNT_CAP = 100  # remaining counts on the review page stop at this ("100+")
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
-# The card's latest review row (its current showing) and the row answering this showing.
-_ANSWERED = text(
-    "SELECT max(id), max(CASE WHEN showing_id = :sid THEN id END) FROM reviews"
-    " WHERE card_id = :cid"
-)
 MAX_DURATION_MS = 60 * 60 * 1000
 
 
@@ -68,18 +62,19 @@ def interval_label(days: int) -> str:
     return _("%(days)dd", days=days)
 
 
-def button_days(showing: Showing) -> dict[int, int]:
+def button_days(showing: Showing, max_interval: int) -> dict[int, int]:
     """The interval each grade would give this showing, in days (0: again today)."""
-    intervals = preview_intervals(state_of(showing.card), same_day_repeat=showing.same_day_repeat)
+    intervals = preview_intervals(showing.state, same_day_repeat=showing.same_day_repeat,
+                                  max_interval=max_interval)
     if showing.same_day_repeat:
         # Below 4 the card comes back again today.
         intervals = {g: (d if g >= Grade.HESITANT else 0) for g, d in intervals.items()}
     return intervals
 
 
-def grade_buttons(showing: Showing, six: bool) -> list[dict[str, Any]]:
+def grade_buttons(showing: Showing, six: bool, max_interval: int) -> list[dict[str, Any]]:
     """The grade buttons for this showing: Anki's four, or SM-2's six grades."""
-    intervals = button_days(showing)
+    intervals = button_days(showing, max_interval)
     if six:
         names = [_("Blackout"), _("Wrong"), _("Almost"), _("Hard"), _("Good"), _("Easy")]
         return [
@@ -107,11 +102,14 @@ def wants_json() -> bool:
 
 
 def edit_url(card_id: int, deck: int | None) -> str:
-    """The card editor: the cards feature's page when there is one, else ours."""
-    back = url_for("review.start", deck=deck)
-    if "cards.edit" in current_app.view_functions:
-        return url_for("cards.edit", card_id=card_id, next=back)
-    return url_for("review.edit", card_id=card_id, deck=deck)
+    """The card's editor (the card page's), returning to the review."""
+    return url_for("cards.edit", card_id=card_id, next=url_for("review.start", deck=deck))
+
+
+def shown_counts(counts: Counts) -> dict[str, str]:
+    """The counts as the review bar shows them (capped: "100+")."""
+    return {name: (f"{n}+" if n >= COUNT_CAP else str(n)) for name, n in
+            (("review", counts.review), ("new", counts.new), ("repeat", counts.repeat))}
 
 
 def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = None,
@@ -124,29 +122,31 @@ def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = No
     session = get_session()
     user = current_user()
     now = utcnow()
-    showing, counts = showing_with_counts(get_session, user, now, deck, snapshot)
+    showing, counts = next_with_counts(get_session, user, now, deck, snapshot)
     if showing is None:
         template = "review/_done.html" if partial else "review/done.html"
-        return render_template(template, deck=deck, summary=day_summary(session, user, now),
+        return render_template(template, deck=deck, summary=day_summary(session, user, now, deck),
                                can_undo=last_undoable_id(session, user.id) is not None)
-    front, back = showing.sides or card_sides(showing.card)
+    front, back = showing.sides
     if can_undo is None:
         can_undo = last_undoable_id(session, user.id) is not None
     context = {
         "deck": deck, "showing": showing, "card": showing.card, "front": front, "back": back,
-        "buttons": grade_buttons(showing, user.grade_buttons == 6),
-        "counts": {name: (f"{n}+" if n >= COUNT_CAP else str(n)) for name, n in counts.items()},
+        "buttons": grade_buttons(showing, user.grade_buttons == 6, user.max_interval_days),
+        "counts": shown_counts(counts),
         "edit_url": edit_url(showing.card.id, deck),
         "can_undo": can_undo,
     }
     return render_template("review/_card.html" if partial else "review/show.html", **context)
 
 
-def card_data(deck: int | None, showing: Showing, counts: dict[str, int]) -> dict[str, Any]:
+def card_data(
+    deck: int | None, showing: Showing, counts: Counts, max_interval: int
+) -> dict[str, Any]:
     """The next card as data, for review.js to put into the card already on the page
     (the same fields ``review/_card.html`` shows; the labels are on the page)."""
     card = showing.card
-    front, back = showing.sides or card_sides(card)
+    front, back = showing.sides
     return {
         "id": card.id,
         "showing_id": showing.showing_id,
@@ -155,8 +155,8 @@ def card_data(deck: int | None, showing: Showing, counts: dict[str, int]) -> dic
         "context": card.context or "",
         "tag": "repeat" if showing.same_day_repeat else "new" if showing.is_new else "",
         "deck": showing.deck_name,
-        "days": {int(g): d for g, d in button_days(showing).items()},
-        "counts": {name: (f"{n}+" if n >= COUNT_CAP else str(n)) for name, n in counts.items()},
+        "days": {int(g): d for g, d in button_days(showing, max_interval).items()},
+        "counts": shown_counts(counts),
         "urls": card_urls(card.id, deck),
     }
 
@@ -192,10 +192,11 @@ def card_urls(card_id: int, deck: int | None) -> dict[str, str]:
     return {name: url.replace(mark, real, 1) for name, url in found.items()}
 
 
-def card_reply(deck: int | None, showing: Showing, counts: dict[str, int],
+def card_reply(deck: int | None, showing: Showing, counts: Counts, max_interval: int,
                message: str | None = None) -> Response:
     """The JSON reply holding the next card as data (:func:`card_data`)."""
-    body = json.dumps({"card": card_data(deck, showing, counts), "message": message},
+    body = json.dumps({"card": card_data(deck, showing, counts, max_interval),
+                       "message": message},
                       ensure_ascii=False, separators=(",", ":"))
     return current_app.response_class(body, mimetype="application/json")
 
@@ -208,14 +209,14 @@ def after_action(
 
     An answer from review.js (``fill=1``) gets the next card as data when there is
     one: the page already has the card's shape. ``snapshot`` and ``user``: the queue
-    and the user as the fast answer path read them (see :mod:`app.review.fast`).
+    and the user as the answer read them (see :mod:`app.review.snapshot`).
     """
     if wants_json():
         if request.form.get("fill") == "1":
-            showing, counts = showing_with_counts(get_session, user or current_user(),
-                                                  utcnow(), deck, snapshot)
+            reviewer = user or current_user()
+            showing, counts = next_with_counts(get_session, reviewer, utcnow(), deck, snapshot)
             if showing is not None:
-                return card_reply(deck, showing, counts, message)
+                return card_reply(deck, showing, counts, reviewer.max_interval_days, message)
             snapshot = None  # checked in already
         return jsonify(html=render_review(deck, partial=True, can_undo=can_undo,
                                           snapshot=snapshot), message=message)
@@ -246,46 +247,41 @@ def _answer_form() -> tuple[int, int, str, int | None] | None:
 
 
 @bp.route("/answer", methods=("POST",))
+@login_required
 def answer() -> Response | tuple[Response, int]:
     """Record a grade for the shown card, once per showing.
 
-    Straight from the queue snapshot when it holds this showing
-    (:mod:`app.review.fast`), else the ordinary way, which also checks the login.
+    The answer is computed from the card as stored (:func:`app.review.store.write_answer`);
+    the queue snapshot then moves on by one card when it can (:mod:`app.review.snapshot`).
     """
     form = _answer_form()
-    if form is not None:
-        done = answer_in_snapshot(deck_arg(), *form)
-        if done is not None:
-            snapshot, user = done
-            return after_action(deck_arg(), can_undo=True, snapshot=snapshot, user=user)
-    return _answer(form)
-
-
-@login_required
-def _answer(form: tuple[int, int, str, int | None] | None) -> Response | tuple[Response, int]:
     if form is None:
         return jsonify(error=_("That answer is not valid.")), 400
-    card_id, grade, showing_id, duration_ms = form
-    session = get_session()
-    deck = deck_arg()
-    card = get_owned_or_404(Card, card_id)
-    last, already = session.execute(_ANSWERED, {"cid": card.id, "sid": showing_id}).one()
-    if already is None:
-        if showing_id != f"{card.id}.{last or 0}":  # what showing_id_for gives
-            # The card changed since this page showed it (another tab): show what is next.
-            return after_action(deck, _("This card was answered elsewhere."))
-        now = utcnow()
-        start_of_day, _end = review_day(current_user(), now)
-        try:
-            write_answer(
-                session, card, grade, now,
-                same_day_repeat=is_same_day_repeat(card, start_of_day),
-                showing_id=showing_id, duration_ms=duration_ms,
-            )
-            session.commit()
-        except IntegrityError:  # the same showing answered at the same moment elsewhere
+    card_id, grade, showing, duration_ms = form
+    session, deck, now = get_session(), deck_arg(), utcnow()
+    user = ReviewerValues.of(current_user())
+    start_of_day, _end = review_day(user, now)
+    try:
+        written = write_answer(session, user.id, card_id, grade, now, start_of_day,
+                               showing=showing, duration_ms=duration_ms,
+                               max_interval=user.max_interval_days)
+        if isinstance(written, Refused):
             session.rollback()
-    return after_action(deck, can_undo=True)
+        else:
+            session.commit()
+    except IntegrityError:  # the same showing answered at the same moment elsewhere
+        session.rollback()
+        written = Refused.ANSWERED
+    if written is Refused.GONE:
+        get_owned_or_404(Card, card_id)  # someone else's card is a 404
+        return after_action(deck, _("This card was answered elsewhere."))
+    if written is Refused.STALE:
+        # The card changed since this page showed it (another tab): show what is next.
+        return after_action(deck, _("This card was answered elsewhere."))
+    if written is Refused.ANSWERED:
+        return after_action(deck, can_undo=True)
+    return after_action(deck, can_undo=True, snapshot=take_answer(user.id, deck, written),
+                        user=replace(user, cards_version=written.version_before + 1))
 
 
 @bp.route("/undo", methods=("POST",))
@@ -326,38 +322,9 @@ def bury(card_id: int) -> Response:
 def discard(card_id: int) -> Response:
     """Throw the card away as "not a card": tombstoned, so no import brings it back."""
     session = get_session()
-    card = live_card_or_404(card_id)
-    now = utcnow()
-    card.deleted_at = now
-    exists = session.scalar(
-        select(Tombstone.id).where(Tombstone.user_id == card.user_id, Tombstone.key == card.key)
-    )
-    if exists is None:
-        session.add(Tombstone(user_id=card.user_id, key=card.key, reason="not-a-card",
-                              front=card.front, created_at=now))
+    delete_cards(session, [live_card_or_404(card_id)], utcnow(), reason="not-a-card")
     session.commit()
     return after_action(deck_arg(), _("Card thrown away."))
-
-
-@bp.route("/<int:card_id>/edit", methods=("GET", "POST"))
-@login_required
-def edit(card_id: int) -> str | Response | tuple[str, int]:
-    """A small editor for the card's two sides, returning to the review."""
-    card = live_card_or_404(card_id)
-    deck = deck_arg()
-    error = None
-    front, back = card.front, card.back
-    if request.method == "POST":
-        front, back = request.form.get("front", ""), request.form.get("back", "")
-        if not front.strip():
-            error = _("The front of a card cannot be empty.")
-        else:
-            card.front, card.back = front, back
-            card.edited, card.modified_at = True, utcnow()
-            get_session().commit()
-            return redirect(url_for("review.start", deck=deck))
-    return render_template("review/edit.html", card=card, deck=deck, front=front, back=back,
-                           error=error), (422 if error else 200)
 
 
 @bp.route("/<int:card_id>/source")

@@ -19,7 +19,11 @@
     }
 
     function showKind() {
-      form.dataset.kind = kind();
+      const chosen = kind();
+      form.dataset.kind = chosen;
+      for (const label of form.querySelectorAll(".kind-label")) {
+        label.textContent = label.dataset[chosen] || label.dataset.basic;
+      }
     }
 
     async function refresh() {

@@ -156,9 +156,12 @@
       // A focused button or link keeps its own Space/Enter (keyboard users tab to them).
       const focused = document.activeElement;
       if (focused && ["BUTTON", "A"].includes(focused.tagName)) return;
+      // Front: show the answer. Back: Good (SM-2's grade 4 in either button set), as in Anki.
       if (box && !box.open) {
         event.preventDefault();
         reveal();
+      } else if (box && box.open && press('.review-grades button[name=grade][value="4"]')) {
+        event.preventDefault();
       }
       return;
     }

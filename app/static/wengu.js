@@ -21,3 +21,13 @@ window.wengu = (function () {
   }
   return { post, typing, csrfToken: token };
 })();
+
+// A new account's time zone: the browser's own, when the list knows it.
+(function () {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  for (const select of document.querySelectorAll("select[data-browser-zone]")) {
+    if (zone && Array.from(select.options).some((option) => option.value === zone)) {
+      select.value = zone;
+    }
+  }
+})();

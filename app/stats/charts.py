@@ -7,8 +7,11 @@ are small hand-made SVG. Colours are CSS variables from ``wengu.css``, so
 the charts follow light and dark mode. Every chart carries ``role="img"``, an
 ``aria-label`` and a ``<title>``, and the page shows its numbers in a table.
 
-Rendering a pygal chart costs tens of milliseconds, so rendered charts are
-kept in a small cache keyed by everything that goes into them.
+Each pygal chart is drawn twice: 720 units wide for wide screens and 400 for
+phones (the page shows one by a media query), so that on a 390 px phone the
+chart's text is not scaled down to a few pixels. Rendering a pygal chart costs
+tens of milliseconds, so rendered charts are kept in a small cache keyed by
+everything that goes into them.
 """
 
 from __future__ import annotations
@@ -69,15 +72,16 @@ def _style(colours: tuple[str, ...]) -> Style:
     )
 
 
-def _finish(tree: Any, label: str) -> Markup:
-    """Drop pygal's script, label the SVG for assistive technology, serialize."""
+def _finish(tree: Any, label: str, fit: str) -> Markup:
+    """Drop pygal's script, label the SVG for assistive technology, serialize; ``fit``
+    (``wide`` or ``narrow``) says which screens it is for."""
     for parent in list(tree.iter()):
         for child in list(parent):
             if str(child.tag).rsplit("}", 1)[-1] == "script":
                 parent.remove(child)
     tree.set("role", "img")
     tree.set("aria-label", label)
-    tree.set("class", "pygal-chart stats-chart")
+    tree.set("class", f"pygal-chart stats-chart chart-{fit}")
     text = ElementTree.tostring(tree, encoding="unicode")
     return Markup(text)
 
@@ -91,16 +95,37 @@ def _pygal(
     colours: tuple[str, ...],
     options: tuple[tuple[str, Any], ...] = (),
 ) -> Markup:
-    """A rendered pygal chart (cached: the same input gives the same SVG)."""
+    """A rendered pygal chart, wide and narrow (cached: the same input gives the same SVG)."""
+    narrow = dict(options)
+    if len(x_labels) > 7:  # fewer labels, about five, where there is less room
+        narrow.update(show_minor_x_labels=False, x_labels_major_every=math.ceil(len(x_labels) / 5))
+    return Markup(
+        _render(kind, title, x_labels, series, colours, dict(options), 720, 280, "wide")
+        + _render(kind, title, x_labels, series, colours, narrow, 400, 300, "narrow")
+    )
+
+
+def _render(
+    kind: str,
+    title: str,
+    x_labels: tuple[str, ...],
+    series: tuple[tuple[str, tuple[float | None, ...]], ...],
+    colours: tuple[str, ...],
+    options: dict[str, Any],
+    width: int,
+    height: int,
+    fit: str,
+) -> Markup:
     chart_class = {
         "bar": pygal.Bar, "stacked": pygal.StackedBar, "line": pygal.Line, "pie": pygal.Pie,
     }[kind]
     chart = chart_class(
-        js=[], style=_style(colours), width=720, height=280, explicit_size=False,
+        js=[], style=_style(colours), width=width, height=height, explicit_size=False,
         disable_xml_declaration=True, title=title, legend_at_bottom=True,
-        legend_at_bottom_columns=max(1, len(series)), print_values=False, show_y_guides=True,
+        legend_at_bottom_columns=max(1, len(series) if fit == "wide" else min(len(series), 3)),
+        print_values=False, show_y_guides=True,
         no_data_text=_("No data"), truncate_label=-1, margin=8, spacing=8,
-        **{"order_min": 0, **dict(options)},  # counts: whole numbers on the axis
+        **{"order_min": 0, **options},  # counts: whole numbers on the axis
     )
     if kind != "pie":
         chart.x_labels = list(x_labels)
@@ -108,7 +133,7 @@ def _pygal(
         if kind in ("bar", "stacked"):  # an empty bar draws nothing: skip it, it is costly
             values = tuple(None if value == 0 else value for value in values)
         chart.add(name, list(values))
-    return _finish(chart.render_tree(), title)
+    return _finish(chart.render_tree(), title, fit)
 
 
 def _thin_labels(count: int) -> tuple[tuple[str, Any], ...]:
@@ -236,7 +261,7 @@ def _heatmap_svg(cells: tuple[tuple[date, int], ...], title: str, locale: str) -
 def forecast_chart(days: Sequence[tuple[date, int, int]]) -> Chart:
     """Cards due per day (per week beyond 90 days), young and mature stacked."""
     weekly = len(days) > 90
-    title = _("Due in the next %(num)d days", num=len(days))
+    title = n_("Due in the next %(num)d day", "Due in the next %(num)d days", len(days))
     buckets: list[tuple[date, int, int]] = []
     for day, young, mature in days:
         if weekly and buckets and (day - buckets[-1][0]).days < 7:
@@ -323,20 +348,37 @@ def retention_chart(figures: ReviewFigures) -> Chart:
     return Chart("retention", title, svg, columns, rows, note)
 
 
-def buttons_chart(figures: ReviewFigures) -> Chart:
-    """How often each grade was pressed, for learning, young and mature cards."""
+# Anki's four buttons and the SM-2 grades each covers (grades 0–2 all fail: Again).
+FOUR_BUTTONS: tuple[tuple[str, tuple[int, ...]], ...] = (
+    ("again", (0, 1, 2)), ("hard", (3,)), ("good", (4,)), ("easy", (5,)),
+)
+
+
+def buttons_chart(figures: ReviewFigures, button_count: int = 6) -> Chart:
+    """How often each button was pressed, for learning, young and mature cards: the
+    four buttons Again, Hard, Good, Easy, or with ``button_count`` 6 the grades 0–5."""
     title = _("Answer buttons")
     names = {"learning": _("Learning"), "young": _("Young"), "mature": _("Mature")}
-    labels = tuple(str(grade) for grade in range(6))
-    series = tuple(
-        (names[group], tuple(float(n) for n in figures.buttons[group])) for group in names
-    )
+    if button_count == 4:
+        button_names = {"again": _("Again"), "hard": _("Hard"), "good": _("Good"),
+                        "easy": _("Easy")}
+        buttons = tuple((button_names[name], grades) for name, grades in FOUR_BUTTONS)
+        column = _("Button")
+    else:
+        buttons = tuple((str(grade), (grade,)) for grade in range(6))
+        column = _("Grade")
+    labels = tuple(label for label, _grades in buttons)
+    counts = {
+        group: tuple(sum(figures.buttons[group][g] for g in grades) for _l, grades in buttons)
+        for group in names
+    }
+    series = tuple((names[group], tuple(float(n) for n in counts[group])) for group in names)
     svg = _pygal("bar", title, labels, series,
                  (COLOURS["learning"], COLOURS["young"], COLOURS["mature"]))
-    columns = (_("Grade"), *names.values())
+    columns = (column, *names.values())
     rows = tuple(
-        (str(grade), *(_num(figures.buttons[group][grade]) for group in names))
-        for grade in range(6)
+        (label, *(_num(counts[group][index]) for group in names))
+        for index, label in enumerate(labels)
     )
     return Chart("buttons", title, svg, columns, rows)
 

@@ -8,14 +8,14 @@ maturity and grade (:mod:`app.stats.history`), with their time taken.
 It stays exact because it is written in the same transaction as what it is
 derived from: every code path that appends review rows calls :func:`record`
 (an undo takes its answer back out, ``undone=True``). Its day numbers depend
-on the user's time zone and day start, so ``review_stats_marks`` says which
-settings the rollup was counted for: a user's row is made with the user
-(counting nothing), :func:`rebuild` counts the history again for the current
-settings (the settings page calls it when they change; ``wengu stats
-rebuild`` and ``wengu db upgrade`` for databases that predate it), and
-:func:`record` adds nothing while the mark disagrees with the user's
-settings. A reader finding no mark for the user's settings counts the
-history instead (:func:`app.stats.figures.review_totals`).
+on a time zone and day start, so ``review_stats_marks`` says which ones the
+rollup counts for, and :func:`record` counts on those days: a user's mark is
+made with the user (counting nothing), :func:`rebuild` counts the history
+again for the user's current settings (the settings page calls it when they
+change; ``wengu stats rebuild`` and ``wengu db upgrade`` for databases that
+predate the rollup, where no mark exists and :func:`record` counts nothing).
+A reader finding no mark for the user's settings counts the history instead
+(:func:`app.stats.figures.review_totals`).
 """
 
 from __future__ import annotations
@@ -29,26 +29,22 @@ from sqlalchemy.orm import Mapper, Session
 
 from app import caches
 from app.models import Review, ReviewDayStat, ReviewStatsMark, User
-from app.stats.days import DayClock, DaySettings, clock_for, to_date, to_number
+from app.stats.days import DayClock, clock_for, to_date, to_number
 from app.stats.history import ReviewTotals, class_of, counted_groups, history_segments, is_mature
 
 __all__ = ["UPSERT_SQL", "is_current", "read", "rebuild", "record", "stale_users",
            "upsert_params"]
 
-# One statement per answer, on both backends; ``:name`` parameters. It adds nothing
-# unless the mark is the user's current settings (``:timezone``, ``:day_start_hour``).
+# One statement per answer, on both backends (``:name`` parameters).
 UPSERT_SQL = (
     "INSERT INTO review_day_stats"
     " (user_id, day, review_class, mature, grade, reviews, duration_ms)"
-    " SELECT :user_id, :day, :review_class, :mature, :grade, :reviews, :duration_ms"
-    " FROM review_stats_marks WHERE user_id = :user_id AND timezone = :timezone"
-    " AND day_start_hour = :day_start_hour"
+    " VALUES (:user_id, :day, :review_class, :mature, :grade, :reviews, :duration_ms)"
     " ON CONFLICT (user_id, day, review_class, mature, grade) DO UPDATE SET"
     " reviews = review_day_stats.reviews + excluded.reviews,"
     " duration_ms = review_day_stats.duration_ms + excluded.duration_ms"
 )
 _UPSERT = text(UPSERT_SQL)
-
 
 caches.register(
     "statistics rollup", "the review_day_stats table (app.stats.rollup)",
@@ -57,17 +53,16 @@ caches.register(
     invalidated_by="never stale: written in the answer's transaction (record); counted "
                    "again when the day settings change (rebuild)",
 )
-
-
 _COLUMNS = ("user_id", "kind", "grade", "reviewed_at", "reps_before", "lapses_before",
             "interval_before", "duration_ms")
 
 
 def upsert_params(
-    user: DaySettings, row: Review | Mapping[str, Any], *, undone: bool = False
+    clock: DayClock, row: Review | Mapping[str, Any], *, undone: bool = False
 ) -> dict[str, Any] | None:
     """The parameters of :data:`UPSERT_SQL` for one review row (a ``Review`` or the
-    values of one), or None for a row that counts nothing (an undo row)."""
+    values of one) counted on ``clock``'s days, or None for a row that counts nothing
+    (an undo row)."""
     values = row if isinstance(row, dict) else (
         {name: row[name] for name in _COLUMNS} if isinstance(row, Mapping)
         else {name: getattr(row, name) for name in _COLUMNS})
@@ -76,28 +71,33 @@ def upsert_params(
         return None
     sign = -1 if undone else 1
     interval = int(values["interval_before"])
-    timezone = user.timezone or "UTC"
     return {
         "user_id": int(values["user_id"]),
-        "day": DayClock(timezone, user.day_start_hour).number_of(values["reviewed_at"]),
+        "day": clock.number_of(values["reviewed_at"]),
         "review_class": class_of(kind, int(values["reps_before"]),
                                  int(values["lapses_before"]), interval),
         "mature": is_mature(interval),
         "grade": int(grade),
         "reviews": sign,
         "duration_ms": sign * int(values["duration_ms"] or 0),
-        "timezone": timezone,
-        "day_start_hour": int(user.day_start_hour),
     }
 
 
 def record(
-    session: Session, user: DaySettings, rows: Iterable[Review | Mapping[str, Any]],
+    session: Session, user_id: int, rows: Iterable[Review | Mapping[str, Any]],
     *, undone: bool = False,
 ) -> None:
     """Count review rows just appended (or, ``undone=True``, answers an undo took back)
-    into the rollup, in the caller's transaction. Never commits."""
-    params = [p for p in (upsert_params(user, row, undone=undone) for row in rows) if p]
+    into the user's rollup, in the caller's transaction, on the days of the settings
+    the rollup is counted for (its mark). Never commits."""
+    mark = session.execute(
+        select(ReviewStatsMark.timezone, ReviewStatsMark.day_start_hour)
+        .where(ReviewStatsMark.user_id == user_id)
+    ).first()
+    if mark is None:  # nothing counted yet (a database from before): rebuild counts these
+        return
+    clock = DayClock(mark[0], mark[1])
+    params = [p for p in (upsert_params(clock, row, undone=undone) for row in rows) if p]
     if params:
         session.execute(_UPSERT, params)
 

@@ -66,7 +66,7 @@ def index() -> str:
         charts.reviews_chart(figures),
         charts.time_chart(figures),
         charts.retention_chart(figures),
-        charts.buttons_chart(figures),
+        charts.buttons_chart(figures, user.grade_buttons),
         charts.states_chart(cards),
         charts.intervals_chart(cards),
         charts.efactor_chart(cards),

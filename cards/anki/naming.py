@@ -3,7 +3,9 @@
 Anki recognises a note again by its GUID, so the GUID comes from the card's
 stable ``note_key`` (never from the fields, which change when a card is
 edited). Deck ids derive from the deck's name, so the same deck gets the
-same id in every export. Tags follow Anki's rules: no spaces (they become
+same id in every export; a deck called ``Default`` is Anki's own Default
+deck (id 1), which every package holds, so the two never arrive as
+``Default`` and ``Default_``. Tags follow Anki's rules: no spaces (they become
 ``_``), ``::`` nests, nothing else is removed; Chinese stays as it is.
 """
 
@@ -19,6 +21,7 @@ import genanki
 import genanki.util
 
 __all__ = [
+    "ANKI_DEFAULT_DECK_ID",
     "deck_id",
     "media_file_name",
     "note_guid",
@@ -54,9 +57,16 @@ def note_guid(note_key: str) -> str:
     return "".join(reversed(digits))
 
 
+ANKI_DEFAULT_DECK_ID = 1
+"""The id of Anki's Default deck, present in every collection and package."""
+
+
 @lru_cache(maxsize=4096)
 def deck_id(name: str) -> int:
-    """A stable deck id for the deck called ``name`` (never 1, Anki's Default deck)."""
+    """A stable deck id for the deck called ``name``: Anki's Default deck (id 1) for
+    ``Default`` (Anki compares deck names ignoring case), a hash of the name otherwise."""
+    if name.strip().casefold() == "default":
+        return ANKI_DEFAULT_DECK_ID
     digest = hashlib.sha256(f"{_GUID_NAMESPACE}-deck\x00{name}".encode()).digest()
     return (1 << 40) + int.from_bytes(digest[:5], "big")
 

@@ -39,7 +39,7 @@ from cards.anki.models import MODELS_MODIFIED, basic_model, cloze_model, reverse
 from cards.anki.naming import deck_id, media_file_name, note_guid, note_tags
 from cards.anki.records import ExportCard, ExportNote, ImageLookup, MediaFile, PlacedCard
 from cards.anki.scheduling import Schedule, with_scheduling
-from cards.cloze import cloze_numbers
+from cards.cloze import anki_cloze_html, cloze_numbers, mark_clozes
 from cards.render import render_markdown
 
 __all__ = [
@@ -195,7 +195,8 @@ class _Builder:
         if note.kind == "cloze":
             model = cloze_model()
             text = note.cards[0].front
-            fields = [self.render(text, note.source), self.render(note.cards[0].back, note.source)]
+            fields = [anki_cloze_html(self.render(mark_clozes(text), note.source)),
+                      self.render(note.cards[0].back, note.source)]
             numbers = set(cloze_numbers(text))
             # A cloze card's ord is its cloze number minus one, as in Anki.
             placed = self.keep(note, lambda c: c.ord if c.ord + 1 in numbers else None,

@@ -11,7 +11,9 @@ package's collection (the SQLite database, before it is zipped):
   ``ivl`` = the interval, ``due`` = its due day counted from the creation
   day (Anki shifts it into the importing collection's days on import),
   ``factor`` = EF × 1000 (wengu keeps EF in hundredths: 250 → 2500),
-  ``reps`` and ``lapses``; a new card stays new; a suspended card keeps its
+  ``reps`` = the number of answers in its history (Anki counts every review
+  there, where SM-2's repetition count restarts at each lapse) and
+  ``lapses``; a new card stays new; a suspended card keeps its
   type and gets queue −1;
 - each answer becomes a ``revlog`` row: Anki's buttons Again/Hard/Good/Easy
   for SM-2 grades 0–2/3/4/5, the interval before and after, the ease, the
@@ -120,7 +122,7 @@ def with_scheduling(
             card_rows.append((
                 _TYPE_REVIEW, _QUEUE_SUSPENDED if card.suspended else _QUEUE_REVIEW,
                 (due_day - first_day).days, max(1, card.interval_days), card.ef * 10,
-                card.reps, card.lapses, item.card_id,
+                len(card.reviews), card.lapses, item.card_id,
             ))
         for review in card.reviews:
             log_rows.append((

@@ -192,7 +192,7 @@ def test_answer_a_question_from_the_inbox(app: Flask, page: Page, db: Session) -
     question = page.locator(f"#q-{card.id}")
     question.locator('textarea[name="back"]').fill("Recently used pages are likely used again.")
     page.shot("06-inbox-question")
-    question.locator('button[type="submit"]').click()
+    question.locator('button.primary').click()
     page.wait_for_selector(f"#q-{card.id}", state="detached")
     db.expire_all()
     answered = db.get(Card, card.id)
