@@ -29,13 +29,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = app_config.load_or_create_secret_key(app.instance_path)
 
-    from app import db, i18n, security
+    from app import db, i18n, logs, security
 
+    logs.init_app(app)
     db.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
 
-    from app import assets, errors, export, home
+    from app import assets, errors, export, health, home
     from app.accounts import auth, settings
     from app.cards import browse, decks, inbox
     from app.cards import views as cards
@@ -46,9 +47,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.stats import views as stats
 
     snapshot.init_app(app)
+    errors.init_app(app)
     for blueprint in (
         errors.bp,
         assets.bp,
+        health.bp,
         auth.bp,
         home.bp,
         settings.bp,

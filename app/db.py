@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -156,6 +157,24 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, **kwargs: Any) -> Engi
     return engine
 
 
+def outage_errors(engine: Engine) -> tuple[type[Exception], ...]:
+    """The exceptions that mean "the database cannot be reached or is too busy": the
+    server is down or refuses connections, the pool ran dry, SQLite's file is locked
+    or gone. SQLAlchemy's wrappers, and the driver's own (raised on raw connections)."""
+    dbapi = engine.dialect.loaded_dbapi
+    return (
+        sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
+        dbapi.OperationalError, dbapi.InterfaceError,
+    )
+
+
+def outage_summary(error: BaseException) -> str:
+    """One line saying what went wrong with the database (no SQL, no traceback)."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"[:300]
+
+
 def init_app(app: Flask) -> None:
     """Attach the engine and session factory to ``app`` and register teardown."""
     engine = make_engine(
@@ -187,12 +206,19 @@ def get_session() -> Session:
 
 
 def close_session(exc: BaseException | None = None) -> None:
-    """Roll back what a failed request left open, then close the session."""
+    """Roll back what a failed request left open, then close the session.
+
+    When the database is gone the rollback fails too; the connection is then
+    dropped with the session (the pool makes a new one later), and the request's
+    own error, already reported, is the one that counts.
+    """
     session: Session | None = g.pop("db_session", None)
     if session is None:
         return
     try:
         if exc is not None or session.in_transaction():
             session.rollback()
+    except outage_errors(session.get_bind().engine):
+        session.invalidate()
     finally:
         session.close()

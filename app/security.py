@@ -10,6 +10,7 @@ whenever the request came over HTTPS.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -19,7 +20,7 @@ from typing import Any
 from flask import Flask, Response, has_request_context, request
 from flask import Request as FlaskRequest
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from itsdangerous import BadSignature
@@ -31,8 +32,18 @@ from app import caches
 csrf = CSRFProtect()
 # Limits are declared on the views that need them (login, sign-up); none by default.
 # Configured by RATELIMIT_ENABLED and RATELIMIT_STORAGE_URI (memory:// is per process:
-# with several gunicorn workers, point it at redis:// or memcached:// to share counts).
+# with several gunicorn workers, point it at redis://HOST:PORT/DB to share counts; the
+# `redis` extra installs the client). Counts are kept per client address, so failures
+# from one address never lock the right password out from another.
 limiter = Limiter(get_remote_address)
+
+
+def retry_after(error: RateLimitExceeded) -> int:
+    """Whole seconds until the limit ``error`` hit lets requests through again (at least 1)."""
+    current = limiter.current_limit
+    if current is not None and current.breached:
+        return max(1, math.ceil(current.reset_at - time.time()))
+    return max(1, int(error.limit.limit.get_expiry()))
 
 
 class VerifiedCookies:

@@ -7,7 +7,7 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import User
@@ -119,3 +119,72 @@ def test_nul_characters_in_fields_are_dropped_not_a_server_error(
     assert "Wrong user name or password" in response.get_data(as_text=True)
     assert auth.login("ada").status_code == 302
     assert client.get("/browse/?q=a%00b").status_code == 200
+
+
+# --- sessions revoked on the server ----------------------------------------------------------
+
+
+def copied_client(app: Flask, client: FlaskClient) -> FlaskClient:
+    """Another browser holding a copy of ``client``'s session cookie."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    other = app.test_client()
+    other.set_cookie("session", cookie.value)
+    return other
+
+
+def test_logout_revokes_a_copied_cookie(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.create("ada")
+    auth.login("ada")
+    stolen = copied_client(app, client)
+    assert stolen.get("/").status_code == 200  # the copy works, and is now known verified
+    auth.logout()
+    response = stolen.get("/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    # Logging in again does not bring the copy back.
+    auth.login("ada")
+    assert client.get("/").status_code == 200
+    assert stolen.get("/").status_code == 302
+
+
+def test_logout_revokes_the_review_answer_path(
+    app: Flask, client: FlaskClient, auth: AuthActions, db: Session
+) -> None:
+    """The review page's answers check the login on a path of their own: refused too."""
+    from app.models import Review
+    from tests.factories import make_card
+
+    user_id = auth.create("ada")
+    make_card(db, user_id, "Q1?", "A1")
+    make_card(db, user_id, "Q2?", "A2")
+    db.commit()
+    auth.login("ada")
+    stolen = copied_client(app, client)
+    page = stolen.get("/review").get_data(as_text=True)
+    card = re.search(r'name="card_id" value="(\d+)"', page)
+    shown = re.search(r'name="showing_id" value="([^"]+)"', page)
+    assert card is not None and shown is not None
+    auth.logout()
+    reply = stolen.post("/review/answer", data={
+        "card_id": card.group(1), "showing_id": shown.group(1), "grade": "4"})
+    assert reply.status_code == 302 and "/auth/login" in reply.headers["Location"]
+    assert db.scalar(select(func.count()).select_from(Review)) == 0
+
+
+def test_password_change_logs_out_everywhere_else(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.create("ada")
+    auth.login("ada")
+    elsewhere = app.test_client()
+    elsewhere.post("/auth/login", data={"name": "ada", "password": PASSWORD})
+    assert elsewhere.get("/").status_code == 200
+    stolen = copied_client(app, client)
+    response = client.post("/account/password", data={
+        "current": PASSWORD, "password": "a new password 1", "confirm": "a new password 1"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302
+    assert stolen.get("/").status_code == 302

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from app.cards.search import BrowseQuery, decode_cursor, encode_cursor, page
@@ -394,9 +396,45 @@ def test_mangled_cursor_shows_the_first_page(
 ) -> None:
     card = make_card(db, user_id)
     db.commit()
-    html = browse(client, after="not-a-cursor!!")
+    response = client.get("/browse/", query_string={"after": "not-a-cursor!!"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
     assert shown_ids(html) == [card.id]
     assert "no longer valid" in html
+
+
+HUGE = 10**30
+TAMPERED = [
+    ("created", encode_cursor(HUGE, 1)),
+    ("created", encode_cursor(1, HUGE)),
+    ("created", encode_cursor(-HUGE, 1)),
+    ("interval", encode_cursor(HUGE, 1)),
+    ("interval", encode_cursor("abc", 1)),
+    ("reviews", encode_cursor("1", 1)),
+    ("ef", encode_cursor(T0, 1)),
+    ("front", encode_cursor(HUGE, 1)),
+    ("front", encode_cursor(7, 1)),
+    ("front", encode_cursor("a\x00b", 1)),
+    ("deck", encode_cursor(T0, 1)),
+    ("due", encode_cursor("tomorrow", 1)),
+    ("due", encode_cursor(3, 1)),
+    ("source", encode_cursor(3, 1)),
+    ("created", encode_cursor(True, 1)),
+]
+
+
+@pytest.mark.parametrize(("sort", "cursor"), TAMPERED)
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_tampered_cursor_is_a_400(
+    client: FlaskClient, db: Session, user_id: int, sort: str, cursor: str, direction: str
+) -> None:
+    """Values out of a column's range or of another type are refused before the
+    database sees them (SQLite overflows on huge integers, PostgreSQL on type mismatches)."""
+    card = make_card(db, user_id)
+    db.commit()
+    response = client.get("/browse/", query_string={"sort": sort, direction: cursor})
+    assert response.status_code == 400
+    assert shown_ids(response.get_data(as_text=True)) == [card.id]
 
 
 def test_cursor_round_trip() -> None:
@@ -467,3 +505,56 @@ def test_bulk_ignores_other_users_cards_and_bad_input(
     db.expire_all()
     assert db.get(Card, theirs.id).deleted_at is None  # type: ignore[union-attr]
     assert db.get(Card, mine.id).deck_id != bobs_deck.id  # type: ignore[union-attr]
+
+
+# --- what a page loads -----------------------------------------------------------------------
+
+
+def test_page_reads_only_the_columns_shown(
+    app: Flask, client: FlaskClient, db: Session, user_id: int
+) -> None:
+    """A large note with many cards: no row carries the note's text or a card's hidden
+    sides (they made one page take seconds and a 40 MB note pin a worker)."""
+    note = "# Big\n\n" + "filler line of the note body\n" * 40_000  # ~1.1 MB
+    source = NoteSource(user_id=user_id, path="big.md", content_hash="h", content=note)
+    db.add(source)
+    db.flush()
+    back = "hidden back " * 1000
+    for n in range(60):
+        make_card(db, user_id, f"Question {n}?", back, source_id=source.id, line=n + 3,
+                  search_text="s" * 5000)
+    db.commit()
+    statements: list[str] = []
+    engine = app.extensions["wengu.engine"]
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        html = browse(client, sort="source", limit="100")
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert len(shown_ids(html)) == 60
+    assert "big.md:3" in html
+    pages = [s for s in statements if "FROM cards" in s and "note_sources" in s]
+    assert pages, statements
+    for statement in pages:
+        selected = statement.split("FROM", 1)[0]
+        assert "note_sources.content" not in selected
+        for hidden in ("cards.back", "cards.search_text", "cards.context"):
+            assert hidden not in selected
+
+
+def test_page_rows_leave_hidden_columns_unloaded(db: Session, user_id: int) -> None:
+    source = NoteSource(user_id=user_id, path="a.md", content_hash="h", content="x" * 100_000)
+    db.add(source)
+    db.flush()
+    make_card(db, user_id, "Q?", "A", source_id=source.id)
+    db.commit()
+    db.expunge_all()
+    (card, _reviews), = page(db, user_id, BrowseQuery(), T0).rows
+    assert {"back", "search_text", "context"} <= inspect(card).unloaded
+    assert card.source is not None
+    assert "content" in inspect(card.source).unloaded
+    assert card.source.path == "a.md" and card.deck.name == "Default"

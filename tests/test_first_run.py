@@ -1,58 +1,51 @@
-"""A new account's time zone: chosen on owner setup and sign-up, the browser's by default."""
+"""First run under concurrency: one owner from many setup requests, one secret key
+from many starting workers."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-import pytest
-from flask.testing import FlaskClient
+from flask import Flask
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import PASSWORD, AuthActions, get_user
-
-ACCOUNT = {"password": PASSWORD, "confirm": PASSWORD}
-
-
-def test_setup_shows_the_time_zone_for_the_browser_to_fill(client: FlaskClient) -> None:
-    page = client.get("/auth/setup").get_data(as_text=True)
-    assert '<select name="timezone" required data-browser-zone>' in page
-    assert "<option>Asia/Shanghai</option>" in page
+from app.config import load_or_create_secret_key
+from app.models import User
+from tests.conftest import PASSWORD
 
 
-def test_owner_setup_keeps_the_chosen_time_zone(client: FlaskClient, db: Session) -> None:
-    response = client.post("/auth/setup",
-                           data={"name": "ada", "timezone": "Asia/Shanghai", **ACCOUNT})
-    assert response.status_code == 302
-    assert get_user(db, "ada").timezone == "Asia/Shanghai"
+def test_concurrent_setups_create_one_owner(app: Flask, db: Session) -> None:
+    clients = [app.test_client() for _ in range(12)]
+    ready = threading.Barrier(len(clients))
+
+    def set_up(n: int) -> int:
+        ready.wait()
+        response = clients[n].post("/auth/setup", data={
+            "name": f"owner{n}", "password": PASSWORD, "confirm": PASSWORD})
+        return response.status_code
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        statuses = list(pool.map(set_up, range(len(clients))))
+    assert statuses == [302] * len(clients)
+    assert db.scalar(select(func.count()).select_from(User)) == 1
+    # The winner is logged in; the others were sent to the login page.
+    logged_in = [c for c in clients if c.get("/").status_code == 200]
+    assert len(logged_in) == 1
 
 
-def test_setup_without_a_time_zone_is_utc(client: FlaskClient, db: Session) -> None:
-    client.post("/auth/setup", data={"name": "ada", **ACCOUNT})
-    assert get_user(db, "ada").timezone == "UTC"
+def test_concurrent_starts_agree_on_one_secret_key(tmp_path: Path) -> None:
+    for attempt in range(20):
+        instance = tmp_path / f"instance{attempt}"
+        ready = threading.Barrier(8)
 
+        def start(_n: int, instance: Path = instance, ready: threading.Barrier = ready) -> str:
+            ready.wait()
+            return load_or_create_secret_key(instance)
 
-def test_unknown_time_zone_is_refused_and_nothing_created(
-    client: FlaskClient, db: Session
-) -> None:
-    response = client.post("/auth/setup",
-                           data={"name": "ada", "timezone": "Mars/Olympus", **ACCOUNT})
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert "Unknown time zone" in page
-    assert client.get("/").headers["Location"].endswith("/auth/setup")
-
-
-@pytest.fixture
-def open_signup(app_config: dict[str, Any]) -> None:
-    app_config["OPEN_SIGNUP"] = True
-
-
-@pytest.mark.usefixtures("open_signup")
-def test_sign_up_keeps_the_chosen_time_zone(
-    client: FlaskClient, auth: AuthActions, db: Session
-) -> None:
-    auth.create("ada", is_owner=True)
-    page = client.get("/auth/signup").get_data(as_text=True)
-    assert "data-browser-zone" in page
-    client.post("/auth/signup", data={"name": "eve", "timezone": "America/New_York", **ACCOUNT})
-    assert get_user(db, "eve").timezone == "America/New_York"
+        with ThreadPoolExecutor(8) as pool:
+            keys = set(pool.map(start, range(8)))
+        assert len(keys) == 1
+        assert keys == {(instance / "secret_key").read_text().strip()}
+        assert sorted(p.name for p in instance.iterdir()) == ["secret_key"]

@@ -42,7 +42,7 @@ from tests.factories import make_card, make_deck
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Endpoints that need no login or are plain files: not part of the per-user checks.
 PUBLIC = {"static", "assets.code_stylesheet", "auth.login", "auth.logout", "auth.setup",
-          "auth.signup"}
+          "auth.signup", "health.healthz", "health.readyz"}
 
 # URL parameters naming a user's row, and which of the seeded rows they take.
 # A new route whose id parameter is missing here fails test_every_id_parameter_is_known:

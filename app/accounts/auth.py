@@ -3,10 +3,12 @@
 The first visitor to a wengu with no users creates the owner account; later
 accounts are made by the owner (``account.users``), on the command line, or by
 visitors themselves when ``OPEN_SIGNUP`` is set. The session cookie holds the
-user's id and ``session_version``; changing the password bumps the version,
-which logs out every other session. Failed logins are throttled per client
-address (``LOGIN_RATE_LIMIT``) and get one message whatever went wrong, so the
-login page does not tell which user names exist.
+user's id and ``session_version``, a generation checked against the user's row
+on every request: logging out bumps it, so a copy of the cookie is worth
+nothing afterwards (the user's sessions on every device end), and changing the
+password bumps it too, keeping only the session that changed it. Failed logins
+are throttled per client address (``LOGIN_RATE_LIMIT``) and get one message
+whatever went wrong, so the login page does not tell which user names exist.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, text, update
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
@@ -37,6 +40,7 @@ from app.accounts.zones import DEFAULT_ZONE, time_zones, valid_time_zone
 from app.db import get_session
 from app.i18n import _
 from app.models import User
+from app.redirects import local_target
 from app.security import limiter
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -103,6 +107,20 @@ def has_users() -> bool:
     return bool(count)
 
 
+def lock_users(session: Session) -> None:
+    """Make the session's transaction the only one that may add users until it ends.
+
+    Setup asks "is there any user yet?" and then creates the owner; without the
+    lock, concurrent first visitors all hear "no" and each creates an owner.
+    PostgreSQL locks the table against inserts; SQLite takes its one write lock
+    with a write that changes nothing. Both wait for a holder to finish.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        session.execute(update(User).where(false()).values(is_owner=User.is_owner))
+
+
 def validate_password(password: str, confirm: str) -> str | None:
     """The first problem with a new password and its confirmation, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -149,7 +167,7 @@ def create_user(
 def set_password(user: User, password: str) -> None:
     """Hash and store a new password; every session of ``user`` ends (not committed)."""
     user.password_hash = generate_password_hash(password)
-    user.session_version += 1
+    revoke_sessions(user)
 
 
 def check_password(user: User | None, password: str) -> bool:
@@ -181,9 +199,7 @@ def refresh_session(user: User) -> None:
 
 def safe_next(target: str) -> str:
     """``target`` if it is a path on this site, else the start page."""
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
-        return url_for("home.index")
-    return target
+    return local_target(target, url_for("home.index"))
 
 
 @bp.before_app_request
@@ -226,6 +242,10 @@ def setup() -> str | Response:
         zone, error = chosen_time_zone()
         error = error or validate_new_account(name, password, request.form.get("confirm", ""))
         if error is None:
+            lock_users(get_session())
+            if has_users():  # another first visitor was quicker
+                get_session().rollback()
+                return redirect(url_for("auth.login"))
             user = create_user(name, password, is_owner=True, timezone=zone)
             get_session().commit()
             log_in(user)
@@ -287,8 +307,18 @@ def signup() -> str | Response:
                            time_zones=time_zones(), zone=request.form.get("timezone", ""))
 
 
+def revoke_sessions(user: User) -> None:
+    """End every session of ``user``, this one included (not committed)."""
+    user.session_version += 1
+
+
 @bp.route("/logout", methods=("POST",))
 def logout() -> Response:
-    """Log out (POST only, so a link on another site cannot do it)."""
+    """Log out (POST only, so a link on another site cannot do it): the user's
+    sessions end on the server, not only this browser's cookie."""
+    user = logged_in_user()
+    if user is not None:
+        revoke_sessions(user)
+        get_session().commit()
     session.clear()
     return redirect(url_for("auth.login"))

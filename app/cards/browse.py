@@ -26,23 +26,26 @@ BULK_ACTIONS = ("suspend", "unsuspend", "move", "tag", "delete")
 
 @bp.route("/")
 @login_required
-def index() -> str | tuple[str, int]:
-    """The browser."""
+def index() -> tuple[str, int]:
+    """The browser; a page link that was tampered with (or outlived its sort) is a 400
+    showing the first page."""
     session = get_session()
     user_id = current_user().id
     query = BrowseQuery.from_args(request.args)
+    status = 200
     try:
         result = page(session, user_id, query, utcnow())
     except BadCursor:
         flash(_("That page link is no longer valid; showing the first page."), "error")
         query = BrowseQuery.from_args({**request.args, "after": "", "before": ""})
         result = page(session, user_id, query, utcnow())
+        status = 400
     decks = session.scalars(select(Deck).where(Deck.user_id == user_id).order_by(Deck.name)).all()
     tags = session.scalars(select(Tag.name).where(Tag.user_id == user_id).order_by(Tag.name)).all()
     return render_template(
         "browse/index.html", query=query, page=result, decks=decks, tags=tags,
         sorts=SORTS, states=STATES, now=utcnow(),
-    )
+    ), status
 
 
 @bp.route("/bulk", methods=("POST",))

@@ -45,7 +45,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, load_only
 
 from app.models import Card, Deck, NoteSource, Review, ReviewKind, Tag, card_tags
 from cards.draft import normalize
@@ -75,24 +75,28 @@ def review_count() -> ColumnElement[int]:
     return count
 
 
-# name → (expression, nullable). The browser's columns, sortable.
-def _sort_columns() -> dict[str, tuple[Any, bool]]:
+# name → (expression, nullable, the Python type of its values). The browser's columns, sortable.
+def _sort_columns() -> dict[str, tuple[Any, bool, type]]:
     return {
-        "created": (Card.id, False),
-        "front": (Card.front, False),
-        "deck": (Deck.name, False),
-        "kind": (Card.kind, False),
-        "due": (Card.due, True),
-        "interval": (Card.interval_days, False),
-        "ef": (Card.ef, False),
-        "lapses": (Card.lapses, False),
-        "reviews": (review_count(), False),
-        "source": (NoteSource.path, True),
+        "created": (Card.id, False, int),
+        "front": (Card.front, False, str),
+        "deck": (Deck.name, False, str),
+        "kind": (Card.kind, False, str),
+        "due": (Card.due, True, datetime),
+        "interval": (Card.interval_days, False, int),
+        "ef": (Card.ef, False, int),
+        "lapses": (Card.lapses, False, int),
+        "reviews": (review_count(), False, int),
+        "source": (NoteSource.path, True, str),
     }
 
 
 SORTS = ("created", "front", "deck", "kind", "due", "interval", "ef", "lapses", "reviews",
          "source")
+
+
+# Integers a cursor may hold: what a 64-bit column stores (bigger ones overflow the driver).
+MIN_INTEGER, MAX_INTEGER = -(2**63), 2**63 - 1
 
 
 class BadCursor(ValueError):
@@ -178,7 +182,7 @@ def decode_cursor(cursor: str) -> tuple[Any, int]:
         value, card_id = json.loads(raw.decode("utf-8"))
     except (binascii.Error, ValueError, UnicodeDecodeError, TypeError) as error:
         raise BadCursor(str(error)) from None
-    if not isinstance(card_id, int):
+    if not isinstance(card_id, int) or isinstance(card_id, bool) or not _fits(card_id):
         raise BadCursor("id")
     if isinstance(value, dict):
         try:
@@ -187,9 +191,22 @@ def decode_cursor(cursor: str) -> tuple[Any, int]:
             raise BadCursor("time") from None
         if value.tzinfo is None:
             raise BadCursor("naive time")
-    elif value is not None and not isinstance(value, int | str):
+    elif value is not None and not _plain_value(value):
         raise BadCursor("value")
     return value, card_id
+
+
+def _fits(number: int) -> bool:
+    return MIN_INTEGER <= number <= MAX_INTEGER
+
+
+def _plain_value(value: object) -> bool:
+    """Whether ``value`` is an integer the database can hold or a NUL-free string."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return _fits(value)
+    return isinstance(value, str) and "\x00" not in value
 
 
 def deck_and_descendants(session: Session, user_id: int, deck_id: int) -> list[int]:
@@ -256,7 +273,7 @@ def filtered(session: Session, user_id: int, query: BrowseQuery, now: datetime) 
 
 
 def _segments(
-    column: Any, nullable: bool, ascending: bool, nulls_last: bool, cursor: str,
+    column: Any, nullable: bool, kind: type, ascending: bool, nulls_last: bool, cursor: str,
 ) -> list[tuple[ColumnElement[bool], list[Any]]]:
     """The page's row sources in order: (condition, ORDER BY) for each.
 
@@ -272,6 +289,8 @@ def _segments(
     id_order = Card.id.asc() if ascending else Card.id.desc()
     col_order = column.asc() if ascending else column.desc()
     value, card_id = decode_cursor(cursor) if cursor else (None, 0)
+    if value is not None and not isinstance(value, kind):
+        raise BadCursor("a value of another sort")  # PostgreSQL would refuse the comparison
     tail: ColumnElement[bool] = true()
     if value is not None:
         tail = or_(beyond(column, value), and_(column == value, beyond(Card.id, card_id)))
@@ -291,19 +310,36 @@ def _segments(
     return [start, nulls] if nulls_last else [start]
 
 
+def shown_columns() -> list[Any]:
+    """Load options for the browser's rows: the columns its table shows, nothing more.
+
+    A card's note can be megabytes long; loading it (or a card's other sides) with
+    each of its hundreds of rows made one page take seconds. Reading a column
+    left out raises rather than quietly running a query per row.
+    """
+    return [
+        load_only(Card.id, Card.deck_id, Card.source_id, Card.kind, Card.front, Card.line,
+                  Card.needs_answer, Card.suspended, Card.due, Card.interval_days, Card.ef,
+                  Card.lapses, raiseload=True),
+        contains_eager(Card.deck).load_only(Deck.id, Deck.name, raiseload=True),
+        contains_eager(Card.source).load_only(NoteSource.id, NoteSource.path, raiseload=True),
+    ]
+
+
 def page(session: Session, user_id: int, query: BrowseQuery, now: datetime) -> Page:
     """One page of the browser (raises :class:`BadCursor` for a mangled cursor)."""
-    column, nullable = _sort_columns()[query.sort]
+    column, nullable, kind = _sort_columns()[query.sort]
     backwards = bool(query.before) and not query.after
     ascending = (not query.desc) != backwards
     cursor = query.before if backwards else query.after
     stmt = (
         filtered(session, user_id, query, now)
-        .options(contains_eager(Card.deck), contains_eager(Card.source))
+        .options(*shown_columns())
         .add_columns(column.label("sort_value"), review_count())
     )
     result: list[Any] = []
-    for condition, order in _segments(column, nullable, ascending, not backwards, cursor):
+    for condition, order in _segments(column, nullable, kind, ascending, not backwards,
+                                              cursor):
         wanted = query.limit + 1 - len(result)
         if wanted <= 0:
             break

@@ -24,6 +24,7 @@ from app.cards.store import CardInput, CardInputError
 from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import Card, CardKind, Deck, Review
+from app.redirects import local_target
 from cards.cloze import cloze_back, cloze_front, cloze_numbers, highlights_to_clozes
 from cards.render import render_markdown
 
@@ -33,10 +34,7 @@ bp = Blueprint("cards", __name__, url_prefix="/cards")
 
 def safe_next(default: str) -> str:
     """The form's or query's ``next`` if it is a local path, else ``default``."""
-    target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return local_target(request.form.get("next") or request.args.get("next"), default)
 
 
 def user_decks(session: Session) -> list[Deck]:

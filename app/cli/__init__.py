@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from app.cli.add import add
+from app.cli.backup import backup, restore
 from app.cli.db import db
 from app.cli.export import export
 from app.cli.extract import extract
@@ -24,10 +25,12 @@ def main() -> None:
 
 
 main.add_command(add)
+main.add_command(backup)
 main.add_command(db)
 main.add_command(export)
 main.add_command(extract)
 main.add_command(import_command)
+main.add_command(restore)
 main.add_command(serve)
 main.add_command(stats)
 main.add_command(user)
