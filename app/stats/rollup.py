@@ -24,7 +24,18 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, case, delete, event, func, insert, select, text
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    case,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapper, Session
 
 from app import caches
@@ -45,6 +56,9 @@ UPSERT_SQL = (
     " duration_ms = review_day_stats.duration_ms + excluded.duration_ms"
 )
 _UPSERT = text(UPSERT_SQL)
+# Made once: building a statement costs more than running this one.
+_MARK = select(ReviewStatsMark.timezone, ReviewStatsMark.day_start_hour).where(
+    ReviewStatsMark.user_id == bindparam("uid"))
 
 caches.register(
     "statistics rollup", "the review_day_stats table (app.stats.rollup)",
@@ -90,16 +104,16 @@ def record(
     """Count review rows just appended (or, ``undone=True``, answers an undo took back)
     into the user's rollup, in the caller's transaction, on the days of the settings
     the rollup is counted for (its mark). Never commits."""
-    mark = session.execute(
-        select(ReviewStatsMark.timezone, ReviewStatsMark.day_start_hour)
-        .where(ReviewStatsMark.user_id == user_id)
-    ).first()
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # what is pending first: the user's row is locked before this one
+    connection = session.connection()  # Core: the session's statement handling costs more
+    mark = connection.execute(_MARK, {"uid": user_id}).first()
     if mark is None:  # nothing counted yet (a database from before): rebuild counts these
         return
     clock = DayClock(mark[0], mark[1])
     params = [p for p in (upsert_params(clock, row, undone=undone) for row in rows) if p]
     if params:
-        session.execute(_UPSERT, params)
+        connection.execute(_UPSERT, params)
 
 
 def is_current(session: Session, user_id: int, clock: DayClock) -> bool:
