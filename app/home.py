@@ -22,7 +22,7 @@ def index() -> str:
     from app.models import Deck
     from app.review.summary import deck_overview
     from app.stats.charts import sparkline_svg
-    from app.stats.queries import next_days_load
+    from app.stats.forecast import next_days_load
 
     session, user, now = get_session(), current_user(), utcnow()
     overview = deck_overview(session, user, now)

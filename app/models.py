@@ -306,11 +306,11 @@ class Review(Base):
 
 
 class ReviewDayStat(Base):
-    """Statistics rollup: a user's answers on one of their days that has ended.
+    """Statistics rollup: a user's answers on one of their days, undone ones left out.
 
     Counted by review class (0 new, 1 learning, 2 review, 3 repeat), maturity
-    (interval before >= 21 days) and grade. Filled and extended by
-    ``app.stats.queries.refresh_rollup``; derived data, rebuilt at will.
+    (interval before >= 21 days) and grade. Written with each answer by
+    ``app.stats.rollup.record``; derived data, rebuilt by ``app.stats.rollup.rebuild``.
     """
 
     __tablename__ = "review_day_stats"
@@ -318,7 +318,7 @@ class ReviewDayStat(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    # The user's day as days since 1970-01-01 (app.stats.queries.to_date turns it into a date).
+    # The user's day as days since 1970-01-01 (app.stats.days.to_date turns it into a date).
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     review_class: Mapped[int] = mapped_column(Integer, primary_key=True)
     mature: Mapped[bool] = mapped_column(Boolean, primary_key=True)
@@ -328,7 +328,7 @@ class ReviewDayStat(Base):
 
 
 class ReviewStatsMark(Base):
-    """How far a user's ``review_day_stats`` go, and for which day settings."""
+    """The day settings a user's ``review_day_stats`` count every answer for."""
 
     __tablename__ = "review_stats_marks"
 
@@ -337,9 +337,6 @@ class ReviewStatsMark(Base):
     )
     timezone: Mapped[str] = mapped_column(String(64))
     day_start_hour: Mapped[int] = mapped_column(Integer)
-    # Answers before this instant (a day boundary) with ids up to last_review_id are counted.
-    sealed_until: Mapped[datetime] = mapped_column()
-    last_review_id: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Tombstone(Base):

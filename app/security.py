@@ -27,6 +27,8 @@ from itsdangerous import BadSignature
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import caches
+
 csrf = CSRFProtect()
 # Limits are declared on the views that need them (login, sign-up); none by default.
 # Configured by RATELIMIT_ENABLED and RATELIMIT_STORAGE_URI (memory:// is per process:
@@ -84,6 +86,15 @@ class VerifiedCookies:
             self._items[cookie] = (dict(data), signed_at)
             while len(self._items) > self.SIZE:
                 self._items.popitem(last=False)
+
+
+caches.register(
+    "verified session cookies", 'app.extensions["wengu.cookies"] (app.security.VerifiedCookies)',
+    holds="what a session cookie whose signature was checked holds, per whole cookie",
+    invalidated_by="nothing: keyed by the signed cookie itself; an entry expires with the "
+                   "cookie's signed time (logout and password change are checked against "
+                   "the user's row, as without it)",
+)
 
 
 class SessionInterface(SecureCookieSessionInterface):

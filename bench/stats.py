@@ -180,6 +180,19 @@ def main() -> None:
         t0 = time.perf_counter()
         build(engine, args.cards, args.reviews)
         print(f"build_s: {time.perf_counter() - t0:.1f}")
+    # The bulk load bypassed the answer path: count the rollup as `wengu stats rebuild` does.
+    from sqlalchemy.orm import Session
+
+    from app.stats import rollup
+
+    with Session(engine) as session:
+        stale = rollup.stale_users(session)
+        if stale:
+            t0 = time.perf_counter()
+            for user in stale:
+                rollup.rebuild(session, user, NOW)
+            session.commit()
+            print(f"rollup_rebuild_s: {time.perf_counter() - t0:.1f}")
     engine.dispose()
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
@@ -208,23 +221,23 @@ def main() -> None:
                 conn.execute(select(func.count()).select_from(Review)).scalar_one()
 
         count()
-        first = timed(render, 1)[0]  # builds the rollup of closed days once
+        first = timed(render, 1)[0]
         count_times = timed(count, args.runs)
         page_times = timed(render, args.runs)
         uncached_times = timed(render_uncached, max(3, args.runs // 2))
         # A card changes between views (as after an answer): the card figures are
         # recomputed once, then cached again. Also: every view recomputing them.
-        from app.stats import queries as q
+        from app.stats.cached import card_cache, review_cache
 
         def cold_cards() -> None:
-            q._card_cache.clear()
+            card_cache.clear()
             render()
 
         cold_times = timed(cold_cards, max(3, args.runs // 2))
 
         # Every view recomputing the answer figures (as on the first view after an answer).
         def cold_reviews() -> None:
-            q._review_cache.clear()
+            review_cache.clear()
             render()
 
         cold_review_times = timed(cold_reviews, max(3, args.runs // 2))
@@ -247,7 +260,7 @@ def main() -> None:
     print(f"reviews: {args.reviews}")
     print(f"count_median_ms: {count_ms:.1f}")
     print(f"count_p99_ms: {p99(count_times) * 1000:.1f}")
-    print(f"first_page_ms: {first * 1000:.1f} (builds the day rollup)")
+    print(f"first_page_ms: {first * 1000:.1f}")
     print(f"page_median_ms: {page_ms:.1f}")
     print(f"page_p99_ms: {p99(page_times) * 1000:.1f}")
     print(f"page_over_count: {page_ms / count_ms:.2f}x (target <= 5x)")
@@ -268,8 +281,8 @@ def main() -> None:
           f"({changed_ms / count_ms:.2f}x count; first view after a card changed)")
     print(f"page_after_card_change_p99_ms: {p99(changed_times) * 1000:.1f}")
     deck_ms = statistics.median(deck_times) * 1000
-    print(f"page_one_deck_median_ms: {deck_ms:.1f} (a deck with sub-decks: no rollup,"
-          " cached after its first view)")
+    print(f"page_one_deck_median_ms: {deck_ms:.1f} (a deck with sub-decks: answers counted"
+          " from the history; cached after its first view)")
     tmp.cleanup()
 
 

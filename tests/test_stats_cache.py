@@ -1,4 +1,4 @@
-"""The statistics page's cached figures: every kind of change shows on the next view.
+"""The statistics page's kept figures: every kind of change shows on the next view.
 
 Each test renders the page, changes the collection the way the app does it,
 renders again, and checks that the card-derived parts of the page (states,
@@ -6,8 +6,10 @@ intervals, E-factors, forecast, hardest cards, due today) are exactly what an
 uncached computation gives, and that they changed. A guard on the engine
 fails any transaction that writes the ``cards`` table without bumping the
 owner's ``cards_version`` in the same transaction. The answer-derived parts
-(summary, heatmap, reviews, time, retention, buttons) are checked the same way
-against answers, undos, a new day, old history stored late and deck moves.
+(summary, heatmap, reviews, time, retention, buttons), read from the rollup
+written with each answer, are checked the same way against answers, undos, a
+new day, old history stored late and deck moves: they equal what the review
+history gives.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session
 
-import app.stats.queries as q
+import app.stats.cached as cached
 from app.db import utcnow
 from app.models import Card, Review, User, bump_cards_version
 from app.notes.importer import NoteFile, import_notes
+from app.stats import rollup
 from tests.factories import make_card, make_deck
 
 CARD_SECTIONS = ("forecast", "states", "intervals", "efactors", "hardest")
@@ -108,14 +111,14 @@ def card_part(client: FlaskClient, query: str = "") -> str:
 
 def uncached(client: FlaskClient, query: str = "") -> str:
     """What the page shows when nothing is cached."""
-    q._card_cache.clear()
-    q._review_cache.clear()
+    cached.card_cache.clear()
+    cached.review_cache.clear()
     return card_part(client, query)
 
 
 def version(db: Session, user_id: int) -> int:
     db.rollback()  # a fresh read
-    return q.cards_version(db, user_id)[0]
+    return cached.cards_version(db, user_id)[0]
 
 
 def check_change(
@@ -152,13 +155,13 @@ def test_repeated_view_is_served_from_the_cache(
 ) -> None:
     first = card_part(client)
     calls: list[int] = []
-    real = q.card_figures
+    real = cached.card_figures
 
-    def counting(*args: Any, **kwargs: Any) -> q.CardFigures:
+    def counting(*args: Any, **kwargs: Any) -> cached.CardFigures:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(q, "card_figures", counting)
+    monkeypatch.setattr(cached, "card_figures", counting)
     assert card_part(client) == first
     assert calls == []
     card_part(client, f"?deck={collection['os']}")  # another filter: another entry
@@ -330,7 +333,7 @@ def test_every_core_write_to_cards_bumps() -> None:
     assert missing == []
 
 
-# -- the answer figures, cached against the user's latest review id ---------------------------
+# -- the answer figures, read from the rollup -------------------------------------------------
 
 REVIEW_SUMMARY = ("streak", "daily-average", "days-studied", "period-reviews", "period-minutes")
 REVIEW_SECTIONS = ("calendar", "reviews", "time", "retention", "buttons")
@@ -350,11 +353,12 @@ def review_part(client: FlaskClient, query: str = "") -> str:
     return "\n".join(parts)
 
 
-def review_uncached(client: FlaskClient, query: str = "") -> str:
-    """The answer-derived parts when nothing is cached."""
-    q._card_cache.clear()
-    q._review_cache.clear()
-    return review_part(client, query)
+def review_from_history(client: FlaskClient, query: str = "") -> str:
+    """The answer-derived parts counted from the review history (the rollup unread)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rollup, "read", lambda *_args: None)
+        cached.review_cache.clear()
+        return review_part(client, query)
 
 
 def reviews_in_period(client: FlaskClient, query: str = "") -> int:
@@ -370,9 +374,10 @@ def check_review_change(
     """Render, ``change``, render: the second view is exact and differs. Returns it."""
     before = review_part(client, query)
     assert review_part(client, query) == before  # served from the cache
+    assert before == review_from_history(client, query)
     change()
     after = review_part(client, query)
-    assert after == review_uncached(client, query)
+    assert after == review_from_history(client, query)
     assert after != before
     return after
 
@@ -387,13 +392,13 @@ def test_repeated_view_serves_the_answer_figures_from_the_cache(
     answer(client)
     first = review_part(client)
     calls: list[int] = []
-    real = q.review_totals
+    real = cached.answer_figures
 
-    def counting(*args: Any, **kwargs: Any) -> q.ReviewTotals:
+    def counting(*args: Any, **kwargs: Any) -> cached.ReviewFigures:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(q, "review_totals", counting)
+    monkeypatch.setattr(cached, "answer_figures", counting)
     assert review_part(client) == first
     assert calls == []
     review_part(client, "?period=1y")  # another period: another entry
@@ -424,10 +429,12 @@ def test_old_history_stored_late_shows(
 ) -> None:
     # An answer with a time days ago, stored now (as an import of history would).
     def store() -> None:
-        db.add(Review(user_id=user_id, card_id=collection["mature"], grade=4,
-                      reviewed_at=utcnow() - timedelta(days=3), duration_ms=4000,
-                      reps_before=7, ef_before=270, interval_before=30, lapses_before=0,
-                      reps_after=8, ef_after=270, interval_after=60, lapses_after=0))
+        row = Review(user_id=user_id, card_id=collection["mature"], grade=4,
+                     reviewed_at=utcnow() - timedelta(days=3), duration_ms=4000,
+                     reps_before=7, ef_before=270, interval_before=30, lapses_before=0,
+                     reps_after=8, ef_after=270, interval_after=60, lapses_after=0)
+        db.add(row)
+        rollup.record(db, user_id, [row])  # what a history import does
         db.commit()
 
     was = reviews_in_period(client)

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.stats.charts import buttons_chart, day_label, forecast_chart
-from app.stats.queries import ReviewFigures
+from app.stats.figures import ReviewFigures
 
 
 @pytest.fixture

@@ -9,11 +9,18 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Card, NoteSource, Review, ReviewDayStat, ReviewStatsMark, User
-from app.stats import queries as q
+from app.stats import rollup
+from app.stats.card_figures import card_figures
+from app.stats.days import clock_for
+from app.stats.figures import retention_share, review_figures, review_totals
+from app.stats.forecast import forecast, next_days_load
+from app.stats.hardest import hardest_cards
+from app.stats.history import ReviewTotals, class_of, is_mature, review_class
+from app.stats.scope import deck_subtree
 from tests.factories import make_card, make_deck
 
 _showing = itertools.count(1)
@@ -43,6 +50,7 @@ def answer(
         lapses_after=lapses,
     )
     db.add(row)
+    rollup.record(db, card.user_id, [row])
     db.flush()
     return row
 
@@ -55,11 +63,12 @@ def undo(db: Session, target: Review, at: datetime) -> Review:
         lapses_after=0,
     )
     db.add(row)
+    rollup.record(db, target.user_id, [target], undone=True)
     db.flush()
     return row
 
 
-def per_day(totals: q.ReviewTotals) -> dict[date, int]:
+def per_day(totals: ReviewTotals) -> dict[date, int]:
     days: dict[date, int] = {}
     for (day, *_rest), (count, _ms) in totals.days.items():
         days[day] = days.get(day, 0) + count
@@ -67,8 +76,13 @@ def per_day(totals: q.ReviewTotals) -> dict[date, int]:
     return days
 
 
-def groups(db: Session, who: User, now: datetime, **kw: Any) -> q.ReviewTotals:
-    return q.review_totals(db, who.id, q.clock_for(who), now, **kw)
+def counted(db: Session) -> int:
+    """Answers the rollup holds, every user's."""
+    return int(db.scalar(select(func.sum(ReviewDayStat.reviews))) or 0)
+
+
+def groups(db: Session, who: User, now: datetime, **kw: Any) -> ReviewTotals:
+    return review_totals(db, who.id, clock_for(who), now, **kw)
 
 
 # -- day boundaries --------------------------------------------------------------------------
@@ -103,7 +117,7 @@ def test_shanghai_day_starts_at_four(db: Session) -> None:
     answer(db, card, utc(2026, 6, 1, 20, 0))   # 04:00: June 2
     answer(db, card, utc(2026, 6, 2, 15, 0))   # 23:00: June 2
     answer(db, card, utc(2026, 6, 1, 0, 0))    # 08:00 June 1
-    clock = q.clock_for(who)
+    clock = clock_for(who)
     assert per_day(groups(db, who, utc(2026, 6, 5))) == {date(2026, 6, 1): 2, date(2026, 6, 2): 2}
     assert clock.day_of(utc(2026, 6, 1, 19, 59)) == date(2026, 6, 1)
     assert clock.day_start(date(2026, 6, 2)) == utc(2026, 6, 1, 20, 0)
@@ -129,7 +143,7 @@ def test_sql_days_match_python_days(db: Session, hours: list[int], tz: str,
     card = make_card(db, who.id)
     start = utc(2026, 1, 1)
     expected: dict[date, int] = {}
-    clock = q.clock_for(who)
+    clock = clock_for(who)
     for hour in hours:
         at = start + timedelta(hours=hour, minutes=hour % 60)
         answer(db, card, at)
@@ -157,7 +171,7 @@ def test_classes_undo_and_buttons(db: Session) -> None:
     answer(db, card, day, 3, kind="repeat", reps=2, interval=1)     # repeat
     undone = answer(db, card, day, 0, reps=6, interval=40)          # mature, then undone
     undo(db, undone, day + timedelta(seconds=3))
-    figures = q.review_figures(groups(db, who, day), date(2026, 5, 10), "1m")
+    figures = review_figures(groups(db, who, day), date(2026, 5, 10), "1m")
     assert figures.bins[-1].by_class == [1, 2, 3, 1]
     assert figures.buttons == {
         "learning": [0, 0, 1, 1, 1, 0],
@@ -183,30 +197,30 @@ def test_retention_young_and_mature_per_week(db: Session) -> None:
     answer(db, card, monday + timedelta(days=9), 0, reps=0, interval=0)
     answer(db, card, monday + timedelta(days=9), 1, kind="repeat")
     today = date(2026, 5, 14)
-    figures = q.review_figures(groups(db, who, utc(2026, 5, 14, 12)), today, "1m")
+    figures = review_figures(groups(db, who, utc(2026, 5, 14, 12)), today, "1m")
     weeks = {b.start: b.retention for b in figures.retention_bins}
     assert weeks[date(2026, 5, 4)] == [3, 4, 1, 2]
     assert weeks[date(2026, 5, 11)] == [0, 0, 2, 2]
-    assert q.retention_share(3, 4) == 0.75
-    assert q.retention_share(0, 0) is None
+    assert retention_share(3, 4) == 0.75
+    assert retention_share(0, 0) is None
 
 
 def test_streak_and_daily_average(db: Session) -> None:
     who = user(db, "Asia/Shanghai", 4)
     card = make_card(db, who.id)
-    clock = q.clock_for(who)
+    clock = clock_for(who)
     today = date(2026, 8, 20)
     # Three days in a row before today (2, 1, 3 answers), a gap, then 4 answers long ago.
     for back, count in ((1, 2), (2, 1), (3, 3), (10, 4)):
         for i in range(count):
             answer(db, card, clock.day_start(today - timedelta(days=back)) + timedelta(hours=i))
     now = clock.day_start(today) + timedelta(hours=5)
-    figures = q.review_figures(groups(db, who, now), clock.day_of(now), "1m")
+    figures = review_figures(groups(db, who, now), clock.day_of(now), "1m")
     assert figures.streak == 3  # today has no answer yet: the streak ending yesterday
     assert figures.days_studied == 4
     assert figures.daily_average == pytest.approx(10 / 4)
     answer(db, card, now)
-    figures = q.review_figures(groups(db, who, now), today, "1m")
+    figures = review_figures(groups(db, who, now), today, "1m")
     assert figures.streak == 4
     assert figures.heatmap[-1] == (today, 1)
     assert len(figures.heatmap) == 365
@@ -219,12 +233,12 @@ def test_periods_choose_their_bins(db: Session) -> None:
     answer(db, card, utc(2026, 5, 10, 12))
     today = date(2026, 5, 14)
     found = groups(db, who, utc(2026, 5, 14, 12))
-    month = q.review_figures(found, today, "1m")
+    month = review_figures(found, today, "1m")
     assert (len(month.bins), month.bins[0].start, month.total_reviews) == (
         30, date(2026, 4, 15), 1)
-    year = q.review_figures(found, today, "1y")
+    year = review_figures(found, today, "1y")
     assert year.bin_unit == "week" and year.bins[0].start.weekday() == 0
-    everything = q.review_figures(found, today, "all")
+    everything = review_figures(found, today, "all")
     assert everything.period_start == date(2024, 2, 10)
     assert everything.bins[0].start == date(2024, 2, 1)
     assert everything.total_reviews == 2
@@ -233,18 +247,15 @@ def test_periods_choose_their_bins(db: Session) -> None:
 # -- the rollup ------------------------------------------------------------------------------
 
 
-def test_rollup_extends_and_matches_live_counts(db: Session) -> None:
+def test_rollup_is_written_with_answers_and_matches_the_history(db: Session) -> None:
     who = user(db, "America/New_York", 4)
     card = make_card(db, who.id)
     for day in range(40):
         answer(db, card, utc(2026, 10, 1, 15) + timedelta(days=day), grade=day % 6)
     now = utc(2026, 11, 5, 15)
-    assert q.refresh_rollup(db, who, now)
-    assert not q.refresh_rollup(db, who, now)
-    sealed = db.scalars(select(ReviewDayStat)).all()
-    assert sum(row.reviews for row in sealed) == 35  # Oct 1 .. Nov 4 are closed days
+    assert counted(db) == 40
     assert groups(db, who, now) == groups(db, who, now, use_rollup=False)
-    # New answers today, an old answer imported late, an undo of a sealed answer.
+    # Answers today, an old answer stored late, undos of an old and a new answer.
     answer(db, card, now)
     late = answer(db, card, utc(2026, 10, 3, 16), grade=1)
     undo(db, late, now)
@@ -252,39 +263,87 @@ def test_rollup_extends_and_matches_live_counts(db: Session) -> None:
     assert first is not None
     undo(db, first, now)
     assert groups(db, who, now) == groups(db, who, now, use_rollup=False)
-    later = now + timedelta(days=3)
-    assert q.refresh_rollup(db, who, later)
-    assert groups(db, who, later) == groups(db, who, later, use_rollup=False)
     window = {"since": date(2026, 10, 2), "detail_since": date(2026, 10, 20)}
-    assert groups(db, who, later, **window) == groups(db, who, later, use_rollup=False, **window)
-    assert groups(db, who, later, **window).buttons != groups(db, who, later).buttons
-    assert sum(row.reviews for row in db.scalars(select(ReviewDayStat)).all()) == 40
-    # A new time zone rebuilds it.
-    who.timezone = "Asia/Shanghai"
-    db.flush()
-    assert q.refresh_rollup(db, who, later)
-    assert groups(db, who, later) == groups(db, who, later, use_rollup=False)
+    assert groups(db, who, now, **window) == groups(db, who, now, use_rollup=False, **window)
+    assert groups(db, who, now, **window).buttons != groups(db, who, now).buttons
+    assert counted(db) == 40
 
 
-def test_rollup_refuses_a_mark_moved_by_someone_else(
-    db: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_other_day_settings_count_the_history_until_rebuilt(db: Session) -> None:
     who = user(db, "UTC", 0)
     card = make_card(db, who.id)
+    answer(db, card, utc(2026, 1, 1, 23))
+    who.timezone = "Asia/Shanghai"  # 07:00 on January 2 there
+    db.flush()
+    clock = clock_for(who)
+    assert not rollup.is_current(db, who.id, clock)
+    assert rollup.stale_users(db) == [who]
+    answer(db, card, utc(2026, 1, 3, 1))  # still counted on the rollup's (UTC) days
+    assert counted(db) == 2
+    live = groups(db, who, utc(2026, 1, 5))  # the page counts the history meanwhile
+    assert per_day(live) == {date(2026, 1, 2): 1, date(2026, 1, 3): 1}
+    assert rollup.rebuild(db, who, utc(2026, 1, 5)) == 2
+    assert rollup.is_current(db, who.id, clock) and rollup.stale_users(db) == []
+    assert rollup.read(db, who.id, clock, None, None) == live
+
+
+def test_nothing_is_counted_without_a_mark(db: Session) -> None:
+    who = user(db, "UTC", 0)
+    card = make_card(db, who.id)
+    db.execute(delete(ReviewStatsMark))  # a database from before the rollup
     answer(db, card, utc(2026, 1, 1, 12))
-    q.refresh_rollup(db, who, utc(2026, 1, 3))
-    answer(db, card, utc(2026, 1, 3, 12))
-    group_reviews = q._group_reviews
+    assert counted(db) == 0
+    assert per_day(groups(db, who, utc(2026, 1, 2))) == {date(2026, 1, 1): 1}
+    assert rollup.rebuild(db, who, utc(2026, 1, 2)) == 1
+    assert counted(db) == 1
 
-    def racing(*args: Any, **kwargs: Any) -> q.Groups:
-        # Another request moves the mark while this one is counting.
-        db.execute(update(ReviewStatsMark).values(last_review_id=1000)
-                   .execution_options(synchronize_session=False))
-        return group_reviews(*args, **kwargs)
 
-    monkeypatch.setattr(q, "_group_reviews", racing)
-    with pytest.raises(q.StaleRollup):
-        q.refresh_rollup(db, who, utc(2026, 1, 9))
+@given(steps=st.lists(st.tuples(st.integers(0, 24 * 60), st.integers(0, 5),
+                                st.sampled_from(["review", "repeat", "undo"]),
+                                st.integers(0, 3), st.integers(0, 40)),
+                      min_size=1, max_size=25),
+       tz=st.sampled_from(["America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]),
+       day_start=st.integers(0, 23))
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_rollup_equals_the_history_for_any_answers(
+    db: Session, steps: list[tuple[int, int, str, int, int]], tz: str, day_start: int
+) -> None:
+    who = user(db, tz, day_start, name=f"u{next(_showing)}")
+    card = make_card(db, who.id)
+    start = utc(2026, 3, 1)
+    answered: list[Review] = []
+    for hours, grade, kind, reps, interval in steps:
+        at = start + timedelta(hours=hours, minutes=hours % 47)
+        if kind == "undo":
+            if answered:
+                undo(db, answered.pop(), at)
+            continue
+        answered.append(answer(db, card, at, grade, kind=kind, reps=reps, interval=interval,
+                               lapses=reps % 2, ms=hours * 7))
+    now = start + timedelta(days=70)
+    for window in ({}, {"since": date(2026, 3, 20), "detail_since": date(2026, 4, 1)}):
+        assert groups(db, who, now, **window) == groups(db, who, now, use_rollup=False,
+                                                        **window)
+    db.rollback()
+
+
+def test_python_and_sql_classes_agree(db: Session) -> None:
+    who = user(db)
+    card = make_card(db, who.id)
+    combos = list(itertools.product(["review", "repeat"], range(4), range(3), [0, 1, 2, 20, 21]))
+    rows = {
+        answer(db, card, utc(2026, 1, 1), kind=kind, reps=reps, lapses=lapses,
+               interval=interval).id: (kind, reps, lapses, interval)
+        for kind, reps, lapses, interval in combos
+    }
+    found = db.execute(select(Review.id, review_class(), Review.interval_before >= 21)
+                       .where(Review.user_id == who.id)).all()
+    assert len(found) == len(combos)
+    for review_id, sql_class, sql_mature in found:
+        kind, reps, lapses, interval = rows[review_id]
+        assert class_of(kind, reps, lapses, interval) == sql_class
+        assert is_mature(interval) == bool(sql_mature)
 
 
 # -- cards -----------------------------------------------------------------------------------
@@ -293,7 +352,7 @@ def test_rollup_refuses_a_mark_moved_by_someone_else(
 def test_forecast_young_mature_and_overdue(db: Session) -> None:
     who = user(db, "America/New_York", 4)
     now = utc(2026, 3, 7, 15)  # March 7, 10:00 EST
-    clock = q.clock_for(who)
+    clock = clock_for(who)
     assert clock.day_of(now) == date(2026, 3, 7)
     make_card(db, who.id, due=utc(2026, 3, 1), interval_days=3)                 # overdue: today
     make_card(db, who.id, due=utc(2026, 3, 7, 20), interval_days=30)            # today, mature
@@ -306,13 +365,13 @@ def test_forecast_young_mature_and_overdue(db: Session) -> None:
     make_card(db, who.id, due=utc(2026, 3, 9, 8, 0), deleted_at=utc(2026, 1, 1))
     make_card(db, who.id, due=utc(2026, 4, 30), interval_days=50)              # beyond 30 days
     make_card(db, who.id)                                                       # new: never due
-    days = q.forecast(db, who.id, clock, now, 30)
+    days = forecast(db, who.id, clock, now, 30)
     assert len(days) == 30
     assert days[0] == (date(2026, 3, 7), 2, 1)
     assert days[1] == (date(2026, 3, 8), 0, 1)
     assert days[2] == (date(2026, 3, 9), 1, 0)
     assert sum(y + m for _d, y, m in days) == 5
-    longer = q.forecast(db, who.id, clock, now, 90)
+    longer = forecast(db, who.id, clock, now, 90)
     assert sum(y + m for _d, y, m in longer) == 6
 
 
@@ -328,7 +387,7 @@ def test_card_states_and_distributions(db: Session) -> None:
     make_card(db, who.id, needs_answer=True)                                       # needs answer
     make_card(db, who.id, due=due, retired_at=due, suspended=True)                 # retired
     make_card(db, who.id, deleted_at=due)                                          # not counted
-    figures = q.card_figures(db, who.id)
+    figures = card_figures(db, who.id)
     assert figures.states == {"new": 1, "learning": 1, "young": 1, "mature": 2,
                               "suspended": 1, "needs_answer": 1, "retired": 1}
     intervals = dict(figures.intervals)
@@ -350,7 +409,7 @@ def test_hardest_cards_with_their_notes(db: Session) -> None:
     c = make_card(db, who.id, "c", due=due, lapses=0, ef=140)
     make_card(db, who.id, "d", due=due, lapses=0, ef=250)
     make_card(db, who.id, "e", due=due, lapses=20, deleted_at=due)
-    lapses, low_ef = q.hardest_cards(db, who.id)
+    lapses, low_ef = hardest_cards(db, who.id)
     assert [card.id for card in lapses] == [b.id, a.id]
     assert [card.id for card in low_ef] == [c.id, a.id, b.id]
     assert (lapses[1].source_path, lapses[1].line) == ("notes/os.md", 7)
@@ -363,9 +422,9 @@ def test_deck_filter_includes_sub_decks(db: Session) -> None:
     make_deck(db, who.id, "os::kernel::mm")
     make_deck(db, who.id, "maths")
     os_deck = make_deck(db, who.id, "os")
-    assert q.deck_subtree(db, who.id, os_deck.id) == sorted(
+    assert deck_subtree(db, who.id, os_deck.id) == sorted(
         [os_deck.id, kernel.id, make_deck(db, who.id, "os::kernel::mm").id])
-    assert q.deck_subtree(db, other.id, os_deck.id) is None
+    assert deck_subtree(db, other.id, os_deck.id) is None
     now = utc(2026, 1, 10, 12)
     make_card(db, who.id, due=now, deck="os::kernel::mm")
     make_card(db, who.id, due=now + timedelta(days=2), deck="os::kernel")
@@ -373,9 +432,9 @@ def test_deck_filter_includes_sub_decks(db: Session) -> None:
     make_card(db, who.id, due=now, deck="maths")
     make_card(db, other.id, due=now, deck="os")
     maths = make_deck(db, who.id, "maths")
-    load = q.next_days_load(db, who.id, [os_deck.id, kernel.id, maths.id], now=now)
+    load = next_days_load(db, who.id, [os_deck.id, kernel.id, maths.id], now=now)
     assert load[os_deck.id] == [2, 0, 1, 0, 0, 0, 0]
     assert load[kernel.id] == [1, 0, 1, 0, 0, 0, 0]
     assert load[maths.id] == [1, 0, 0, 0, 0, 0, 0]
-    subtree = q.deck_subtree(db, who.id, kernel.id)
-    assert q.card_figures(db, who.id, subtree).states["learning"] == 2
+    subtree = deck_subtree(db, who.id, kernel.id)
+    assert card_figures(db, who.id, subtree).states["learning"] == 2

@@ -30,9 +30,10 @@ from app.accounts.auth import (
     validate_password,
 )
 from app.accounts.zones import time_zones, valid_time_zone
-from app.db import get_session
+from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import User
+from app.stats import rollup
 from cards.sm2 import MAX_INTERVAL
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -147,8 +148,11 @@ def settings() -> tuple[str, int] | Response:
     if error is not None:
         return _settings_page(status=400, error=error)
     user = current_user()
+    day = (user.timezone, user.day_start_hour)
     for field, value in values.items():
         setattr(user, field, value)
+    if (user.timezone, user.day_start_hour) != day:  # the statistics' days move
+        rollup.rebuild(get_session(), user, utcnow())
     get_session().commit()
     refresh_babel()  # the message below is in the language just chosen
     flash(_("Settings saved."))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import zoneinfo
 
+from app import caches
+
 __all__ = ["DEFAULT_ZONE", "time_zones", "valid_time_zone"]
 
 DEFAULT_ZONE = "UTC"
@@ -15,6 +17,14 @@ DEFAULT_ZONE = "UTC"
 def time_zones() -> tuple[str, ...]:
     """Every IANA time zone name this system knows, sorted."""
     return tuple(sorted(zoneinfo.available_timezones()))
+
+
+caches.register(
+    "time zone names", "app.accounts.zones.time_zones",
+    holds="the IANA time zone names the system knows",
+    invalidated_by="nothing while the process runs (new zone data needs a restart)",
+    clear=time_zones.cache_clear,
+)
 
 
 def valid_time_zone(name: str) -> bool:

@@ -15,6 +15,7 @@ from app.cli.export import export
 from app.cli.extract import extract
 from app.cli.importer import import_command
 from app.cli.serve import serve
+from app.cli.stats import stats
 from app.cli.user import user
 
 
@@ -31,4 +32,5 @@ main.add_command(extract)
 main.add_command(import_command)
 main.add_command(restore)
 main.add_command(serve)
+main.add_command(stats)
 main.add_command(user)

@@ -43,6 +43,12 @@ def upgrade(revision: str) -> None:
     with app_context() as app:
         command.upgrade(alembic_config(app.config["DATABASE_URL"]), revision)
         click.echo(f"database at {revision}: {_display_url(app.config['DATABASE_URL'])}")
+        if revision == "head":  # the models are the schema: derived data can be made
+            from app.cli.stats import rebuild_rollups
+
+            rebuilt = rebuild_rollups()
+            if rebuilt:
+                click.echo(f"statistics rollup rebuilt for {rebuilt} users")
 
 
 @db.command(context_settings={"ignore_unknown_options": True})  # "-1" is a revision

@@ -35,6 +35,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import caches
 from app.cards.display import card_sides
 from app.models import User
 from app.review.store import (
@@ -203,6 +204,14 @@ class QueueCache:
         """Forget every snapshot."""
         with self._lock:
             self._items.clear()
+
+
+caches.register(
+    "queue snapshots", 'app.extensions["wengu.queue_cache"] (app.review.snapshot.QueueCache)',
+    holds="each user's day's queue per deck, between answers",
+    invalidated_by="User.cards_version: a snapshot stamped with another version is dropped; "
+                   "the day's end; a change of the user's day or limit settings",
+)
 
 
 def init_app(app: Flask) -> None:

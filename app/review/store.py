@@ -8,7 +8,9 @@ the user's row, so two answers of one user never interleave), then reads the
 card's committed state, asks the SM-2 core for the new one, appends the
 review row and stores the card's state. An answer is therefore always
 computed from what is stored, whatever an open page or a worker's memory
-believed. Functions here take a session and never commit.
+believed. An answer and an undo are also counted into the statistics rollup
+(:func:`app.stats.rollup.record`). Functions here take a session and never
+commit.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.models import Card, Deck, Review, ReviewKind, bump_cards_version
+from app.stats import rollup
 from cards.queue import DeckLimits, DeckTree, Done, Limits, QueueCard, Rules, day_bounds
 from cards.sm2 import MAX_INTERVAL, State, review
 
@@ -304,12 +307,14 @@ def write_answer(
     after, log = review(before, grade, now, same_day_repeat=same_day_repeat,
                         max_interval=max_interval)
     kind = ReviewKind.REPEAT if log.same_day_repeat else ReviewKind.REVIEW
-    inserted = connection.execute(_INSERT_REVIEW, {
+    values = {
         **_review_values(user_id, card_id, before, after),
         "kind": kind.value, "grade": int(log.grade), "reviewed_at": now,
         "showing_id": showing, "duration_ms": duration_ms, "undoes_id": None,
-    }).inserted_primary_key
+    }
+    inserted = connection.execute(_INSERT_REVIEW, values).inserted_primary_key
     assert inserted is not None  # a single-row insert always reports its key
+    rollup.record(session, user_id, [values])
     connection.execute(_UPDATE_STATE, {
         "card_id": card_id,
         **{f"new_{c.key}": v for c, v in zip(_STATE, _columns(after), strict=True)},
@@ -389,6 +394,7 @@ def undo_answer(session: Session, answer: Review, now: datetime) -> Review:
     row = Review(**_review_values(card.user_id, card.id, before, restored),
                  kind=ReviewKind.UNDO.value, grade=None, reviewed_at=now, undoes_id=answer.id)
     session.add(row)
+    rollup.record(session, card.user_id, [answer], undone=True)
     return row
 
 

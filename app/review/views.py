@@ -25,6 +25,7 @@ from flask import (
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from app import caches
 from app.access import get_owned_or_404, live_card_or_404
 from app.accounts.auth import current_user, login_required
 from app.cards.display import source_excerpt
@@ -160,6 +161,11 @@ def card_data(
 
 
 _MARK = 987654321  # a card id no URL holds otherwise: card_urls puts the real one in
+caches.register(
+    "review tool URLs", 'app.extensions["wengu.review_urls"] (app.review.views.card_urls)',
+    holds="the review page's tool URLs per (script root, deck), with a stand-in card id",
+    invalidated_by="nothing: the URL map does not change while the app runs",
+)
 
 
 def card_urls(card_id: int, deck: int | None) -> dict[str, str]:

@@ -31,8 +31,11 @@ from flask_babel import format_percent, get_locale
 from markupsafe import Markup, escape
 from pygal.style import Style
 
+from app import caches
 from app.i18n import _, n_
-from app.stats.queries import CLASSES, CardFigures, ReviewFigures, retention_share
+from app.stats.card_figures import CardFigures
+from app.stats.figures import ReviewFigures, retention_share
+from app.stats.history import CLASSES
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ElementTree.register_namespace("", SVG_NS)
@@ -434,3 +437,17 @@ def sparkline_svg(counts: list[int]) -> Markup:
                          f'height="{h}"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+for _memo, _holds in (
+    (_pygal, "a rendered pygal chart per (kind, title, labels, series, colours, options)"),
+    (_heatmap_svg, "the heatmap's SVG per (cells, title, locale)"),
+    (_skeleton, "a date formatted in a locale, per (pattern, day, locale)"),
+    (_symbols, "a locale's group and decimal signs"),
+):
+    caches.register(
+        f"chart {_memo.__name__.strip('_')}", f"app.stats.charts.{_memo.__name__}",
+        holds=_holds,
+        invalidated_by="nothing: the same arguments give the same result",
+        clear=_memo.cache_clear,
+    )

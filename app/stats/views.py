@@ -1,16 +1,15 @@
 """The statistics page: what the user did, what is coming, and which cards are hard.
 
-``/stats?deck=ID&period=1m|3m|1y|all&forecast=30|90|365``. The figures come
-from :mod:`app.stats.queries` (SQL grouped by the user's day); the charts from
-:mod:`app.stats.charts`. Viewing the page extends the rollup of closed days and
-commits it (derived data only).
+``/stats?deck=ID&period=1m|3m|1y|all&forecast=30|90|365``. The answer
+figures come from :mod:`app.stats.figures` (the rollup written with each
+answer), both kept between views by :mod:`app.stats.cached`; the charts from
+:mod:`app.stats.charts`. Viewing the page writes nothing.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from app.accounts.auth import current_user, login_required
@@ -18,7 +17,10 @@ from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import Deck
 from app.stats import charts
-from app.stats import queries as q
+from app.stats.cached import card_snapshot, review_snapshot
+from app.stats.days import clock_for
+from app.stats.figures import PERIODS
+from app.stats.scope import deck_subtree
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -40,7 +42,7 @@ def index() -> str:
     user = current_user()
     now = utcnow()
     period = request.args.get("period", "1m")
-    if period not in q.PERIODS:
+    if period not in PERIODS:
         period = "1m"
     span = request.args.get("forecast", type=int, default=30)
     if span not in FORECAST_SPANS:
@@ -49,22 +51,14 @@ def index() -> str:
     deck_ids: list[int] | None = None
     deck: Deck | None = None
     if deck_id is not None:
-        deck_ids = q.deck_subtree(session, user.id, deck_id)
+        deck_ids = deck_subtree(session, user.id, deck_id)
         if deck_ids is None:
             abort(404)
         deck = session.get(Deck, deck_id)
 
-    try:
-        q.refresh_rollup(session, user, now)
-        session.commit()
-    except (q.StaleRollup, IntegrityError):  # another request extended it first: as good
-        session.rollback()
-
-    clock = q.clock_for(user)
-    version = q.cards_version(session, user.id)  # read before any cached figure
-    figures = q.review_snapshot(session, user.id, clock, now, period, deck_ids,
-                                version=version)
-    snapshot = q.card_snapshot(session, user.id, clock, now, span, deck_ids, version=version)
+    clock = clock_for(user)
+    figures = review_snapshot(session, user.id, clock, now, period, deck_ids)
+    snapshot = card_snapshot(session, user.id, clock, now, span, deck_ids)
     cards, most_lapses, lowest_ef, due = (
         snapshot.cards, snapshot.most_lapses, snapshot.lowest_ef, snapshot.due)
     chart_list = [
