@@ -396,3 +396,24 @@ def test_cli_says_why_a_package_is_refused(cli: Any, tmp_path: Path) -> None:
     mixed = cli("import", str(bad), str(notes), "--user", "ada")
     assert mixed.exit_code == 2
     assert "separately" in mixed.output
+
+
+def test_imported_history_is_in_the_statistics_at_once(
+    app: Flask, db: Session, tmp_path: Path
+) -> None:
+    from app.models import User
+    from app.stats import rollup
+    from app.stats.days import clock_for
+
+    user_id = make_user(app, "ada", timezone="UTC")
+    sample = build_sample(tmp_path, legacy=False)
+    run_import(db, user_id, sample.path)
+    db.commit()
+    user = db.get_one(User, user_id)
+    counted = rollup.read(db, user_id, clock_for(user), None, None)
+    assert counted is not None  # the rollup is current: no rebuild needed
+    assert sum(counted.per_day.values()) == sample.answers
+    rollup.rebuild(db, user, utcnow())  # counting the history again finds the same
+    rebuilt = rollup.read(db, user_id, clock_for(user), None, None)
+    assert rebuilt is not None and rebuilt.per_day == counted.per_day
+    db.rollback()

@@ -61,6 +61,7 @@ from app.models import (
     card_tags,
 )
 from app.notes.media import MAX_IMAGE_BYTES, image_type, media_name
+from app.stats import rollup
 from cards.anki.apkg_file import AnkiPackage, AnkiPackageError, is_anki_package
 from cards.anki.history import DayClock
 from cards.anki.import_records import ImportedCard, ImportedNote
@@ -429,6 +430,7 @@ class _Importer:
             # Core's executemany: one statement for every row (the ORM's bulk insert
             # would split the rows by which columns hold None).
             self.session.connection().execute(insert(_REVIEWS), rows)
+            rollup.record(self.session, self.user_id, rows)  # the statistics count them too
             self.report.reviews += len(rows)
 
     def _link_tags(self, links: Sequence[tuple[int, list[str]]]) -> None:
