@@ -28,7 +28,6 @@ def history(app: Flask, db: Session, user_id: int) -> dict[str, Any]:
     user = db.get(User, user_id)
     assert user is not None
     user.timezone, user.day_start_hour = "Asia/Shanghai", 4
-    user.grade_buttons = 6  # the buttons table then counts grades 0-5
     rollup.rebuild(db, user, NOW)  # as the settings page does
     source = NoteSource(user_id=user_id, path="notes/kernel/mm.md", content_hash="h")
     db.add(source)
