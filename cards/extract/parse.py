@@ -19,11 +19,9 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from cards.extract.blocks import DispatchBlockParser, normalize
-from cards.extract.inline_rules import InlineDispatchRuler
 from cards.extract.text import InlineText, inline_text, plain_inline_text
 
-__all__ = ["Block", "Note", "make_parser", "parse_note", "parser"]
+__all__ = ["Block", "Note", "parse_note", "parser"]
 
 # Deeper nesting than this is left unparsed (markdown-it stops there): no recursion blow-up.
 MAX_NESTING = 40
@@ -81,25 +79,13 @@ def _breaks_word(char: str) -> bool:
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    """The markdown-it-py instance notes are parsed with (CommonMark plus note syntaxes)."""
-    return make_parser()
+    """The markdown-it-py instance notes are parsed with: CommonMark plus the syntaxes note
+    takers use (tables, front matter, definition lists, footnotes, admonitions, math).
 
-
-def make_parser(*, dispatch: bool = True) -> MarkdownIt:
-    """A new parser configured as :func:`parser`; ``dispatch=False`` keeps markdown-it's
-    own block parser and inline ruler (same tokens, slower: see :mod:`cards.extract.blocks`
-    and :mod:`cards.extract.inline_rules`)."""
-    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING})
-    if dispatch:
-        md.block = DispatchBlockParser()
-        inline = InlineDispatchRuler()
-        inline.__rules__ = md.inline.ruler.__rules__
-        md.inline.ruler = inline
-        md.core.ruler.at("normalize", normalize)
-        # It joins the text tokens of inline children, and there are none (see below).
-        md.core.ruler.disable("text_join")
+    Its core chain stops after the block rules: a block's inline content is parsed on
+    demand (:meth:`Block.text`), since most blocks never hold a card."""
     md = (
-        md
+        MarkdownIt("commonmark", {"maxNesting": MAX_NESTING})
         .enable(["table", "strikethrough"])
         .use(front_matter_plugin)
         .use(deflist_plugin)
@@ -107,16 +93,10 @@ def make_parser(*, dispatch: bool = True) -> MarkdownIt:
         .use(admon_plugin)
         .use(dollarmath_plugin, allow_space=False, double_inline=True)
     )
-    # Inline math after code spans, so that `$?` or `$*` in code stay code.
-    rules = md.inline.ruler.__rules__
-    math = rules[md.inline.ruler.__find__("math_inline")].fn
-    md.inline.ruler.disable("math_inline")
-    md.inline.ruler.after("backticks", "math_inline_after_code", math)
-    md.inline.ruler.disable(
-        ["entity", "strikethrough", "footnote_inline"]
-    )  # not needed to find cards
+    # not needed to find cards
+    md.inline.ruler.disable(["entity", "strikethrough", "footnote_inline"])
     md.inline.ruler2.disable(["strikethrough"])
-    md.core.ruler.disable("inline")  # inline content is parsed per block, on demand
+    md.core.ruler.disable(["inline", "text_join"])
     return md
 
 
