@@ -87,12 +87,13 @@ Finder = Callable[[BlockText], list[Candidate]]
 # a colon, dash or copula near a line's start, an interrogative, a lead-in's colon or count.
 _MAYBE_START = re.compile(
     r"^[^\n]{0,100}?(?:[:：](?!//)|—|–| - | -- )|"
-    r"^[^\n]{0,48}?(?<![但于还就都也总只真要可正若凡倒而或不算像])(?:是|指|即)|"
+    r"^[^\n]{0,48}?(?<![但于还就都也总只真要可正若凡倒而或不算像])(?:是|指|即|定义为|译为)|"
     r"^[^\n]{0,100}?\s(?:is|are|means|refers|stands)\s",
     re.IGNORECASE | re.MULTILINE,
 )
 _MAYBE_ASK = re.compile(
-    r"[?？吗]|为[什何啥]|如何|怎[么样]|能[否不]|可不可以|有没有|是[不否啥]|什么|[称叫][为作做]|"
+    r"[?？吗哪]|为[什何啥]|如何|怎[么样]|能[否不]|可不可以|有没有|是[不否啥]|什么|[称叫][为作做]|"
+    r"称[^\n。]{1,30}为|"
     r"called|known as|所谓",
     re.IGNORECASE,
 )
@@ -104,6 +105,9 @@ _MAYBE_LEAD = re.compile(
 _MARKED_START = re.compile("\\s*[\ue001\ue003\U000f0000-\U000ffffd]")
 _TASK = re.compile(r"^\s*\[[ xX]\]\s+")
 _CALLOUT = re.compile(r"^\s*\[![\w-]+\][+-]?")
+# An explanation that stops mid-sentence (a copula, a preposition, a particle, a comma or
+# a colon at its end) on a block's last line: what it was going to say is not there.
+_DANGLING = re.compile(r"(?:是|到|的|和|与|及|或|为|在|把|被|将|就是|比如|[:：,，、])\s*$")
 _LEANS_ON_HEADING = re.compile(r"^(它|这|那|其|this|that|it)\b", re.IGNORECASE)
 
 
@@ -126,14 +130,14 @@ def _role(block: Block) -> str:
 
 
 def block_text(walk: Walk, block: Block) -> BlockText:
-    """A block's text for the finders: an Obsidian callout's ``[!note]`` and a task item's
-    ``[ ]`` are left out of the mask."""
+    """A block's text for the finders: an Obsidian callout's ``[!note]`` and a task's
+    ``[ ]`` (in a list item or a heading) are left out of the mask."""
     role = _role(block)
     inline = block.text()
     lines = inline.lines
     if lines and lines[0][:1] in " [" and _CALLOUT.match(lines[0]):
         inline.lines = lines = [_CALLOUT.sub("", lines[0]), *lines[1:]]
-    if role == "lead" and lines and lines[0][:1] in " [" and _TASK.match(lines[0]):
+    if role in ("lead", "heading") and lines and lines[0][:1] in " [" and _TASK.match(lines[0]):
         inline.lines = [_TASK.sub("", lines[0]), *lines[1:]]
     return BlockText(walk, block, role, inline, block.first_line)
 
@@ -176,6 +180,8 @@ def definitions(text: BlockText) -> list[Candidate]:
         hit = find_definition(text.inline, line)
         if hit is None or (marked_only and not hit.marked):
             continue
+        if li == len(lines) - 1 and _DANGLING.search(line):
+            continue  # ``data tables 是提供的表单数据，definition blocks 是``: cut off
         out.append(Candidate("definition", li, li, DEFINITION, hit.term))
     return out
 

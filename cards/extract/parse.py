@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_cjk_friendly import cjk_friendly, is_cjk
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -61,8 +62,8 @@ _MARKUP_BUT_UNDERSCORE = re.compile(r"[`*\[\]<>!$\\&]")
 
 
 def _underscores_inside_words(content: str) -> bool:
-    """Whether every ``_`` stands between two word characters (``snake_case``): such an
-    underscore can neither open nor close emphasis (CommonMark's flanking rules)."""
+    """Whether every ``_`` stands between two word characters that are not CJK
+    (``snake_case``): such an underscore can neither open nor close emphasis."""
     at = content.find("_")
     while at >= 0:
         before = content[at - 1] if at else " "
@@ -74,7 +75,8 @@ def _underscores_inside_words(content: str) -> bool:
 
 
 def _breaks_word(char: str) -> bool:
-    return char.isspace() or char == "_" or unicodedata.category(char)[0] in "PS"
+    # (next to CJK text an underscore can open or close emphasis: see cjk_friendly)
+    return char.isspace() or char == "_" or unicodedata.category(char)[0] in "PS" or is_cjk(char)
 
 
 @lru_cache(maxsize=1)
@@ -92,6 +94,7 @@ def parser() -> MarkdownIt:
         .use(footnote_plugin)
         .use(admon_plugin)
         .use(dollarmath_plugin, allow_space=False, double_inline=True)
+        .use(cjk_friendly)  # **支配（dominates）**了 is bold, as its author meant
     )
     # not needed to find cards
     md.inline.ruler.disable(["entity", "strikethrough", "footnote_inline"])
