@@ -1,5 +1,6 @@
-"""Notes are parsed block by block, with each block's inline content parsed only when a rule
-asks for it: the blocks and the inline tokens are those of one full markdown-it parse."""
+"""Notes are parsed block by block, by a parser without the syntaxes a note cannot hold, with
+each block's inline content parsed only when a rule asks for it: the blocks and the inline
+tokens are those of one full markdown-it parse."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_cjk_friendly import cjk_friendly
 
 from cards.extract import iter_note_files, read_note
-from cards.extract.parse import parse_note, parser
+from cards.extract.parse import block_parser, parse_note, parser
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "notes"
 
@@ -21,7 +23,7 @@ CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "
 def _full() -> MarkdownIt:
     """The same parser with markdown-it's inline step left on (one pass over everything)."""
     md = parser()
-    full = MarkdownIt("commonmark", {"maxNesting": md.options["maxNesting"]})
+    full = MarkdownIt("commonmark", {"maxNesting": md.options["maxNesting"]}).use(cjk_friendly)
     full.block, full.inline = md.block, md.inline  # the same block and inline rules
     full.core.ruler.disable("text_join")  # the lazy parse keeps escapes as their own tokens
     return full
@@ -46,7 +48,7 @@ def _fields(tokens: list[Token]) -> list[tuple[Any, ...]]:
 
 def _same(text: str) -> None:
     env: dict[str, Any] = {}  # (reference definitions found by the block parse)
-    lazy = parser().parse(text, env)
+    lazy = block_parser(text).parse(text, env)  # (only the syntaxes the text may hold)
     full = FULL.parse(text)
     assert _fields(lazy) == _fields(full)
     md = parser()

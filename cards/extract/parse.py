@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,7 +23,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from cards.extract.text import InlineText, inline_text, plain_inline_text
 
-__all__ = ["Block", "Note", "parse_note", "parser"]
+__all__ = ["Block", "Note", "block_parser", "parse_note", "parser"]
 
 # Deeper nesting than this is left unparsed (markdown-it stops there): no recursion blow-up.
 MAX_NESTING = 40
@@ -79,25 +80,53 @@ def _breaks_word(char: str) -> bool:
     return char.isspace() or char == "_" or unicodedata.category(char)[0] in "PS" or is_cjk(char)
 
 
-@lru_cache(maxsize=1)
+# (a definition's ``:`` or ``~`` may stand after quote or list markers)
+_DEFLIST_MARK = re.compile(r"^[ \t>*+\-\d.)]*[:~]", re.MULTILINE)
+
+# The syntaxes beyond CommonMark, each with a cheap test that a note may use it: a note
+# without any ``|`` holds no table, one without ``$`` no math… A parser without the
+# plugins a note cannot use gives the same tokens, and calls fewer rules on every line.
+_SYNTAXES: dict[str, Callable[[str], bool]] = {
+    "table": lambda source: "|" in source,
+    "front_matter": lambda source: source.startswith("---"),
+    "deflist": lambda source: _DEFLIST_MARK.search(source) is not None,
+    "footnote": lambda source: "[^" in source,
+    "admonition": lambda source: "!!!" in source or "???" in source,
+    "math": lambda source: "$" in source,
+}
 def parser() -> MarkdownIt:
     """The markdown-it-py instance notes are parsed with: CommonMark plus the syntaxes note
     takers use (tables, front matter, definition lists, footnotes, admonitions, math).
 
     Its core chain stops after the block rules: a block's inline content is parsed on
     demand (:meth:`Block.text`), since most blocks never hold a card."""
-    md = (
-        MarkdownIt("commonmark", {"maxNesting": MAX_NESTING})
-        .enable(["table", "strikethrough"])
-        .use(front_matter_plugin)
-        .use(deflist_plugin)
-        .use(footnote_plugin)
-        .use(admon_plugin)
-        .use(dollarmath_plugin, allow_space=False, double_inline=True)
-        .use(cjk_friendly)  # **支配（dominates）**了 is bold, as its author meant
-    )
+    return _parser_with(frozenset(_SYNTAXES))
+
+
+def block_parser(source: str) -> MarkdownIt:
+    """:func:`parser` without the syntaxes ``source`` cannot hold (the same tokens)."""
+    return _parser_with(frozenset(name for name, may in _SYNTAXES.items() if may(source)))
+
+
+@lru_cache(maxsize=len(_SYNTAXES) ** 2)
+def _parser_with(syntaxes: frozenset[str]) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("strikethrough")
+    if "table" in syntaxes:
+        md.enable("table")
+    if "front_matter" in syntaxes:
+        md.use(front_matter_plugin)
+    if "deflist" in syntaxes:
+        md.use(deflist_plugin)
+    if "footnote" in syntaxes:
+        md.use(footnote_plugin)
+        md.inline.ruler.disable("footnote_inline")
+    if "admonition" in syntaxes:
+        md.use(admon_plugin)
+    if "math" in syntaxes:
+        md.use(dollarmath_plugin, allow_space=False, double_inline=True)
+    md.use(cjk_friendly)  # **支配（dominates）**了 is bold, as its author meant
     # not needed to find cards
-    md.inline.ruler.disable(["entity", "strikethrough", "footnote_inline"])
+    md.inline.ruler.disable(["entity", "strikethrough"])
     md.inline.ruler2.disable(["strikethrough"])
     md.core.ruler.disable(["inline", "text_join"])
     return md
@@ -182,7 +211,7 @@ def parse_note(source: str) -> Note:
     """Parse ``source`` into a block tree with 0-based line ranges."""
     source = source.replace("\r\n", "\n").replace("\r", "\n")
     lines = source.split("\n")
-    tokens = parser().parse(source)
+    tokens = block_parser(source).parse(source)
     root = Block("root", 0, len(lines))
     note = Note(lines, root, source=source)
     stack = [root]
