@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint eval install install-test translations messages clean
+.PHONY: run test lint eval sample install install-test translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,11 +40,12 @@ test: lint
 
 eval: install
 	@if [ -d ../shared/extraction/notes ]; then \
-	  $(BIN)/wengu extract --jsonl ../shared/extraction/notes > .eval-out.jsonl && \
-	  $(BIN)/python ../shared/extraction/eval_extract.py --notes ../shared/extraction/notes \
-	    --gold ../shared/extraction/gold/seed.jsonl --gold ../shared/extraction/gold/dev.jsonl \
-	    --gold ../shared/extraction/gold/dev2.jsonl --pred .eval-out.jsonl; \
+	  $(BIN)/python bench/eval_authors.py; \
 	else echo "make eval: ../shared/extraction is absent, nothing to score"; fi
+
+# The keep rate of a fixed sample of 100 corpus cards, against the marks in bench/sample_marks.tsv.
+sample: install
+	@$(BIN)/python bench/sample.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -19,7 +19,9 @@ __all__ = [
 ]
 
 _COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
-_TODO = re.compile(r"^\s*(\[[ xX]\]\s*)?(todo|fixme|xxx)\b|^\s*\[[ ]\]", re.IGNORECASE)
+_TODO = re.compile(r"^\s*(\[[ xX]\]\s*)?@?(todo|fixme|xxx)\b|^\s*\[[ ]\]", re.IGNORECASE)
+# A call chain: ``vcpu_enter_guest ==> inject_pending_event ==> enter_smm``.
+_CHAIN = re.compile(r"^\s*[\w.()]+(?:\s*(?:=+>|->|→)\s*[\w.()]+)+\s*$")
 # A to-do in Chinese: 检查下其源码, 看一下, 需要一个例子分析.
 _TODO_CN = re.compile(
     r"^(\[[ xX]\]\s*)?(检查|看|查|研究|分析|阅读|整理|补充|确认|测试|试|学习|了解|读|对比|比较)"
@@ -69,7 +71,9 @@ def is_filler(raw: str) -> bool:
     """A line that answers nothing: a bare link, path or name, or a TODO."""
     text = raw.strip().lstrip(">-*+ \t")
     text = re.sub(r"^\d+[.)]\s+", "", text)
-    return bool(_TODO.match(text) or _BARE.match(text) or _TODO_CN.match(text))
+    return bool(
+        _TODO.match(text) or _BARE.match(text) or _TODO_CN.match(text) or _CHAIN.match(text)
+    )
 
 
 def only_questions(block: Block) -> bool:

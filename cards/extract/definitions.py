@@ -25,7 +25,7 @@ from cards.extract.text import (
     strip_special,
 )
 
-__all__ = ["DefinitionHit", "find_definition", "is_label", "is_prose", "repo_name"]
+__all__ = ["DefinitionHit", "find_definition", "is_label", "is_prose", "is_subject", "repo_name"]
 
 
 @dataclass(slots=True)
@@ -37,18 +37,21 @@ class DefinitionHit:
     marked: bool = False  # the term is bold, code or a link
 
 
+_ARROWS = "=<>→←⇒|"
 _BULLETS = "·•◦▪‣-*+ \t"
-_COLON = re.compile(r"\s*[:：]\s*")
+# (a ``::`` is a path separator: ``file_operations::get_link``, ``std::atomic``)
+_COLON = re.compile(r"\s*(?<!:)[:：](?!:)\s*")
 _DASH = re.compile(r"\s*(?:——|—|–|\s-\s|\s--\s)\s*")
-_COPULA_CN = re.compile(r"^\s*(是指|指的是|就是|即为|即是|是|指|即)")
+_COPULA_CN = re.compile(r"^\s*(被定义为|定义为|可译为|译为|是指|指的是|就是|即为|即是|是|指|即)")
 _SO_CALLED = re.compile(r"^\s*所谓\s*(?P<term>.{1,24}?)\s*(?:就是|是指|是|指|即)(?P<rest>.+)$")
 _COPULA_EN = re.compile(
-    r"^\s*(?:is|are)\s+(?:a|an|the|one of|used to|just|simply|basically)\s|"
+    r"^\s*(?:is|are)\s+(?!the same\b)(?:a|an|the|one of|used to|just|simply|basically)\s|"
     r"^\s*(?:means|refers to|stands for|is short for|is shorthand for)\s",
     re.IGNORECASE,
 )
 _CALLED = re.compile(
-    r"(?:称为|称作|叫做|叫作|被称为|称之为|is called|are called|known as)\s*"
+    r"(?:称为|称作|叫做|叫作|被称为|称之为|称[^。；！\n\ue001]{1,30}?为|"
+    r"is called|are called|known as)\s*"
     + STRONG_OPEN
     + r"(?P<term>[^"
     + STRONG_CLOSE
@@ -60,7 +63,7 @@ _CALLED = re.compile(
 _NOT_TERM_CN = re.compile(
     r"^(这|那|它|他|她|我|你|您|其|该|此|但|而|所以|因此|因为|如果|不过|然后|也|都|还|就|"
     r"于是|同时|这里|那么|本书|本文|一般|通常|其实|总之|主要|注意|问题|原因|目的|结果|答案|"
-    r"不|没|可能|应该|感觉|觉得|好像|似乎|看来|现在|目前|之前|之后|最后|首先|其次|然而|"
+    r"不|没|可能|应该|感觉|觉得|好像|似乎|无论|不论|尤其|甚至|或许|大概|一个|一种|猜测|猜|估计|忽然|突然|发现|号称|顺便|文章|思考|看来|现在|目前|之前|之后|最后|首先|其次|然而|"
     r"前者|后者|前面|后面|上面|下面|以上|以下|上述|如下|至少|至多|虽然|尽管|假定|假设|设|令|"
     r"使用|例如|比如|具体|每个|每一|某些|某个|所有|一些|有些|很多|许多|与|和|跟|对于|对|在|从|"
     r"把|被|将|让|给|当|若|只|只是|才|再|找到|得到|可以|需要|要|会|能|的确|确实|当然|真的|显然|"
@@ -78,7 +81,7 @@ _NOT_TERM = re.compile(
 # Lines whose colon only labels what follows.
 _LABELS = re.compile(
     r"^(参考|重点参考|参考资料|参考文献|资料|链接|来源|出处|备注|注|注意|提示|例如|比如|举例|例子|"
-    r"示例|总结|小结|结论|问题|答案|回答|思考|说明|原文|翻译|摘要|引用|代码|输出|输入|结果|"
+    r"示例|总结|小结|结论|问题|答案|回答|解答|思考|说明|原文|翻译|摘要|引用|代码|输出|输入|结果|"
     r"步骤|方法|todo|fixme|note|notes|tip|tips|warning|example|examples|e\.g|eg|i\.e|"
     r"see also|see|ref|refs|reference|references|source|output|input|result|update|edit|"
     r"作者|时间|日期|授课|讲师|老师|教师|地点|课程|学期|邮箱|版本|标签|分类|"
@@ -133,7 +136,7 @@ _FUNCTION_WORDS = frozenset(
 )
 # A Chinese copula; a lone 指/即 only where it cannot be part of a word (指针, 即使, 立即).
 _CN_SPLIT = re.compile(
-    r"是指|指的是|就是|即为|即是|是(?![否不])|(?<=[\s)）\]】A-Za-z0-9\U000f0000-\U000ffffd])指(?![定出向针令南导标挥数示引])"
+    r"被定义为|定义为|可译为|是指|指的是|就是|即为|即是|是(?![否不])|(?<=[\s)）\]】A-Za-z0-9\U000f0000-\U000ffffd])指(?![定出向针令南导标挥数示引])"
     r"|(?<![立随])即(?![使便可将刻时])"
 )
 # A Chinese subject does not end in an adverb, particle or preposition (…都是, …于是).
@@ -142,7 +145,7 @@ _CN_TERM_END = re.compile(
 )
 # A line without any of these holds no definition (a cheap first test).
 _MAYBE = re.compile(
-    r"[:：—–是指即]| - | -- |\b(?:is|are|means|refers|stands)\b|called|known as|称|叫",
+    r"[:：—–是指即]| - | -- |\b(?:is|are|means|refers|stands)\b|called|known as|称|叫|定义为|译为",
     re.IGNORECASE,
 )
 _ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
@@ -159,6 +162,12 @@ _ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|ak
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _ATOM_CHAR = re.compile("[\U000f0000-\U0010ffff]")  # the characters is_atom accepts
+# A term that holds a path or is a shell command: ``读取 ~/.config/x``, ``sudo tcpdump -i lo``.
+_COMMAND = re.compile(
+    r"(?:^|\s)(?:~/|\.{0,2}/\w)|^(?:sudo|apt|apt-get|yum|dnf|pip|git|make|cd|ls|cat|echo|"
+    r"export|mkdir|rm|cp|mv|grep|find|ssh|docker|kubectl|systemctl|qemu-system-\w+)\s|\s--?\w"
+)
+_IDENTIFIER = re.compile(r"^\s*[A-Za-z0-9_.:>-]+(?:\(\))?\s*$")  # ext4_da_write_begin(), a->b
 _DATA = re.compile(r"^[\s\d.,:;/%x+\-*=()\[\]<>#@_|~^$&!{}]*$")
 
 
@@ -176,14 +185,31 @@ def repo_name(url: str) -> str:
     return segments[1].removesuffix(".git")
 
 
+def is_subject(text: str) -> bool:
+    """Whether a sentence opens with its subject, not with a pronoun, a connective or a
+    hedge (``这些对象``, ``In the first case``, ``猜测``)."""
+    text = text.strip(" *_`")
+    return not (_NOT_TERM.match(text) or _NOT_TERM_CN.match(text) or _OPENER_EN.match(text))
+
+
+# English lead-ins that open with a circumstance or an aside, not a subject.
+_OPENER_EN = re.compile(
+    r"^(in|with|for|at|on|by|from|like|see|check|look|find|note|maybe|perhaps|probably|"
+    r"i|my|our|let's|let us)\b", re.IGNORECASE
+)
+
+
 def is_label(term: str) -> bool:
     """Whether ``term`` is a label word (``参考``, ``TODO``, ``Note``) rather than a term."""
     return bool(_LABELS.match(term.strip(" *_`").rstrip("s")) or _LABELS.match(term.strip()))
 
 
 def is_prose(inline: InlineText, mask: str) -> bool:
-    """Whether an explanation is prose: not a lone URL, number, path, code or flag dump."""
+    """Whether an explanation is prose: not a lone URL, number, path, code, function name
+    or flag dump."""
     text = strip_special(mask)
+    if _IDENTIFIER.match(text) or _PATH.match(text.strip()):
+        return False
     cjk = cjk_count(text)
     if cjk >= 2:
         return True
@@ -204,6 +230,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
     mask = mask.strip().lstrip(_BULLETS).strip()
     if not mask or mask.count(STRONG_OPEN) != mask.count(STRONG_CLOSE):
         return None
+    if mask[0] in _ARROWS:
+        return None  # ``==> kvm_mmu_get_page``: a step of a call chain, not a term
     atoms = [inline.atom(c) for c in _ATOM_CHAR.findall(mask)]
     atoms_kinds = [a.kind for a in atoms if a is not None]
     if ATOM_URL in atoms_kinds:
@@ -229,7 +257,7 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
         return None
     if _NOT_TERM.match(plain) or _NOT_TERM_CN.match(plain) or is_label(plain):
         return None
-    if _NUMERIC.match(plain) or _PATH.match(plain):
+    if _NUMERIC.match(plain) or _PATH.match(plain) or _COMMAND.search(plain):
         return None
     if atoms_kinds and all(k == ATOM_CODE for k in atoms_kinds):
         return inline.render(mask).strip(_BULLETS), True  # `$?` keeps its backticks
@@ -299,7 +327,7 @@ def _split_subject(inline: InlineText, body: str) -> list[tuple[str, str]]:
     """Candidate (subject, predicate) splits of a sentence at a copula, nearest first."""
     out: list[tuple[str, str]] = []
     head = body[:40]
-    if "是" in head or "指" in head or "即" in head:  # each copula holds one of them
+    if "是" in head or "指" in head or "即" in head or "为" in head:  # each copula holds one
         for match in _CN_SPLIT.finditer(head):
             out.append((body[: match.start()], body[match.start() :]))
     english = _EN_COPULA_AT.search(body[:120])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cards.extract.answers import trim
+from cards.extract.answers import only_questions, trim
 from cards.extract.definitions import is_label
 from cards.extract.parse import Block
 from cards.extract.questions import QMARKS
@@ -66,6 +66,12 @@ def find_list_card(
     plain = inline.plain(lead)
     if len(plain) < 2 or is_label(plain) or len(plain) > 80 or _CONDITION.match(plain):
         return None
+    if target is not None and (
+        _call_tree(lines[target.start : target.end]) or only_questions(target)
+    ):
+        return None  # a call tree, or only further questions and TODOs: nothing to learn
+    if _NO_SUBJECT.match(plain) and not _COUNT.search(plain):
+        return None  # 这些对象：, with the following contents: the subject is elsewhere
     answer = (line, line) if target is None else trim(lines, target.start, target.end - 1, skip)
     return ListHit(inline.render(lead), answer, line)
 
@@ -100,6 +106,27 @@ _NUMBERS = {
     "seven": 7,
     "eight": 8,
 }
+
+
+# Lead-ins whose subject stands elsewhere: a demonstrative (这些对象), a fragment that
+# starts in lower case (``with the following contents``), a circumstance (``In the first
+# case, …``), a remark about a source (文档里写了) or an errand (找一些 reference).
+_NO_SUBJECT = re.compile(
+    r"^(?:这|那)(?:些|个|里|样|种)|^相比之下|^(?:文档|书|文章|代码|注释)(?:里|中|上)|^找一?些|"
+    r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|"
+    r"^(?:In|With|For|As|At|On|By)\s(?:the|this|that|these|those|such|a|an)\b"
+)
+# A list line that is one bare name (a function in a call tree: ``- qemu_init``).
+_BARE_NAME = re.compile(
+    r"^\s*(?:[-*+]|\d+[.)])?\s*(?:\[[ xX]\]\s*)?[\w.>()*&-]+(?:\s*:\s*[\w.>()*&-]+)?\s*$", re.ASCII
+)
+
+
+def _call_tree(lines: list[str]) -> bool:
+    """Whether a list is mostly bare names (a call tree, a stack dump): no answer to learn."""
+    items = [line for line in lines if line.strip()]
+    bare = sum(1 for line in items if _BARE_NAME.match(line))
+    return bool(items) and bare * 2 > len(items)
 
 
 def _count_value(count: str) -> int:

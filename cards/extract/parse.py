@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_cjk_friendly import cjk_friendly, is_cjk
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from cards.extract.blocks import DispatchBlockParser, normalize
-from cards.extract.inline_rules import InlineDispatchRuler
 from cards.extract.text import InlineText, inline_text, plain_inline_text
 
-__all__ = ["Block", "Note", "make_parser", "parse_note", "parser"]
+__all__ = ["Block", "Note", "block_parser", "parse_note", "parser"]
 
 # Deeper nesting than this is left unparsed (markdown-it stops there): no recursion blow-up.
 MAX_NESTING = 40
@@ -63,8 +63,8 @@ _MARKUP_BUT_UNDERSCORE = re.compile(r"[`*\[\]<>!$\\&]")
 
 
 def _underscores_inside_words(content: str) -> bool:
-    """Whether every ``_`` stands between two word characters (``snake_case``): such an
-    underscore can neither open nor close emphasis (CommonMark's flanking rules)."""
+    """Whether every ``_`` stands between two word characters that are not CJK
+    (``snake_case``): such an underscore can neither open nor close emphasis."""
     at = content.find("_")
     while at >= 0:
         before = content[at - 1] if at else " "
@@ -76,47 +76,59 @@ def _underscores_inside_words(content: str) -> bool:
 
 
 def _breaks_word(char: str) -> bool:
-    return char.isspace() or char == "_" or unicodedata.category(char)[0] in "PS"
+    # (next to CJK text an underscore can open or close emphasis: see cjk_friendly)
+    return char.isspace() or char == "_" or unicodedata.category(char)[0] in "PS" or is_cjk(char)
 
 
-@lru_cache(maxsize=1)
+# (a definition's ``:`` or ``~`` may stand after quote or list markers)
+_DEFLIST_MARK = re.compile(r"^[ \t>*+\-\d.)]*[:~]", re.MULTILINE)
+
+# The syntaxes beyond CommonMark, each with a cheap test that a note may use it: a note
+# without any ``|`` holds no table, one without ``$`` no math… A parser without the
+# plugins a note cannot use gives the same tokens, and calls fewer rules on every line.
+_SYNTAXES: dict[str, Callable[[str], bool]] = {
+    "table": lambda source: "|" in source,
+    "front_matter": lambda source: source.startswith("---"),
+    "deflist": lambda source: _DEFLIST_MARK.search(source) is not None,
+    "footnote": lambda source: "[^" in source,
+    "admonition": lambda source: "!!!" in source or "???" in source,
+    "math": lambda source: "$" in source,
+}
 def parser() -> MarkdownIt:
-    """The markdown-it-py instance notes are parsed with (CommonMark plus note syntaxes)."""
-    return make_parser()
+    """The markdown-it-py instance notes are parsed with: CommonMark plus the syntaxes note
+    takers use (tables, front matter, definition lists, footnotes, admonitions, math).
+
+    Its core chain stops after the block rules: a block's inline content is parsed on
+    demand (:meth:`Block.text`), since most blocks never hold a card."""
+    return _parser_with(frozenset(_SYNTAXES))
 
 
-def make_parser(*, dispatch: bool = True) -> MarkdownIt:
-    """A new parser configured as :func:`parser`; ``dispatch=False`` keeps markdown-it's
-    own block parser and inline ruler (same tokens, slower: see :mod:`cards.extract.blocks`
-    and :mod:`cards.extract.inline_rules`)."""
-    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING})
-    if dispatch:
-        md.block = DispatchBlockParser()
-        inline = InlineDispatchRuler()
-        inline.__rules__ = md.inline.ruler.__rules__
-        md.inline.ruler = inline
-        md.core.ruler.at("normalize", normalize)
-        # It joins the text tokens of inline children, and there are none (see below).
-        md.core.ruler.disable("text_join")
-    md = (
-        md
-        .enable(["table", "strikethrough"])
-        .use(front_matter_plugin)
-        .use(deflist_plugin)
-        .use(footnote_plugin)
-        .use(admon_plugin)
-        .use(dollarmath_plugin, allow_space=False, double_inline=True)
-    )
-    # Inline math after code spans, so that `$?` or `$*` in code stay code.
-    rules = md.inline.ruler.__rules__
-    math = rules[md.inline.ruler.__find__("math_inline")].fn
-    md.inline.ruler.disable("math_inline")
-    md.inline.ruler.after("backticks", "math_inline_after_code", math)
-    md.inline.ruler.disable(
-        ["entity", "strikethrough", "footnote_inline"]
-    )  # not needed to find cards
+def block_parser(source: str) -> MarkdownIt:
+    """:func:`parser` without the syntaxes ``source`` cannot hold (the same tokens)."""
+    return _parser_with(frozenset(name for name, may in _SYNTAXES.items() if may(source)))
+
+
+@lru_cache(maxsize=len(_SYNTAXES) ** 2)
+def _parser_with(syntaxes: frozenset[str]) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("strikethrough")
+    if "table" in syntaxes:
+        md.enable("table")
+    if "front_matter" in syntaxes:
+        md.use(front_matter_plugin)
+    if "deflist" in syntaxes:
+        md.use(deflist_plugin)
+    if "footnote" in syntaxes:
+        md.use(footnote_plugin)
+        md.inline.ruler.disable("footnote_inline")
+    if "admonition" in syntaxes:
+        md.use(admon_plugin)
+    if "math" in syntaxes:
+        md.use(dollarmath_plugin, allow_space=False, double_inline=True)
+    md.use(cjk_friendly)  # **支配（dominates）**了 is bold, as its author meant
+    # not needed to find cards
+    md.inline.ruler.disable(["entity", "strikethrough"])
     md.inline.ruler2.disable(["strikethrough"])
-    md.core.ruler.disable("inline")  # inline content is parsed per block, on demand
+    md.core.ruler.disable(["inline", "text_join"])
     return md
 
 
@@ -199,7 +211,7 @@ def parse_note(source: str) -> Note:
     """Parse ``source`` into a block tree with 0-based line ranges."""
     source = source.replace("\r\n", "\n").replace("\r", "\n")
     lines = source.split("\n")
-    tokens = parser().parse(source)
+    tokens = block_parser(source).parse(source)
     root = Block("root", 0, len(lines))
     note = Note(lines, root, source=source)
     stack = [root]

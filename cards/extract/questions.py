@@ -27,19 +27,36 @@ _CN_LEADING = re.compile(
 )
 _SENTENCE_END = re.compile(r"[。；;!！]")
 _ANY_INTERROGATIVE = re.compile(
-    r"为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|是啥|什么|何为"
+    r"为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|是啥|什么|何为|哪|有什么用"
 )
 # An interrogative after these is an indirect question inside a statement.
 _INDIRECT = re.compile(
-    r"(关于|知道|了解|介绍|讨论|解释|说明|分析|研究|决定|取决于|明白|清楚|看看|学习|记录|展示|告诉)(了|一下|下|过)?\s*$"
+    r"(关于|知道|确定|了解|介绍|讨论|解释|说明|分析|研究|决定|取决于|明白|清楚|看看|学习|记录|展示|告诉)(了|一下|下|过)?\s*$"
 )
-_CN_TRAILING = re.compile(r"(吗|是啥|是什么|是啥子|如何)[\s。~～…]*$")
+# A verb of checking or knowing anywhere in the clause before it: 检验在当前平台上是否 …
+_INDIRECT_IN_CLAUSE = re.compile(
+    r"检验|检查|判断|确认|确定|(?:无法|不能|没法|不|没有?)(?:理解|明白|懂|清楚|知道)"
+)
+# An errand, not a question: 分析 Icache 是如何被使用的, 看看为什么 …
+_ERRAND = re.compile(r"(?:^|[:：])\s*(?:分析|研究|调查|看看|看一下|了解一下|检查|搞清楚|弄清楚)")
+_CLAUSE_BREAK = re.compile(r"[，,；;]")
+_CN_TRAILING = re.compile(
+    r"(吗|是啥|是什么|是啥子|如何|[是用]来?[做干]什么的|有什么用|是什么意思|在哪里?)[\s。~～…]*$"
+)
 _BECAUSE = re.compile(r"[,，;；]\s*(因为|因此|所以|应该|可能|答[:：])")
 # Words that carry no subject: a bare ``为什么?`` is not a card.
 _HOLLOW = re.compile(
     r"^[\s\W]*(为什么|为何|为啥|如何|怎么办?|怎么|怎样|why|how|what|what\?|是啥|是什么|什么|"
-    r"啥|吗|呢|why not|really|huh|eh|ok|and|or|so|then|那么|所以|然后|这个|这|那|它)?[\s\W]*$",
+    r"啥|吗|呢|[干做]啥的|干嘛的|[干做]什么的|真的吗|是吗|对吗|好吗|"
+    r"why not|really|huh|eh|ok|and|or|so|then|那么|所以|然后|这个|这|那|"
+    r"它|[A-Za-z]{1,4})?[\s\W]*$",
     re.IGNORECASE,
+)
+# A remark or a suggestion with a question mark, but no interrogative word or particle:
+# ``在 ubuntu 上测试吧?``, ``其实我对于 exec 的设计非常不满 ?``.
+_REMARK = re.compile(
+    r"^(?!.*(?:为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|呢|么|啥|什么|哪|谁|几|多少|还是))"
+    r"(?:.*[\u4e00-\u9fff]\s*吧\s*[?？]*\s*$|\s*(?:其实|我(?!们)|感觉|觉得)[\u4e00-\u9fff])"
 )
 _TODO_WORDS = re.compile(r"^\s*@?(todo|fixme|xxx)\b", re.IGNORECASE)
 
@@ -62,15 +79,21 @@ def is_interrogative(clause: str) -> bool:
     stripped = clause.strip()
     if stripped.endswith((":", "：", "。")):
         return False
+    if _ERRAND.search(stripped) or _INDIRECT_IN_CLAUSE.search(_CLAUSE_BREAK.split(stripped)[-1]):
+        return False
     if _CN_TRAILING.search(stripped):
         return True
     leading = _CN_LEADING.search(stripped)
-    return bool(leading and not _INDIRECT.search(stripped[: leading.start()]))
+    if not leading:
+        return False
+    before = stripped[: leading.start()]
+    clause = _CLAUSE_BREAK.split(before)[-1]
+    return not (_INDIRECT.search(before) or _INDIRECT_IN_CLAUSE.search(clause))
 
 
 def _has_subject(text: str, inline: InlineText) -> bool:
     plain = inline.plain(text)
-    if _HOLLOW.match(plain):
+    if _HOLLOW.match(plain) or _REMARK.search(plain):
         return False
     letters = 0
     for c in plain:
