@@ -40,10 +40,13 @@ limiter = Limiter(get_remote_address)
 
 def retry_after(error: RateLimitExceeded) -> int:
     """Whole seconds until the limit ``error`` hit lets requests through again (at least 1)."""
+    window = int(error.limit.limit.get_expiry())
     current = limiter.current_limit
     if current is not None and current.breached:
-        return max(1, math.ceil(current.reset_at - time.time()))
-    return max(1, int(error.limit.limit.get_expiry()))
+        # The storage rounds its reset time to whole seconds, which can put it one
+        # second past the window; the wait is never longer than the window itself.
+        return max(1, min(window, math.ceil(current.reset_at - time.time())))
+    return max(1, window)
 
 
 class VerifiedCookies:
