@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import refresh as refresh_babel
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -31,7 +30,7 @@ from app.accounts.auth import (
 )
 from app.accounts.zones import time_zones, valid_time_zone
 from app.db import get_session, utcnow
-from app.i18n import _
+from app.i18n import _, refresh
 from app.models import User
 from app.stats import rollup
 from cards.sm2 import MAX_INTERVAL
@@ -154,7 +153,7 @@ def settings() -> tuple[str, int] | Response:
     if (user.timezone, user.day_start_hour) != day:  # the statistics' days move
         rollup.rebuild(get_session(), user, utcnow())
     get_session().commit()
-    refresh_babel()  # the message below is in the language just chosen
+    refresh()  # the message below is in the language just chosen
     flash(_("Settings saved."))
     return redirect(url_for("account.settings"))
 

@@ -133,7 +133,7 @@ def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = No
         "deck": deck, "showing": showing, "card": showing.card, "front": front, "back": back,
         "buttons": grade_buttons(showing, user.grade_buttons == 6, user.max_interval_days),
         "counts": shown_counts(counts),
-        "edit_url": edit_url(showing.card.id, deck),
+        "urls": card_urls(showing.card.id, deck),
         "can_undo": can_undo,
     }
     return render_template("review/_card.html" if partial else "review/show.html", **context)
