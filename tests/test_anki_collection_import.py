@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from app.cards.store import delete_cards
 from app.db import utcnow
 from app.export import ExportOptions, load_export_notes
 from app.models import Card, Deck, ImportJob, Media, Review, Tag, card_tags
+from app.notes import anki_upload
 from app.notes.anki import AnkiImportError, AnkiReport, import_anki_package
 from cards.anki import Schedule, export_package
 from tests.anki_builder import anki_collection, build_sample, open_collection
@@ -417,3 +419,47 @@ def test_imported_history_is_in_the_statistics_at_once(
     rebuilt = rollup.read(db, user_id, clock_for(user), None, None)
     assert rebuilt is not None and rebuilt.per_day == counted.per_day
     db.rollback()
+
+
+def test_a_second_import_waits_for_a_running_anki_import(
+    cli: Any, app: Flask, client: FlaskClient, user_id: int, db: Session, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ``cli`` first: it empties the database, before ``user_id`` fills it.
+    started, release = threading.Event(), threading.Event()
+
+    def slow_import(*args: Any, **kwargs: Any) -> AnkiReport:
+        started.set()
+        assert release.wait(timeout=60)
+        return import_anki_package(*args, **kwargs)
+
+    monkeypatch.setattr(anki_upload, "import_anki_package", slow_import)
+    app.config["ANKI_BACKGROUND_BYTES"] = 0
+    sample = build_sample(tmp_path, legacy=True)
+    data = sample.path.read_bytes()
+    first = client.post("/import/", data={"files": (io.BytesIO(data), "a.apkg")},
+                        content_type="multipart/form-data")
+    assert first.status_code == 302
+    running = db.scalar(select(ImportJob).order_by(ImportJob.id.desc()))
+    assert running is not None
+    assert started.wait(timeout=60)
+    try:
+        # Another package, or notes, for the same user: refused, saying why, nothing kept.
+        for name, body in (("b.apkg", data), ("notes.md", b"# Disks\n\nA disk spins.\n")):
+            refused = client.post("/import/", data={"files": (io.BytesIO(body), name)},
+                                  content_type="multipart/form-data")
+            assert refused.status_code == 409
+            text = refused.get_data(as_text=True)
+            assert "still running" in text and f'/import/{running.id}"' in text
+        # So is the command line.
+        result = cli("import", str(sample.path), "--user", "ada")
+        assert result.exit_code != 0
+        assert f"still running (job {running.id})" in result.output
+        assert db.scalar(select(func.count()).select_from(ImportJob)) == 1
+        assert count(db, Card, user_id) == 0
+    finally:
+        release.set()
+        app.extensions["wengu.import_threads"][running.id].join(timeout=60)
+    db.refresh(running)
+    assert running.status == "done" and running.active_user_id is None
+    assert count(db, Card, user_id) == 9

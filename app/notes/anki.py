@@ -60,6 +60,7 @@ from app.models import (
     bump_cards_version,
     card_tags,
 )
+from app.notes.jobs import ImportRefusedError
 from app.notes.media import MAX_IMAGE_BYTES, image_type, media_name
 from app.stats import rollup
 from cards.anki.apkg_file import AnkiPackage, AnkiPackageError, is_anki_package
@@ -92,7 +93,7 @@ _CARDS = cast(Table, Card.__table__)
 _REVIEWS = cast(Table, Review.__table__)
 
 
-class AnkiImportError(ValueError):
+class AnkiImportError(ImportRefusedError):
     """A package that cannot be imported (nothing was changed)."""
 
 
@@ -118,6 +119,15 @@ class AnkiReport:
         self.skipped_total += 1
         if len(self.skipped) < SKIPPED_LISTED:
             self.skipped.append((what, reason))
+
+    @property
+    def items_total(self) -> int:
+        """The import job's items: the package's notes."""
+        return self.package_notes
+
+    def job_record(self) -> dict[str, Any]:
+        """What the import job keeps: :meth:`to_dict` under ``"anki"``."""
+        return {"anki": self.to_dict()}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (stored on the import job under ``"anki"``)."""

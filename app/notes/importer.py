@@ -184,6 +184,15 @@ class ImportReport:
         """Every note file the batch held."""
         return self.files_read + self.files_skipped + len(self.files_failed)
 
+    @property
+    def items_total(self) -> int:
+        """The import job's items: note files."""
+        return self.files_total
+
+    def job_record(self) -> dict[str, Any]:
+        """What the import job keeps: :meth:`to_dict`."""
+        return self.to_dict()
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (stored on the import job)."""
         return {

@@ -1,7 +1,9 @@
 """Import jobs: one owner, a heartbeat, one running import per user, no SQL shown.
 
-An import (an upload, in the request or in a background thread, or ``wengu
-import``) runs as an :class:`app.models.ImportJob` row:
+Every import (notes or an Anki package; an upload, in the request or in a
+background thread, or ``wengu import``) runs as an
+:class:`app.models.ImportJob` row, through :func:`start_job` and
+:func:`run_job` (or :func:`launch_job`, which runs it now or in a thread):
 
 - **One at a time per user.** A queued or running job holds
   ``active_user_id`` (unique), so a second import for the same user is
@@ -16,8 +18,13 @@ import``) runs as an :class:`app.models.ImportJob` row:
   process that died (killed worker, restart): :func:`settle_stale` marks it
   failed. A restarted worker leaves a job whose heartbeat is fresh alone, even
   if another process runs it.
-- **Messages, not SQL.** A job that fails says so in words; what went wrong
-  in detail goes to the log, with the job's id.
+- **Messages, not SQL.** A job that fails says so in words: an input the
+  import refuses (:class:`ImportRefusedError`) with the refusal's own
+  message, anything else with a general one; what went wrong in detail
+  goes to the log, with the job's id.
+
+The work a job runs returns a report (:class:`JobReport`): what the row
+keeps of it, and how many items (note files, Anki notes) it went through.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
 from flask import Flask
 from sqlalchemy import and_, or_, select, update
@@ -39,14 +47,17 @@ from sqlalchemy.orm import Session
 from app.db import new_session, utcnow
 from app.i18n import N_
 from app.models import ImportJob
-from app.notes.importer import ImportReport, Progress
+from app.notes.importer import Progress
 
 __all__ = [
     "ACTIVE",
     "DEFAULT_TIMEOUT_S",
     "HEARTBEAT_S",
     "ImportBusyError",
+    "ImportRefusedError",
+    "JobReport",
     "job_owner",
+    "launch_job",
     "run_job",
     "settle_stale",
     "start_job",
@@ -63,7 +74,30 @@ BUSY = N_("An import of yours is still running; wait for it to finish.")
 STOPPED = N_("the server stopped during the import; import again to complete it")
 UNEXPECTED = N_("an unexpected error stopped the import (the server's log has the details)")
 
-ImportWork = Callable[[Session, Progress], ImportReport]
+
+
+class JobReport(Protocol):
+    """What a job's work returns: a notes import's or an Anki import's report."""
+
+    @property
+    def items_total(self) -> int:
+        """How many items (note files, Anki notes) the import went through."""
+        ...
+
+    def job_record(self) -> dict[str, Any]:
+        """The report as the job row keeps it (JSON-ready)."""
+        ...
+
+
+R = TypeVar("R", bound=JobReport)
+
+
+class ImportRefusedError(ValueError):
+    """The input cannot be imported, for the reason the message gives in words.
+
+    Raised by a job's work before it changed anything; the message becomes
+    the job's error.
+    """
 
 
 class ImportBusyError(RuntimeError):
@@ -156,8 +190,8 @@ def _heartbeat(app: Flask, job_id: int, owner: str) -> Iterator[None]:
         thread.join()
 
 
-def run_job(app: Flask, job_id: int, work: ImportWork, *,
-            progress_every_s: float = 0.5) -> ImportReport | None:
+def run_job(app: Flask, job_id: int, work: Callable[[Session, Progress], R], *,
+            progress_every_s: float = 0.5) -> R | None:
     """Run ``work`` as job ``job_id`` to its end, keeping the row up to date.
 
     Uses sessions of its own (one for the import, one for the job row), so it
@@ -192,19 +226,24 @@ def run_job(app: Flask, job_id: int, work: ImportWork, *,
             with _heartbeat(app, job_id, owner):
                 try:
                     report = work(session, progress)
-                except Exception:  # the row must say it failed, whatever happened
-                    logger.exception("import job %s failed", job_id)
+                except Exception as error:  # the row must say it failed, whatever happened
+                    if isinstance(error, ImportRefusedError):
+                        logger.info("import job %s refused: %s", job_id, error)
+                        message = str(error)
+                    else:
+                        logger.exception("import job %s failed", job_id)
+                        message = UNEXPECTED
                     session.rollback()
                     job_session.rollback()
                     job_session.execute(update(ImportJob).where(*mine).values(
                         status="failed", active_user_id=None, finished_at=utcnow(),
-                        error=UNEXPECTED))
+                        error=message))
                     job_session.commit()
                     return None
             done = job_session.execute(update(ImportJob).where(*mine).values(
                 status="done", active_user_id=None, finished_at=utcnow(),
-                report=report.to_dict(), done_files=report.files_total,
-                total_files=report.files_total))
+                report=report.job_record(), done_files=report.items_total,
+                total_files=report.items_total))
             job_session.commit()
             if not getattr(done, "rowcount", 0):
                 logger.warning("import job %s finished after it was marked failed", job_id)
@@ -212,3 +251,33 @@ def run_job(app: Flask, job_id: int, work: ImportWork, *,
         finally:
             session.close()
             job_session.close()
+
+
+def launch_job(app: Flask, job_id: int, work: Callable[[Session, Progress], JobReport], *,
+               background: bool, progress_every_s: float = 0.5,
+               cleanup: Callable[[], None] | None = None) -> None:
+    """Run job ``job_id`` (see :func:`run_job`) now, or in a thread of its own when
+    ``background``; ``cleanup`` runs once the job ended, either way.
+
+    A background job's thread is kept in ``app.extensions["wengu.import_threads"]``
+    under the job's id, so that it can be waited for.
+    """
+
+    def run() -> None:
+        try:
+            run_job(app, job_id, work, progress_every_s=progress_every_s)
+        finally:
+            if cleanup is not None:
+                cleanup()
+
+    if not background:
+        run()
+        return
+    thread = threading.Thread(target=run, name=f"wengu-import-{job_id}", daemon=True)
+    app.extensions.setdefault("wengu.import_threads", {})[job_id] = thread
+    try:
+        thread.start()
+    except BaseException:
+        if cleanup is not None:
+            cleanup()
+        raise

@@ -13,7 +13,7 @@ restored.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -45,7 +45,7 @@ from app.notes.jobs import (
     ACTIVE,
     DEFAULT_TIMEOUT_S,
     ImportBusyError,
-    run_job,
+    launch_job,
     settle_stale,
     start_job,
 )
@@ -100,7 +100,11 @@ def index() -> str | Response | tuple[str, int]:
         if len(files) != 1:
             return _form_error(_("Upload an Anki package on its own."), deck_field)
         app_: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-        job_id = start_anki_import(app_, current_user().id, files[0][1], _clean_deck(deck_field))
+        try:
+            job_id = start_anki_import(app_, current_user().id, files[0][1],
+                                       _clean_deck(deck_field))
+        except ImportBusyError as busy:
+            return _form_error(_(str(busy)), deck_field, 409, busy_job=busy.job_id)
         return redirect(url_for("imports.job", job_id=job_id))
     try:
         upload = read_upload(
@@ -137,15 +141,9 @@ def _start(upload: Upload, deck_field: str) -> Response | tuple[str, int]:
         return _form_error(_(str(busy)), deck_field, 409, busy_job=busy.job_id)
     deck = _clean_deck(deck_field)
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    if in_background(upload):
-        thread = threading.Thread(
-            target=import_upload, args=(app, job.id, user_id, upload, deck),
-            name=f"wengu-import-{job.id}", daemon=True,
-        )
-        app.extensions.setdefault("wengu.import_threads", {})[job.id] = thread
-        thread.start()
-    else:
-        import_upload(app, job.id, user_id, upload, deck)
+    launch_job(app, job.id, notes_work(app, user_id, upload, deck),
+               background=in_background(upload), progress_every_s=PROGRESS_EVERY_S,
+               cleanup=upload.close)
     return redirect(url_for("imports.job", job_id=job.id))
 
 
@@ -154,10 +152,9 @@ def job_timeout_s() -> float:
     return float(current_app.config.get("IMPORT_JOB_TIMEOUT_S", DEFAULT_TIMEOUT_S))
 
 
-def import_upload(app: Flask, job_id: int, user_id: int, upload: Upload,
-                  deck: str | None) -> None:
-    """Import ``upload`` as job ``job_id`` (see :func:`app.notes.jobs.run_job`), then
-    close it."""
+def notes_work(app: Flask, user_id: int, upload: Upload, deck: str | None
+               ) -> Callable[[Session, Progress], ImportReport]:
+    """The work of an import job that imports the notes of ``upload`` for ``user_id``."""
 
     def work(session: Session, progress: Progress) -> ImportReport:
         report = import_notes(session, user_id, upload.notes, roots=upload.roots, deck=deck,
@@ -166,10 +163,7 @@ def import_upload(app: Flask, job_id: int, user_id: int, upload: Upload,
         report.ignored = list(upload.ignored)
         return report
 
-    try:
-        run_job(app, job_id, work, progress_every_s=PROGRESS_EVERY_S)
-    finally:
-        upload.close()
+    return work
 
 
 def _settle(row: ImportJob) -> None:
