@@ -1,6 +1,7 @@
-"""Answering and undoing: the shell around the SM-2 core.
+"""Answering and undoing: the shell around the scheduling core.
 
-Load a card's state, ask :mod:`cards.sm2` for the new one, write it to the
+Load a card's state, ask its deck's scheduler (:func:`cards.scheduler.next_state`:
+SM-2 or FSRS, see :mod:`app.cards.scheduler_choice`) for the new one, write it to the
 card and append a review row holding the state before and after. An undo
 appends a row of kind ``undo`` and puts the before-state back exactly; no
 review row is ever changed or deleted. These functions take a session and
@@ -9,7 +10,7 @@ never commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -17,13 +18,16 @@ from sqlalchemy import Table, bindparam, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.cards.scheduler_choice import deck_scheduler
 from app.models import Card, Review, ReviewKind, bump_cards_version
-from cards.sm2 import State, review
+from cards import sm2
+from cards.fsrs_scheduler import Phase
+from cards.scheduler import CardState, DeckScheduler, SchedulerKind, next_state
 
 
-def state_of(card: Card) -> State:
-    """The card's SM-2 state as the core sees it."""
-    return State(
+def card_state(card: Card) -> CardState:
+    """The card's scheduling columns (SM-2's and FSRS's) as the core sees them."""
+    return CardState(
         reps=card.reps,
         ef=card.ef,
         interval=card.interval_days,
@@ -31,15 +35,25 @@ def state_of(card: Card) -> State:
         lapses=card.lapses,
         last_review=card.last_reviewed_at,
         repeat_pending=card.repeat_pending,
+        phase=Phase(card.fsrs_phase),
+        step=card.fsrs_step,
+        stability=card.stability,
+        difficulty=card.difficulty,
     )
 
 
+def state_of(card: Card) -> sm2.State:
+    """The card's SM-2 state as the SM-2 core sees it."""
+    return card_state(card).sm2_state()
+
+
 _STATE_COLUMNS = (
-    "reps", "ef", "interval_days", "due", "lapses", "last_reviewed_at", "repeat_pending"
+    "reps", "ef", "interval_days", "due", "lapses", "last_reviewed_at", "repeat_pending",
+    "fsrs_phase", "fsrs_step", "stability", "difficulty",
 )
 
 
-def state_columns(state: State) -> dict[str, Any]:
+def state_columns(state: CardState) -> dict[str, Any]:
     """The card's columns for ``state``."""
     return {
         "reps": state.reps,
@@ -49,21 +63,22 @@ def state_columns(state: State) -> dict[str, Any]:
         "lapses": state.lapses,
         "last_reviewed_at": state.last_review,
         "repeat_pending": state.repeat_pending,
+        "fsrs_phase": int(state.phase),
+        "fsrs_step": state.step,
+        "stability": state.stability,
+        "difficulty": state.difficulty,
     }
 
 
-def apply_state(card: Card, state: State) -> None:
+def apply_state(card: Card, state: CardState) -> None:
     """Write ``state`` onto the card."""
-    card.reps = state.reps
-    card.ef = state.ef
-    card.interval_days = state.interval
-    card.due = state.due
-    card.lapses = state.lapses
-    card.last_reviewed_at = state.last_review
-    card.repeat_pending = state.repeat_pending
+    for name, value in state_columns(state).items():
+        setattr(card, name, value)
 
 
-def _review_values(card: Card, before: State, after: State, **fields: Any) -> dict[str, Any]:
+def _review_values(
+    card: Card, before: CardState, after: CardState, **fields: Any
+) -> dict[str, Any]:
     return {
         "user_id": card.user_id,
         "card_id": card.id,
@@ -74,17 +89,23 @@ def _review_values(card: Card, before: State, after: State, **fields: Any) -> di
         "lapses_before": before.lapses,
         "repeat_pending_before": before.repeat_pending,
         "last_reviewed_before": before.last_review,
+        "fsrs_phase_before": int(before.phase),
+        "fsrs_step_before": before.step,
+        "stability_before": before.stability,
+        "difficulty_before": before.difficulty,
         "reps_after": after.reps,
         "ef_after": after.ef,
         "interval_after": after.interval,
         "due_after": after.due,
         "lapses_after": after.lapses,
         "repeat_pending_after": after.repeat_pending,
+        "stability_after": after.stability,
+        "difficulty_after": after.difficulty,
         **fields,
     }
 
 
-def _review_row(card: Card, before: State, after: State, **fields: Any) -> Review:
+def _review_row(card: Card, before: CardState, after: CardState, **fields: Any) -> Review:
     return Review(**_review_values(card, before, after, **fields))
 
 
@@ -102,18 +123,21 @@ def answer_values(
     grade: int,
     now: datetime,
     *,
+    scheduler: DeckScheduler,
     same_day_repeat: bool,
     showing_id: str | None,
     duration_ms: int | None,
-) -> tuple[State, dict[str, Any]]:
-    """The card's state after answering ``grade``, and the review row's values (the
-    columns of ``reviews``, times aware)."""
-    before = state_of(card)
-    after, log = review(before, grade, now, same_day_repeat=same_day_repeat)
+) -> tuple[CardState, dict[str, Any]]:
+    """The card's state after answering ``grade`` with its deck's ``scheduler``
+    (:func:`cards.scheduler.next_state`), and the review row's values (the columns
+    of ``reviews``, times aware). Same-day repeats are SM-2's only."""
+    before = card_state(card)
+    after = next_state(before, scheduler, grade, now, same_day_repeat=same_day_repeat)
+    repeat = same_day_repeat and scheduler.kind is SchedulerKind.SM2
     values = _review_values(
         card, before, after,
-        kind=(ReviewKind.REPEAT if log.same_day_repeat else ReviewKind.REVIEW).value,
-        grade=int(log.grade),
+        kind=(ReviewKind.REPEAT if repeat else ReviewKind.REVIEW).value,
+        grade=int(grade),
         reviewed_at=now,
         showing_id=showing_id,
         duration_ms=duration_ms,
@@ -131,10 +155,15 @@ def record_answer(
     same_day_repeat: bool,
     showing_id: str | None = None,
     duration_ms: int | None = None,
+    scheduler: DeckScheduler | None = None,
 ) -> Review:
-    """Answer ``card`` with ``grade``: update it and append its review row (not committed)."""
-    after, values = answer_values(card, grade, now, same_day_repeat=same_day_repeat,
-                            showing_id=showing_id, duration_ms=duration_ms)
+    """Answer ``card`` with ``grade``: update it and append its review row (not committed).
+
+    ``scheduler``: the card's deck's (looked up when not given)."""
+    scheduler = scheduler or deck_scheduler(session, card.user_id, card.deck_id)
+    after, values = answer_values(card, grade, now, scheduler=scheduler,
+                                  same_day_repeat=same_day_repeat,
+                                  showing_id=showing_id, duration_ms=duration_ms)
     apply_state(card, after)
     row = Review(**values)
     session.add(row)
@@ -156,13 +185,13 @@ class Written:
     the day's limits (not a same-day repeat), whether the card was new, and the review
     row's id."""
 
-    after: State
+    after: CardState
     scheduled: bool
     was_new: bool
     review_id: int
 
 
-def stored(card: Card, after: State, values: dict[str, Any], review_id: int) -> Written:
+def stored(card: Card, after: CardState, values: dict[str, Any], review_id: int) -> Written:
     """After writing ``values`` (:func:`answer_values`) and ``after`` with plain
     statements: the card object takes its new state as stored, and what was written."""
     for name, value in state_columns(after).items():
@@ -180,6 +209,7 @@ def write_answer(
     same_day_repeat: bool,
     showing_id: str | None = None,
     duration_ms: int | None = None,
+    scheduler: DeckScheduler | None = None,
 ) -> Written:
     """What :func:`record_answer` does, written at once with plain statements.
 
@@ -188,7 +218,9 @@ def write_answer(
     raises ``IntegrityError`` before the card changes; the card object takes
     its new state as already stored. Not committed.
     """
-    after, values = answer_values(card, grade, now, same_day_repeat=same_day_repeat,
+    scheduler = scheduler or deck_scheduler(session, card.user_id, card.deck_id)
+    after, values = answer_values(card, grade, now, scheduler=scheduler,
+                                  same_day_repeat=same_day_repeat,
                                   showing_id=showing_id, duration_ms=duration_ms)
     connection = session.connection()
     bump_cards_version(session, (card.user_id,))  # a Core write: no flush counts it
@@ -225,8 +257,9 @@ def last_undoable(session: Session, user_id: int) -> Review | None:
 def undo_answer(session: Session, answer: Review, now: datetime) -> Review:
     """Put the card back as it was before ``answer`` and append the undo row (not committed)."""
     card = answer.card
-    before = state_of(card)
-    restored = State(
+    before = card_state(card)
+    restored = replace(
+        before,
         reps=answer.reps_before,
         ef=answer.ef_before,
         interval=answer.interval_before,
@@ -235,6 +268,14 @@ def undo_answer(session: Session, answer: Review, now: datetime) -> Review:
         last_review=answer.last_reviewed_before,
         repeat_pending=answer.repeat_pending_before,
     )
+    if answer.fsrs_phase_before is not None:  # rows from before FSRS carry none
+        restored = replace(
+            restored,
+            phase=Phase(answer.fsrs_phase_before),
+            step=answer.fsrs_step_before,
+            stability=answer.stability_before,
+            difficulty=answer.difficulty_before,
+        )
     apply_state(card, restored)
     row = _review_row(
         card, before, restored,

@@ -9,7 +9,8 @@ runs them on the DB-API connection of the engine's pool, as four fixed
 statements written for both backends (``:name`` parameters, turned into
 the driver's style by :func:`_sql`). The rules are not repeated here: the
 new state and the review row come from :func:`app.review.answers.answer_values`
-(the SM-2 core), and the next card from the snapshot.
+(the deck's scheduler, read by :data:`app.cards.scheduler_choice.SCHEDULER_QUERY`),
+and the next card from the snapshot.
 
 It applies only when the user's queue snapshot (:mod:`app.review.snapshot`)
 holds the card and this showing of it, and the user's ``cards_version`` is
@@ -28,6 +29,7 @@ from typing import Any
 
 from flask import session as cookie
 
+from app.cards.scheduler_choice import SCHEDULER_QUERY, scheduler_from_rows
 from app.db import committed, get_engine, utcnow
 from app.review.answers import answer_values, is_same_day_repeat, state_columns, stored
 from app.review.snapshot import Snapshot, checkin, take
@@ -123,8 +125,11 @@ def answer_in_snapshot(
             connection.rollback()
             return None  # stale: dropped, the ordinary path builds a new one
         card = entry.card
+        cursor.execute(_sql(SCHEDULER_QUERY, engine.dialect.name),
+                       {"deck_id": card.deck_id, "uid": user_id})
         after, values = answer_values(
-            card, grade, now, same_day_repeat=is_same_day_repeat(card, snapshot.start),
+            card, grade, now, scheduler=scheduler_from_rows(cursor.fetchall()),
+            same_day_repeat=is_same_day_repeat(card, snapshot.start),
             showing_id=showing_id, duration_ms=duration_ms,
         )
         cursor.execute(_sql(_BUMP, engine.dialect.name),
