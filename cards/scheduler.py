@@ -96,13 +96,17 @@ class CardState:
     def with_fsrs(self, state: fsrs_scheduler.State) -> CardState:
         """This card after an FSRS answer (the E-Factor and SM-2's repetitions kept).
 
-        FSRS has no same-day repeats: its learning steps bring a card back by
-        its due time, so ``repeat_pending`` is always off.
+        A card in a (re)learning step is pending a repeat, as after a failed
+        SM-2 answer: the queue brings it back the same day with the day's
+        repeats; its due time (the step's minutes later) is when it is due
+        once the day has ended.
         """
         return replace(
             self, interval=state.interval_days(), due=state.due, lapses=state.lapses,
-            last_review=state.last_review, repeat_pending=False, phase=state.phase,
-            step=state.step, stability=state.stability, difficulty=state.difficulty,
+            last_review=state.last_review,
+            repeat_pending=state.phase in (Phase.LEARNING, Phase.RELEARNING),
+            phase=state.phase, step=state.step, stability=state.stability,
+            difficulty=state.difficulty,
         )
 
 
@@ -125,7 +129,8 @@ def next_state(
 ) -> CardState:
     """The card's state after answering ``grade`` at ``now`` with the deck's scheduler.
 
-    ``same_day_repeat`` is SM-2's (see :func:`cards.sm2.review`); FSRS ignores it.
+    ``same_day_repeat`` changes SM-2's answer (see :func:`cards.sm2.review`); FSRS
+    needs no flag: it reads the time since the last answer.
     """
     if scheduler.kind is SchedulerKind.FSRS:
         return state.with_fsrs(

@@ -174,13 +174,16 @@ def test_sm2_deck_answers_exactly_as_sm2() -> None:
         now += timedelta(days=30)
 
 
-def test_fsrs_deck_keeps_the_ef_and_clears_repeats() -> None:
-    start = CardState(ef=200, reps=4, repeat_pending=True)
-    after = next_state(start, FSRS_DECK, AGAIN, T0, same_day_repeat=True)
+def test_fsrs_deck_keeps_the_ef_and_repeats_while_learning() -> None:
+    start = CardState(ef=200, reps=4)
+    after = next_state(start, FSRS_DECK, AGAIN, T0)
     assert after.ef == 200 and after.reps == 4
-    assert after.repeat_pending is False
-    assert after.phase is Phase.LEARNING
+    assert after.phase is Phase.LEARNING and after.repeat_pending is True
     assert after.due == T0 + timedelta(minutes=1)
+    assert next_state(after, FSRS_DECK, AGAIN, T0, same_day_repeat=True) == next_state(
+        after, FSRS_DECK, AGAIN, T0, same_day_repeat=False)  # FSRS needs no flag
+    graduated = next_state(after, FSRS_DECK, EASY, T0 + timedelta(minutes=1))
+    assert graduated.phase is Phase.REVIEW and graduated.repeat_pending is False
 
 
 def test_previews_follow_the_deck_scheduler() -> None:

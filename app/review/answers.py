@@ -22,7 +22,7 @@ from app.cards.scheduler_choice import deck_scheduler
 from app.models import Card, Review, ReviewKind, bump_cards_version
 from cards import sm2
 from cards.fsrs_scheduler import Phase
-from cards.scheduler import CardState, DeckScheduler, SchedulerKind, next_state
+from cards.scheduler import CardState, DeckScheduler, next_state
 
 
 def card_state(card: Card) -> CardState:
@@ -130,13 +130,13 @@ def answer_values(
 ) -> tuple[CardState, dict[str, Any]]:
     """The card's state after answering ``grade`` with its deck's ``scheduler``
     (:func:`cards.scheduler.next_state`), and the review row's values (the columns
-    of ``reviews``, times aware). Same-day repeats are SM-2's only."""
+    of ``reviews``, times aware). A same-day repeat (SM-2's, or an FSRS learning
+    step answered the same day) is logged as one and counts against no limit."""
     before = card_state(card)
     after = next_state(before, scheduler, grade, now, same_day_repeat=same_day_repeat)
-    repeat = same_day_repeat and scheduler.kind is SchedulerKind.SM2
     values = _review_values(
         card, before, after,
-        kind=(ReviewKind.REPEAT if repeat else ReviewKind.REVIEW).value,
+        kind=(ReviewKind.REPEAT if same_day_repeat else ReviewKind.REVIEW).value,
         grade=int(grade),
         reviewed_at=now,
         showing_id=showing_id,

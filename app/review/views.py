@@ -10,6 +10,7 @@ form carries the showing's id, and a second answer to the same showing
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -28,14 +29,15 @@ from werkzeug.wrappers import Response
 from app.access import get_owned_or_404, live_card_or_404
 from app.accounts.auth import current_user, login_required
 from app.cards.display import card_sides, source_excerpt
+from app.cards.scheduler_choice import deck_scheduler
 from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import Card, Deck, Tombstone
 from app.review.answers import (
+    card_state,
     is_same_day_repeat,
     last_undoable,
     last_undoable_id,
-    state_of,
     undo_answer,
     write_answer,
 )
@@ -48,7 +50,8 @@ from app.review.queue import (
     review_day,
 )
 from app.review.snapshot import Snapshot, checkin, showing_with_counts
-from cards.sm2 import BUTTONS, Grade, preview_intervals
+from cards.scheduler import DeckScheduler, SchedulerKind, preview
+from cards.sm2 import BUTTONS, Grade
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -60,25 +63,34 @@ _ANSWERED = text(
 MAX_DURATION_MS = 60 * 60 * 1000
 
 
-def interval_label(days: int) -> str:
-    """A button's interval: "1d", "6d", or "today" for a same-day repeat."""
-    if days <= 0:
+def interval_label(wait: timedelta) -> str:
+    """A button's wait: "1m" and "10m" for learning steps, "3h", "6d", or "today" for
+    an SM-2 same-day repeat."""
+    if wait <= timedelta(0):
         return _("today")
-    return _("%(days)dd", days=days)
+    if wait < timedelta(hours=1):
+        return _("%(minutes)dm", minutes=max(1, round(wait.total_seconds() / 60)))
+    if wait < timedelta(days=1):
+        return _("%(hours)dh", hours=round(wait.total_seconds() / 3600))
+    return _("%(days)dd", days=wait.days)
 
 
-def button_days(showing: Showing) -> dict[int, int]:
-    """The interval each grade would give this showing, in days (0: again today)."""
-    intervals = preview_intervals(state_of(showing.card), same_day_repeat=showing.same_day_repeat)
-    if showing.same_day_repeat:
+def button_waits(showing: Showing, scheduler: DeckScheduler, now: datetime) -> dict[int, timedelta]:
+    """How long each grade would put this showing away with its deck's scheduler
+    (zero: again today, an SM-2 same-day repeat)."""
+    waits = preview(card_state(showing.card), scheduler, now,
+                    same_day_repeat=showing.same_day_repeat)
+    if showing.same_day_repeat and scheduler.kind is SchedulerKind.SM2:
         # Below 4 the card comes back again today.
-        intervals = {g: (d if g >= Grade.HESITANT else 0) for g, d in intervals.items()}
-    return intervals
+        waits = {g: (w if g >= Grade.HESITANT else timedelta(0)) for g, w in waits.items()}
+    return waits
 
 
 def grade_buttons(showing: Showing, six: bool) -> list[dict[str, Any]]:
     """The grade buttons for this showing: Anki's four, or SM-2's six grades."""
-    intervals = button_days(showing)
+    card = showing.card
+    scheduler = deck_scheduler(get_session(), card.user_id, card.deck_id)
+    intervals = button_waits(showing, scheduler, utcnow())
     if six:
         names = [_("Blackout"), _("Wrong"), _("Almost"), _("Hard"), _("Good"), _("Easy")]
         return [
@@ -154,7 +166,8 @@ def card_data(deck: int | None, showing: Showing, counts: dict[str, int]) -> dic
         "context": card.context or "",
         "tag": "repeat" if showing.same_day_repeat else "new" if showing.is_new else "",
         "deck": showing.deck_name,
-        "days": {int(g): d for g, d in button_days(showing).items()},
+        "intervals": {int(b["grade"]): b["interval"]
+                      for b in grade_buttons(showing, six=True)},
         "counts": {name: (f"{n}+" if n >= COUNT_CAP else str(n)) for name, n in counts.items()},
         "urls": card_urls(card.id, deck),
     }

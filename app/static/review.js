@@ -62,9 +62,7 @@
     grades.querySelector('input[name="card_id"]').value = String(card.id);
     grades.querySelector('input[name="showing_id"]').value = card.showing_id;
     for (const button of grades.querySelectorAll("button[name=grade]")) {
-      const days = card.days[button.value];
-      button.querySelector(".grade-interval").textContent =
-        days > 0 ? grades.dataset.days.replace("{n}", days) : grades.dataset.today;
+      button.querySelector(".grade-interval").textContent = card.intervals[button.value];
     }
     const undo = root.querySelector("button[data-key=z]");
     if (undo) undo.disabled = false;
