@@ -301,3 +301,22 @@ def test_cli_optimize_fits_and_reports(cli: Any, app: Any, db: Session) -> None:
     assert stored is not None and stored.fitted
     missing = cli("fsrs", "optimize", "--user", "nobody")
     assert missing.exit_code != 0 and "no user called 'nobody'" in missing.output
+
+
+def test_statistics_show_predicted_retention_for_fsrs_cards(
+    traveller: Any, client: FlaskClient, db: Session, user_id: int
+) -> None:
+    sm2_card = make_card(db, user_id, deck=make_deck(db, user_id, "plain"))
+    _answer_sm2_history(db, sm2_card, [4], NOW - timedelta(days=2))
+    assert 'id="predicted-retention"' not in client.get("/stats").get_data(as_text=True)
+    card = _fsrs_user(db, user_id)
+    for _step in range(2):  # Good, Good: graduated, due in a few days
+        record_answer(db, card, 4, NOW - timedelta(days=1), same_day_repeat=False)
+        db.flush()
+    db.commit()
+    expected = fsrs_scheduler.retrievability(card_state(card).fsrs_state(), NOW,
+                                             fsrs_scheduler.Settings())
+    assert 0.9 < expected < 1
+    page = client.get("/stats").get_data(as_text=True)
+    found = re.search(r'id="predicted-retention"[^>]*>([\d.]+)%<', page)
+    assert found is not None and float(found.group(1)) == round(expected * 100, 1)
