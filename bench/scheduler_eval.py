@@ -7,7 +7,8 @@ that comes a day or more after the card's previous one, each scheduler
 predicts the chance of recall from the state the earlier reviews built;
 recalled = rating above Again. Scores: log loss and RMSE over 20 bins of
 predicted recall. SM-2 (wengu's, with same-day repeats on a UTC day starting
-at 04:00) predicts ``0.9 ** (elapsed days / interval)`` as srs-benchmark does;
+at 04:00; and, for comparison with the figures measured without them, every
+answer taken as a full review) predicts ``0.9 ** (elapsed days / interval)`` as srs-benchmark does;
 FSRS predicts its retrievability. "FSRS fitted" has parameters fitted
 (:mod:`cards.fsrs_fit`) on the reviews before the split point only and is
 scored only after it; every scheduler is also scored on that part alone.
@@ -43,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cards import fsrs_scheduler, sm2
 from cards.fsrs_fit import fit_parameters
-from cards.scheduler import CardState, DeckScheduler, SchedulerKind, next_state
+from cards.scheduler import Answer, CardState, DeckScheduler, SchedulerKind, next_state
 
 LOG = Path(__file__).resolve().parents[2] / "shared" / "reviews" / "review_logs_josh.csv"
 GRADE_OF_RATING = {1: int(sm2.BUTTONS["again"]), 2: int(sm2.BUTTONS["hard"]),
@@ -82,7 +83,8 @@ Predictor = Callable[[str, datetime], float]
 class SM2Replay:
     """wengu's SM-2 replayed per card; predicts 0.9 ** (elapsed / interval)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, same_day_repeats: bool = True) -> None:
+        self.same_day_repeats = same_day_repeats
         self.states: dict[str, sm2.State] = {}
         self.days: dict[str, date] = {}
 
@@ -94,7 +96,8 @@ class SM2Replay:
 
     def answer(self, row: Row) -> None:
         state = self.states.get(row.card, sm2.State())
-        repeat = state.repeat_pending and self.days.get(row.card) == review_day(row.at)
+        repeat = self.same_day_repeats and state.repeat_pending \
+            and self.days.get(row.card) == review_day(row.at)
         self.states[row.card], _log = sm2.review(state, row.grade, row.at, same_day_repeat=repeat)
         self.days[row.card] = review_day(row.at)
 
@@ -139,15 +142,16 @@ class Score:
 
 def evaluate(rows: Sequence[Row], split_at: datetime) -> dict[str, tuple[Score, Score]]:
     """Each model's scores on every target and on the targets after ``split_at``."""
-    before: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+    before: dict[str, list[Answer]] = defaultdict(list)
     for row in rows:
         if row.at < split_at:
-            before[row.card].append((row.at, row.grade))
-    fit = fit_parameters(before)
+            before[row.card].append(Answer(row.at, row.grade, review_day(row.at)))
+    fit = fit_parameters(before.values())
     print(f"fitted on: {fit.reviews} reviews before {split_at:%Y-%m-%d} "
           f"({fit.items} training items, fitted={fit.fitted})")
     models: dict[str, SM2Replay | FSRSReplay] = {
         "SM-2": SM2Replay(),
+        "SM-2 without same-day repeats": SM2Replay(same_day_repeats=False),
         "FSRS defaults": FSRSReplay(fsrs_scheduler.Settings()),
         "FSRS fitted": FSRSReplay(fsrs_scheduler.Settings(parameters=fit.parameters)),
     }
@@ -224,10 +228,11 @@ def simulate(
             memory[i] = fsrs_scheduler.review(mind, grade, clock, truth)
             answers += 1
             new_due = states[i].due
-            if states[i].repeat_pending:
-                heapq.heappush(queue, (clock + timedelta(minutes=10), i))
-            elif new_due is not None and new_due < day_end:
+            if new_due is not None and new_due < day_end:  # an FSRS learning step
                 heapq.heappush(queue, (new_due, i))
+            elif states[i].repeat_pending and states[i].interval > 0 and \
+                    states[i].phase is fsrs_scheduler.Phase.NEW:  # an SM-2 same-day repeat
+                heapq.heappush(queue, (clock + timedelta(minutes=10), i))
     end = start + timedelta(days=days)
     final = sum(fsrs_scheduler.retrievability(m, end, truth) for m in memory) / len(memory)
     return SimResult(answers, recalled, scheduled, final, days)
@@ -261,12 +266,13 @@ def main() -> None:
           f"{fitted.log_loss() / defaults.log_loss():.3f}")
     print(f"evaluation time: {time.perf_counter() - started:.1f} s")
 
-    whole = {card: [(r.at, r.grade) for r in rows if r.card == card]
-             for card in {r.card for r in rows}}
-    truth_parameters = fit_parameters(whole).parameters
-    fitted_before = fit_parameters({
-        card: [(at, g) for at, g in history if at < split_at] for card, history in whole.items()
-    }).parameters
+    whole: dict[str, list[Answer]] = defaultdict(list)
+    for row in rows:
+        whole[row.card].append(Answer(row.at, row.grade, review_day(row.at)))
+    truth_parameters = fit_parameters(whole.values()).parameters
+    fitted_before = fit_parameters(
+        [[a for a in history if a.at < split_at] for history in whole.values()]
+    ).parameters
     truth = fsrs_scheduler.Settings(parameters=truth_parameters)
     schedulers = {
         "SM-2": DeckScheduler(),

@@ -233,13 +233,13 @@ def test_recompute_without_history_is_new() -> None:
 
 # --- fitting -----------------------------------------------------------------------------
 
-def _synthetic_histories(cards: int, per_card: int) -> dict[object, list[tuple[datetime, int]]]:
-    histories: dict[object, list[tuple[datetime, int]]] = {}
+def _synthetic_histories(cards: int, per_card: int) -> dict[object, list[Answer]]:
+    histories: dict[object, list[Answer]] = {}
     for card in range(cards):
         at, gap, answers = T0 + timedelta(hours=card), 1, []
         for i in range(per_card):
             grade = AGAIN if (card + i) % 5 == 0 else GOOD
-            answers.append((at, grade))
+            answers.append(Answer(at, grade, at.date()))
             gap = 1 if grade == AGAIN else gap * 2 + 1
             at += timedelta(days=gap)
         histories[card] = answers
@@ -249,7 +249,7 @@ def _synthetic_histories(cards: int, per_card: int) -> dict[object, list[tuple[d
 def test_below_the_threshold_the_defaults_are_kept() -> None:
     histories = _synthetic_histories(10, 5)
     stages: list[str] = []
-    fit = fit_parameters(histories, progress=lambda stage, _d, _t: stages.append(stage))
+    fit = fit_parameters(histories.values(), progress=lambda stage, _d, _t: stages.append(stage))
     assert fit.fitted is False
     assert fit.parameters == fsrs_scheduler.DEFAULT_PARAMETERS
     assert fit.reviews == 50 < MIN_REVIEWS
@@ -259,7 +259,7 @@ def test_below_the_threshold_the_defaults_are_kept() -> None:
 def test_fitting_gives_usable_parameters_and_reports_progress() -> None:
     histories = _synthetic_histories(120, 6)
     progress: list[tuple[str, int, int]] = []
-    fit = fit_parameters(histories, progress=lambda *step: progress.append(step))
+    fit = fit_parameters(histories.values(), progress=lambda *step: progress.append(step))
     assert fit.fitted is True and fit.reviews == 720
     assert fit.parameters != fsrs_scheduler.DEFAULT_PARAMETERS
     assert len(fit.parameters) == len(fsrs_scheduler.DEFAULT_PARAMETERS)

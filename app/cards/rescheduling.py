@@ -93,8 +93,7 @@ def fit_user(session: Session, user: User, progress: Progress | None = None,
     below :data:`cards.fsrs_fit.MIN_REVIEWS`); the cards on FSRS decks are rebuilt
     with the new parameters."""
     answers = _answers(session, user, None)
-    fit = fit_parameters({card: [(a.at, a.grade) for a in history]
-                          for card, history in answers.items()}, progress=progress)
+    fit = fit_parameters(answers.values(), progress=progress)
     row = stored_parameters(session, user.id)
     if row is None:
         row = FsrsParameters(user_id=user.id)
