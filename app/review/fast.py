@@ -2,11 +2,11 @@
 
 Answering is the request a reviewer makes hundreds of times a day, and the
 review page keeps it within about a millisecond. SQLAlchemy's session and
-statement machinery alone cost that much for the four statements an answer
-needs (load the login, move the user's ``cards_version`` on, append the
-review row, store the card's state), so this path, and only this path,
-runs them on the DB-API connection of the engine's pool, as four fixed
-statements written for both backends (``:name`` parameters, turned into
+statement machinery alone cost that much for the five statements an answer
+needs (load the login, read the deck's scheduler, move the user's
+``cards_version`` on, append the review row, store the card's state), so
+this path, and only this path, runs them on the DB-API connection of the
+engine's pool, as five fixed statements written for both backends (``:name`` parameters, turned into
 the driver's style by :func:`_sql`). The rules are not repeated here: the
 new state and the review row come from :func:`app.review.answers.answer_values`
 (the deck's scheduler, read by :data:`app.cards.scheduler_choice.SCHEDULER_QUERY`),
