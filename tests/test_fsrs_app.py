@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.cards.rescheduling import fit_user
 from app.cards.scheduler_choice import deck_scheduler
+from app.cards.store import move_cards
 from app.models import Card, FsrsParameters, Review, User
 from app.review.answers import card_state, record_answer
 from cards import fsrs_scheduler
@@ -320,3 +321,35 @@ def test_statistics_show_predicted_retention_for_fsrs_cards(
     page = client.get("/stats").get_data(as_text=True)
     found = re.search(r'id="predicted-retention"[^>]*>([\d.]+)%<', page)
     assert found is not None and float(found.group(1)) == round(expected * 100, 1)
+
+
+def test_a_card_moved_to_an_fsrs_deck_is_rescheduled(
+    traveller: Any, client: FlaskClient, db: Session, user_id: int
+) -> None:
+    plain = make_deck(db, user_id, "plain")
+    fsrs_deck = make_deck(db, user_id, "fsrs", scheduler="fsrs")
+    card = make_card(db, user_id, deck=plain)
+    _answer_sm2_history(db, card, [4, 4], NOW - timedelta(days=10))
+    assert card.stability is None
+    assert move_cards([card], fsrs_deck) == 1
+    db.commit()
+    db.expire_all()
+    assert card.deck_id == fsrs_deck.id
+    assert card.fsrs_phase == Phase.REVIEW and card.stability is not None
+    back = make_deck(db, user_id, "plain")
+    assert move_cards([card], back) == 1  # to SM-2 again: SM-2's own state, rebuilt
+    assert (card.reps, card.interval_days) == (2, 6)
+
+
+def test_deleting_a_deck_moves_its_cards_into_the_other_scheduler(
+    traveller: Any, client: FlaskClient, db: Session, user_id: int
+) -> None:
+    plain = make_deck(db, user_id, "plain")
+    fsrs_deck = make_deck(db, user_id, "fsrs", scheduler="fsrs")
+    card = make_card(db, user_id, deck=plain)
+    _answer_sm2_history(db, card, [4, 4], NOW - timedelta(days=10))
+    response = client.post(f"/decks/{plain.id}", data={
+        "action": "delete", "move_to": str(fsrs_deck.id)})
+    assert response.status_code == 302
+    db.expire_all()
+    assert card.deck_id == fsrs_deck.id and card.stability is not None

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from app.access import get_owned_or_404
 from app.accounts.auth import current_user, login_required
-from app.cards.rescheduling import reschedule, schedulers_of
+from app.cards.rescheduling import reschedule, reschedule_moving, schedulers_of
 from app.cards.scheduler_choice import deck_scheduler
 from app.cards.store import CardInputError, clean_deck_name, get_or_create_deck
 from app.db import get_session
@@ -122,6 +122,8 @@ def delete_deck(session: Session, deck: Deck, move_to: Deck | None) -> int:
     if all_cards and target is None:
         raise DeckError(
             _("This deck keeps the history of deleted cards: choose a deck to move it to."))
+    if all_cards and target is not None:
+        reschedule_moving(session, all_cards, target)
     for card in all_cards:
         card.deck = target  # type: ignore[assignment]
     session.flush()

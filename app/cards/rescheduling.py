@@ -26,7 +26,7 @@ from app.review.queue import review_day
 from cards.fsrs_fit import Fit, Progress, fit_parameters
 from cards.scheduler import Answer, DeckScheduler, SchedulerKind, recompute
 
-__all__ = ["fit_user", "reschedule", "schedulers_of"]
+__all__ = ["fit_user", "reschedule", "reschedule_moving", "schedulers_of"]
 
 
 def schedulers_of(session: Session, user: User, decks: Iterable[Deck]) -> dict[int, DeckScheduler]:
@@ -85,6 +85,18 @@ def reschedule(session: Session, user: User, decks: Iterable[Deck],
     cards = session.scalars(
         select(Card).where(Card.user_id == user.id, Card.deck_id.in_(changed))).all()
     return _rebuild(session, user, cards, lambda card: changed[card.deck_id])
+
+
+def reschedule_moving(session: Session, cards: Sequence[Card], target: Deck) -> int:
+    """Before ``cards`` move to ``target``: rebuild the state of those whose scheduler
+    changes with the move for ``target``'s scheduler; the count rebuilt."""
+    user = session.get(User, target.user_id)
+    assert user is not None  # a deck always has its user
+    after = deck_scheduler(session, user.id, target.id)
+    before = schedulers_of(session, user, session.scalars(
+        select(Deck).where(Deck.id.in_({card.deck_id for card in cards}))).all())
+    changing = [card for card in cards if before[card.deck_id].kind is not after.kind]
+    return _rebuild(session, user, changing, lambda _card: after) if changing else 0
 
 
 def fit_user(session: Session, user: User, progress: Progress | None = None,
