@@ -467,7 +467,8 @@ def _count_card_changes(session: Session, _context: Any, _instances: Any) -> Non
     for group, check in ((session.new, False), (session.dirty, True), (session.deleted, False)):
         for obj in group:
             # A user_id of None: the flush itself refuses the row.
-            if (isinstance(obj, Card | NoteSource | Deck | Review) and obj.user_id is not None
+            if (isinstance(obj, Card | NoteSource | Deck | Review | FsrsParameters)
+                    and obj.user_id is not None
                     and (not check or session.is_modified(obj))):
                 changed.add(obj.user_id)
     bump_cards_version(session, changed)

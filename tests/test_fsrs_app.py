@@ -353,3 +353,21 @@ def test_deleting_a_deck_moves_its_cards_into_the_other_scheduler(
     assert response.status_code == 302
     db.expire_all()
     assert card.deck_id == fsrs_deck.id and card.stability is not None
+
+
+def test_buttons_follow_a_switch_at_once(
+    traveller: Any, client: FlaskClient, db: Session, user_id: int
+) -> None:
+    deck = make_deck(db, user_id, "d")
+    make_card(db, user_id, deck=deck)
+    db.commit()
+
+    def shown_labels() -> list[str]:
+        return re.findall(r'class="grade-interval">([^<]+)<',
+                          client.get("/review").get_data(as_text=True))
+
+    assert shown_labels() == ["1d", "1d", "1d", "1d"]  # SM-2 on a new card
+    _set_scheduler(client, deck.id, "fsrs")
+    assert shown_labels() == ["1m", "6m", "10m", "8d"]
+    _set_scheduler(client, deck.id, "")
+    assert shown_labels() == ["1d", "1d", "1d", "1d"]

@@ -2,17 +2,21 @@
 
 A deck's ``scheduler`` ("sm2" or "fsrs") and ``desired_retention`` are each
 inherited from the parent deck when left empty; at the top SM-2 and 0.90.
-:func:`deck_scheduler` resolves them with one statement,
-:data:`SCHEDULER_QUERY`, which the review page's fast answer runs on its own
-connection too, into the core's :class:`cards.scheduler.DeckScheduler`,
-carrying the user's fitted parameters (:class:`app.models.FsrsParameters`;
-none stored: the defaults).
+:data:`SCHEDULERS_QUERY` reads all the user's decks in one statement (the
+review page's fast answer runs it on its own connection too) and
+:func:`schedulers_from_rows` resolves each deck's choice into the core's
+:class:`cards.scheduler.DeckScheduler`, carrying the user's fitted parameters
+(:class:`app.models.FsrsParameters`; none stored: the defaults). The review
+page asks after every answer, so the map last read is kept per user, stamped
+with the user's ``cards_version`` (:func:`user_schedulers`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -24,23 +28,24 @@ from cards import fsrs_scheduler
 from cards.scheduler import DeckScheduler, SchedulerKind
 
 __all__ = [
-    "SCHEDULER_QUERY",
+    "SCHEDULERS_QUERY",
+    "Schedulers",
     "deck_scheduler",
-    "scheduler_from_rows",
+    "remember",
+    "schedulers_from_rows",
     "stored_parameters",
+    "user_schedulers",
 ]
 
-SCHEDULER_QUERY = (
-    "WITH RECURSIVE chain(id, parent_id, scheduler, desired_retention, depth) AS ("
-    " SELECT id, parent_id, scheduler, desired_retention, 0 FROM decks"
-    " WHERE id = :deck_id AND user_id = :uid"
-    " UNION ALL SELECT d.id, d.parent_id, d.scheduler, d.desired_retention, c.depth + 1"
-    " FROM decks d JOIN chain c ON d.id = c.parent_id)"
-    " SELECT c.scheduler, c.desired_retention,"
+SCHEDULERS_QUERY = (
+    "SELECT d.id, d.parent_id, d.scheduler, d.desired_retention,"
     " (SELECT p.parameters FROM fsrs_parameters p WHERE p.user_id = :uid)"
-    " FROM chain c ORDER BY c.depth"
+    " FROM decks d WHERE d.user_id = :uid"
 )
-"""The deck, then its parents: their own choices, and the user's parameters on each row."""
+"""The user's decks with their own choices, and the user's parameters on each row."""
+
+Schedulers = dict[int, DeckScheduler]
+"""Deck id → the scheduler the deck uses."""
 
 
 @lru_cache(maxsize=256)
@@ -52,21 +57,74 @@ def _scheduler(kind: str, retention: float, parameters: str | None) -> DeckSched
     return DeckScheduler(SchedulerKind(kind), settings)
 
 
-def scheduler_from_rows(rows: Sequence[Sequence[Any]]) -> DeckScheduler:
-    """The deck's scheduler from :data:`SCHEDULER_QUERY`'s rows (the nearest choice wins)."""
-    kind = next((row[0] for row in rows if row[0] is not None), SchedulerKind.SM2.value)
-    retention = next((float(row[1]) for row in rows if row[1] is not None),
-                     fsrs_scheduler.DEFAULT_RETENTION)
-    parameters = rows[0][2] if rows else None
+def schedulers_from_rows(rows: Sequence[Sequence[Any]]) -> Schedulers:
+    """Every deck's scheduler from :data:`SCHEDULERS_QUERY`'s rows: a deck's own choice,
+    else its nearest parent's, else SM-2 (and 0.90 for the desired retention)."""
+    by_id = {int(row[0]): row for row in rows}
+    parameters = rows[0][4] if rows else None
     if parameters is not None and not isinstance(parameters, str):
         parameters = json.dumps(parameters)  # PostgreSQL's driver hands JSON back parsed
-    return _scheduler(kind, retention, parameters)
+
+    def inherited(deck_id: int, column: int) -> Any:
+        seen: set[int] = set()
+        current: int | None = deck_id
+        while current is not None and current in by_id and current not in seen:
+            seen.add(current)
+            row = by_id[current]
+            if row[column] is not None:
+                return row[column]
+            current = row[1]
+        return None
+
+    return {
+        deck_id: _scheduler(
+            inherited(deck_id, 2) or SchedulerKind.SM2.value,
+            float(inherited(deck_id, 3) or fsrs_scheduler.DEFAULT_RETENTION),
+            parameters,
+        )
+        for deck_id in by_id
+    }
+
+
+# The latest map read per user, stamped with the user's cards_version: every change
+# to decks (and so to their choices) moves the version on, so a map is good for
+# exactly the version it was read at. Answers, which change no deck, hand theirs on.
+_REMEMBERED: OrderedDict[int, tuple[int, Schedulers]] = OrderedDict()
+_REMEMBERED_LOCK = threading.Lock()
+_REMEMBER_USERS = 1024
+
+
+def remember(user_id: int, version: int, schedulers: Schedulers) -> None:
+    """Keep ``schedulers`` as the user's decks at ``version`` of their cards."""
+    with _REMEMBERED_LOCK:
+        _REMEMBERED[user_id] = (version, schedulers)
+        _REMEMBERED.move_to_end(user_id)
+        while len(_REMEMBERED) > _REMEMBER_USERS:
+            _REMEMBERED.popitem(last=False)
+
+
+def user_schedulers(
+    session: Callable[[], Session], user_id: int, version: int | None = None
+) -> Schedulers:
+    """Every deck's scheduler for the user; read from the database unless the map
+    kept for ``version`` (the user's ``cards_version`` as last read) is at hand.
+    ``session`` is called only when the database must be read."""
+    if version is not None:
+        with _REMEMBERED_LOCK:
+            kept = _REMEMBERED.get(user_id)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+    rows = session().execute(text(SCHEDULERS_QUERY), {"uid": user_id}).all()
+    schedulers = schedulers_from_rows(rows)
+    if version is not None:
+        remember(user_id, version, schedulers)
+    return schedulers
 
 
 def deck_scheduler(session: Session, user_id: int, deck_id: int) -> DeckScheduler:
-    """The scheduler the deck uses, inherited from its parents where it has no choice."""
-    rows = session.execute(text(SCHEDULER_QUERY), {"deck_id": deck_id, "uid": user_id}).all()
-    return scheduler_from_rows(rows)
+    """The scheduler the deck uses, inherited from its parents where it has no choice
+    (SM-2 for a deck that is not the user's)."""
+    return user_schedulers(lambda: session, user_id).get(deck_id, DeckScheduler())
 
 
 def stored_parameters(session: Session, user_id: int) -> FsrsParameters | None:

@@ -9,7 +9,7 @@ this path, and only this path, runs them on the DB-API connection of the
 engine's pool, as five fixed statements written for both backends (``:name`` parameters, turned into
 the driver's style by :func:`_sql`). The rules are not repeated here: the
 new state and the review row come from :func:`app.review.answers.answer_values`
-(the deck's scheduler, read by :data:`app.cards.scheduler_choice.SCHEDULER_QUERY`),
+(the deck's scheduler, read by :data:`app.cards.scheduler_choice.SCHEDULERS_QUERY`),
 and the next card from the snapshot.
 
 It applies only when the user's queue snapshot (:mod:`app.review.snapshot`)
@@ -29,7 +29,7 @@ from typing import Any
 
 from flask import session as cookie
 
-from app.cards.scheduler_choice import SCHEDULER_QUERY, scheduler_from_rows
+from app.cards.scheduler_choice import SCHEDULERS_QUERY, remember, schedulers_from_rows
 from app.db import committed, get_engine, utcnow
 from app.review.answers import answer_values, is_same_day_repeat, state_columns, stored
 from app.review.snapshot import Snapshot, checkin, take
@@ -125,10 +125,10 @@ def answer_in_snapshot(
             connection.rollback()
             return None  # stale: dropped, the ordinary path builds a new one
         card = entry.card
-        cursor.execute(_sql(SCHEDULER_QUERY, engine.dialect.name),
-                       {"deck_id": card.deck_id, "uid": user_id})
+        cursor.execute(_sql(SCHEDULERS_QUERY, engine.dialect.name), {"uid": user_id})
+        schedulers = schedulers_from_rows(cursor.fetchall())
         after, values = answer_values(
-            card, grade, now, scheduler=scheduler_from_rows(cursor.fetchall()),
+            card, grade, now, scheduler=schedulers[card.deck_id],
             same_day_repeat=is_same_day_repeat(card, snapshot.start),
             showing_id=showing_id, duration_ms=duration_ms,
         )
@@ -157,4 +157,5 @@ def answer_in_snapshot(
         connection.close()
     snapshot.answered(entry, stored(card, after, values, review_id))
     user.cards_version = snapshot.version
+    remember(user_id, snapshot.version, schedulers)  # the answer changed no deck
     return snapshot, user

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 from app.access import get_owned_or_404, live_card_or_404
 from app.accounts.auth import current_user, login_required
 from app.cards.display import card_sides, source_excerpt
-from app.cards.scheduler_choice import deck_scheduler
+from app.cards.scheduler_choice import user_schedulers
 from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import Card, Deck, Tombstone
@@ -86,11 +86,11 @@ def button_waits(showing: Showing, scheduler: DeckScheduler, now: datetime) -> d
     return waits
 
 
-def grade_buttons(showing: Showing, six: bool) -> list[dict[str, Any]]:
+def grade_buttons(showing: Showing, six: bool, user: Reviewer) -> list[dict[str, Any]]:
     """The grade buttons for this showing: Anki's four, or SM-2's six grades."""
     card = showing.card
-    scheduler = deck_scheduler(get_session(), card.user_id, card.deck_id)
-    intervals = button_waits(showing, scheduler, utcnow())
+    schedulers = user_schedulers(get_session, user.id, user.cards_version)
+    intervals = button_waits(showing, schedulers.get(card.deck_id, DeckScheduler()), utcnow())
     if six:
         names = [_("Blackout"), _("Wrong"), _("Almost"), _("Hard"), _("Good"), _("Easy")]
         return [
@@ -145,7 +145,7 @@ def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = No
         can_undo = last_undoable_id(session, user.id) is not None
     context = {
         "deck": deck, "showing": showing, "card": showing.card, "front": front, "back": back,
-        "buttons": grade_buttons(showing, user.grade_buttons == 6),
+        "buttons": grade_buttons(showing, user.grade_buttons == 6, user),
         "counts": {name: (f"{n}+" if n >= COUNT_CAP else str(n)) for name, n in counts.items()},
         "edit_url": edit_url(showing.card.id, deck),
         "can_undo": can_undo,
@@ -153,7 +153,9 @@ def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = No
     return render_template("review/_card.html" if partial else "review/show.html", **context)
 
 
-def card_data(deck: int | None, showing: Showing, counts: dict[str, int]) -> dict[str, Any]:
+def card_data(
+    deck: int | None, showing: Showing, counts: dict[str, int], user: Reviewer
+) -> dict[str, Any]:
     """The next card as data, for review.js to put into the card already on the page
     (the same fields ``review/_card.html`` shows; the labels are on the page)."""
     card = showing.card
@@ -167,7 +169,7 @@ def card_data(deck: int | None, showing: Showing, counts: dict[str, int]) -> dic
         "tag": "repeat" if showing.same_day_repeat else "new" if showing.is_new else "",
         "deck": showing.deck_name,
         "intervals": {int(b["grade"]): b["interval"]
-                      for b in grade_buttons(showing, six=True)},
+                      for b in grade_buttons(showing, True, user)},
         "counts": {name: (f"{n}+" if n >= COUNT_CAP else str(n)) for name, n in counts.items()},
         "urls": card_urls(card.id, deck),
     }
@@ -199,10 +201,10 @@ def card_urls(card_id: int, deck: int | None) -> dict[str, str]:
     return {name: url.replace(mark, real, 1) for name, url in found.items()}
 
 
-def card_reply(deck: int | None, showing: Showing, counts: dict[str, int],
+def card_reply(deck: int | None, showing: Showing, counts: dict[str, int], user: Reviewer,
                message: str | None = None) -> Response:
     """The JSON reply holding the next card as data (:func:`card_data`)."""
-    body = json.dumps({"card": card_data(deck, showing, counts), "message": message},
+    body = json.dumps({"card": card_data(deck, showing, counts, user), "message": message},
                       ensure_ascii=False, separators=(",", ":"))
     return current_app.response_class(body, mimetype="application/json")
 
@@ -219,10 +221,11 @@ def after_action(
     """
     if wants_json():
         if request.form.get("fill") == "1":
-            showing, counts = showing_with_counts(get_session, user or current_user(),
-                                                  utcnow(), deck, snapshot)
+            reviewer = user or current_user()
+            showing, counts = showing_with_counts(get_session, reviewer, utcnow(), deck,
+                                                  snapshot)
             if showing is not None:
-                return card_reply(deck, showing, counts, message)
+                return card_reply(deck, showing, counts, reviewer, message)
             snapshot = None  # checked in already
         return jsonify(html=render_review(deck, partial=True, can_undo=can_undo,
                                           snapshot=snapshot), message=message)
