@@ -157,7 +157,8 @@ def card_data(
     deck: int | None, showing: Showing, counts: dict[str, int], user: Reviewer
 ) -> dict[str, Any]:
     """The next card as data, for review.js to put into the card already on the page
-    (the same fields ``review/_card.html`` shows; the labels are on the page)."""
+    (the same fields ``review/_card.html`` shows, with each grade's wait as its label;
+    the buttons' names are on the page)."""
     card = showing.card
     front, back = showing.sides or card_sides(card)
     return {
