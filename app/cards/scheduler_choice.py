@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,7 @@ __all__ = [
     "Schedulers",
     "deck_scheduler",
     "remember",
+    "remembered",
     "schedulers_from_rows",
     "stored_parameters",
     "user_schedulers",
@@ -89,18 +91,38 @@ def schedulers_from_rows(rows: Sequence[Sequence[Any]]) -> Schedulers:
 # The latest map read per user, stamped with the user's cards_version: every change
 # to decks (and so to their choices) moves the version on, so a map is good for
 # exactly the version it was read at. Answers, which change no deck, hand theirs on.
-_REMEMBERED: OrderedDict[int, tuple[int, Schedulers]] = OrderedDict()
-_REMEMBERED_LOCK = threading.Lock()
+# Kept per app (each app has its own database).
 _REMEMBER_USERS = 1024
+
+
+class _Remembered:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.maps: OrderedDict[int, tuple[int, Schedulers]] = OrderedDict()
+
+
+def _remembered() -> _Remembered:
+    found: _Remembered = current_app.extensions.setdefault("wengu.deck_schedulers",
+                                                           _Remembered())
+    return found
 
 
 def remember(user_id: int, version: int, schedulers: Schedulers) -> None:
     """Keep ``schedulers`` as the user's decks at ``version`` of their cards."""
-    with _REMEMBERED_LOCK:
-        _REMEMBERED[user_id] = (version, schedulers)
-        _REMEMBERED.move_to_end(user_id)
-        while len(_REMEMBERED) > _REMEMBER_USERS:
-            _REMEMBERED.popitem(last=False)
+    kept = _remembered()
+    with kept.lock:
+        kept.maps[user_id] = (version, schedulers)
+        kept.maps.move_to_end(user_id)
+        while len(kept.maps) > _REMEMBER_USERS:
+            kept.maps.popitem(last=False)
+
+
+def remembered(user_id: int, version: int) -> Schedulers | None:
+    """The user's decks' schedulers as kept for ``version``, if they are."""
+    memory = _remembered()
+    with memory.lock:
+        kept = memory.maps.get(user_id)
+    return kept[1] if kept is not None and kept[0] == version else None
 
 
 def user_schedulers(
@@ -110,10 +132,9 @@ def user_schedulers(
     kept for ``version`` (the user's ``cards_version`` as last read) is at hand.
     ``session`` is called only when the database must be read."""
     if version is not None:
-        with _REMEMBERED_LOCK:
-            kept = _REMEMBERED.get(user_id)
-        if kept is not None and kept[0] == version:
-            return kept[1]
+        kept = remembered(user_id, version)
+        if kept is not None:
+            return kept
     rows = session().execute(text(SCHEDULERS_QUERY), {"uid": user_id}).all()
     schedulers = schedulers_from_rows(rows)
     if version is not None:

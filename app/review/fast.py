@@ -2,11 +2,12 @@
 
 Answering is the request a reviewer makes hundreds of times a day, and the
 review page keeps it within about a millisecond. SQLAlchemy's session and
-statement machinery alone cost that much for the five statements an answer
-needs (load the login, read the deck's scheduler, move the user's
-``cards_version`` on, append the review row, store the card's state), so
-this path, and only this path, runs them on the DB-API connection of the
-engine's pool, as five fixed statements written for both backends (``:name`` parameters, turned into
+statement machinery alone cost that much for the four statements an answer
+needs (load the login, move the user's ``cards_version`` on, append the
+review row, store the card's state; a fifth reads the decks' schedulers when
+they are not kept for the snapshot's version), so this path, and only this
+path, runs them on the DB-API connection of the engine's pool, as fixed
+statements written for both backends (``:name`` parameters, turned into
 the driver's style by :func:`_sql`). The rules are not repeated here: the
 new state and the review row come from :func:`app.review.answers.answer_values`
 (the deck's scheduler, read by :data:`app.cards.scheduler_choice.SCHEDULERS_QUERY`),
@@ -29,7 +30,12 @@ from typing import Any
 
 from flask import session as cookie
 
-from app.cards.scheduler_choice import SCHEDULERS_QUERY, remember, schedulers_from_rows
+from app.cards.scheduler_choice import (
+    SCHEDULERS_QUERY,
+    remember,
+    remembered,
+    schedulers_from_rows,
+)
 from app.db import committed, get_engine, utcnow
 from app.review.answers import answer_values, is_same_day_repeat, state_columns, stored
 from app.review.snapshot import Snapshot, checkin, take
@@ -125,8 +131,10 @@ def answer_in_snapshot(
             connection.rollback()
             return None  # stale: dropped, the ordinary path builds a new one
         card = entry.card
-        cursor.execute(_sql(SCHEDULERS_QUERY, engine.dialect.name), {"uid": user_id})
-        schedulers = schedulers_from_rows(cursor.fetchall())
+        schedulers = remembered(user_id, snapshot.version)  # the version was just checked
+        if schedulers is None:
+            cursor.execute(_sql(SCHEDULERS_QUERY, engine.dialect.name), {"uid": user_id})
+            schedulers = schedulers_from_rows(cursor.fetchall())
         after, values = answer_values(
             card, grade, now, scheduler=schedulers[card.deck_id],
             same_day_repeat=is_same_day_repeat(card, snapshot.start),

@@ -68,10 +68,10 @@ def interval_label(wait: timedelta) -> str:
     an SM-2 same-day repeat."""
     if wait <= timedelta(0):
         return _("today")
-    if wait < timedelta(hours=1):
-        return _("%(minutes)dm", minutes=max(1, round(wait.total_seconds() / 60)))
+    if wait < timedelta(hours=1):  # halves round up, as review.js rounds them
+        return _("%(minutes)dm", minutes=max(1, int(wait.total_seconds() / 60 + 0.5)))
     if wait < timedelta(days=1):
-        return _("%(hours)dh", hours=round(wait.total_seconds() / 3600))
+        return _("%(hours)dh", hours=int(wait.total_seconds() / 3600 + 0.5))
     return _("%(days)dd", days=wait.days)
 
 
@@ -86,11 +86,16 @@ def button_waits(showing: Showing, scheduler: DeckScheduler, now: datetime) -> d
     return waits
 
 
+def showing_waits(showing: Showing, user: Reviewer) -> dict[int, timedelta]:
+    """:func:`button_waits` with the showing's deck's scheduler."""
+    schedulers = user_schedulers(get_session, user.id, user.cards_version)
+    scheduler = schedulers.get(showing.card.deck_id, DeckScheduler())
+    return button_waits(showing, scheduler, utcnow())
+
+
 def grade_buttons(showing: Showing, six: bool, user: Reviewer) -> list[dict[str, Any]]:
     """The grade buttons for this showing: Anki's four, or SM-2's six grades."""
-    card = showing.card
-    schedulers = user_schedulers(get_session, user.id, user.cards_version)
-    intervals = button_waits(showing, schedulers.get(card.deck_id, DeckScheduler()), utcnow())
+    intervals = showing_waits(showing, user)
     if six:
         names = [_("Blackout"), _("Wrong"), _("Almost"), _("Hard"), _("Good"), _("Easy")]
         return [
@@ -157,8 +162,8 @@ def card_data(
     deck: int | None, showing: Showing, counts: dict[str, int], user: Reviewer
 ) -> dict[str, Any]:
     """The next card as data, for review.js to put into the card already on the page
-    (the same fields ``review/_card.html`` shows, with each grade's wait as its label;
-    the buttons' names are on the page)."""
+    (the same fields ``review/_card.html`` shows; each grade's wait goes in seconds,
+    and the page holds the translated labels to put it in)."""
     card = showing.card
     front, back = showing.sides or card_sides(card)
     return {
@@ -169,8 +174,8 @@ def card_data(
         "context": card.context or "",
         "tag": "repeat" if showing.same_day_repeat else "new" if showing.is_new else "",
         "deck": showing.deck_name,
-        "intervals": {int(b["grade"]): b["interval"]
-                      for b in grade_buttons(showing, True, user)},
+        "waits": {int(g): int(w.total_seconds())
+                  for g, w in showing_waits(showing, user).items()},
         "counts": {name: (f"{n}+" if n >= COUNT_CAP else str(n)) for name, n in counts.items()},
         "urls": card_urls(card.id, deck),
     }
