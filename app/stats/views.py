@@ -19,6 +19,7 @@ from app.i18n import _
 from app.models import Deck
 from app.stats import charts
 from app.stats import queries as q
+from app.stats.retention import predicted_retention
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -89,4 +90,5 @@ def index() -> str:
         deck=deck, decks=decks, period=period, periods=periods, span=span,
         spans=FORECAST_SPANS, due_today=due[0][1] + due[0][2] if due else 0,
         minutes=charts.minutes, state_names=charts.state_names(),
+        predicted=predicted_retention(session, user.id, now, deck_ids),
     )
