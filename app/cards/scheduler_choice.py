@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -101,7 +101,10 @@ class _Remembered:
         self.maps: OrderedDict[int, tuple[int, Schedulers]] = OrderedDict()
 
 
-def _remembered() -> _Remembered:
+def _remembered() -> _Remembered | None:
+    """The app's kept maps (None outside an app, e.g. a script's own session: nothing kept)."""
+    if not has_app_context():
+        return None
     found: _Remembered = current_app.extensions.setdefault("wengu.deck_schedulers",
                                                            _Remembered())
     return found
@@ -110,6 +113,8 @@ def _remembered() -> _Remembered:
 def remember(user_id: int, version: int, schedulers: Schedulers) -> None:
     """Keep ``schedulers`` as the user's decks at ``version`` of their cards."""
     kept = _remembered()
+    if kept is None:
+        return
     with kept.lock:
         kept.maps[user_id] = (version, schedulers)
         kept.maps.move_to_end(user_id)
@@ -120,6 +125,8 @@ def remember(user_id: int, version: int, schedulers: Schedulers) -> None:
 def remembered(user_id: int, version: int) -> Schedulers | None:
     """The user's decks' schedulers as kept for ``version``, if they are."""
     memory = _remembered()
+    if memory is None:
+        return None
     with memory.lock:
         kept = memory.maps.get(user_id)
     return kept[1] if kept is not None and kept[0] == version else None
