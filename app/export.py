@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app.accounts.auth import current_user, login_required
+from app.cards.scheduler_choice import deck_scheduler
 from app.db import get_session, utcnow
 from app.i18n import _
 from app.models import (
@@ -49,6 +50,7 @@ from cards.anki import (
     export_package,
     note_kind,
 )
+from cards.scheduler import DeckScheduler, SchedulerKind
 
 bp = Blueprint("export", __name__, url_prefix="/export")
 
@@ -111,7 +113,7 @@ def load_export_notes(
             Card.id, Card.key, Card.note_key, Card.ord, Card.kind, Card.front, Card.back,
             Card.line, Card.context, Card.needs_answer, Card.suspended, Card.reps, Card.ef,
             Card.interval_days, Card.due, Card.lapses, Card.created_at, Card.modified_at,
-            Deck.name, NoteSource.path,
+            Card.stability, Card.difficulty, Card.deck_id, Deck.name, NoteSource.path,
         )
         .join(Deck, Card.deck_id == Deck.id)
         .outerjoin(NoteSource, Card.source_id == NoteSource.id)
@@ -135,14 +137,24 @@ def load_export_notes(
 
     grouped: dict[str, list[Any]] = {}
     cards: dict[str, list[ExportCard]] = {}
+    schedulers: dict[int, DeckScheduler] = {}
     for row in rows:
         grouped.setdefault(row.note_key, []).append(row)
+        memory: dict[str, float | None] = {}
+        if options.scheduling and row.stability is not None:
+            scheduler = schedulers.get(row.deck_id)
+            if scheduler is None:
+                scheduler = schedulers[row.deck_id] = deck_scheduler(session, user_id, row.deck_id)
+            if scheduler.kind is SchedulerKind.FSRS:  # an SM-2 deck's cards carry no memory
+                memory = {"stability": row.stability, "difficulty": row.difficulty,
+                          "desired_retention": scheduler.fsrs.desired_retention,
+                          "decay": scheduler.fsrs.parameters[-1]}
         cards.setdefault(row.note_key, []).append(ExportCard(
             key=row.key, deck=row.name, front=row.front, back=row.back, ord=row.ord,
             created_at=row.created_at, modified_at=row.modified_at,
             suspended=row.suspended or row.needs_answer,
             reps=row.reps, ef=row.ef, interval_days=row.interval_days, due=row.due,
-            lapses=row.lapses, reviews=tuple(reviews.get(row.id, ())),
+            lapses=row.lapses, reviews=tuple(reviews.get(row.id, ())), **memory,
         ))
     notes = []
     for note_key, members in grouped.items():

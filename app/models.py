@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -126,12 +127,24 @@ class Deck(Base):
     reviews_per_day: Mapped[int | None] = mapped_column(Integer, default=None)
     # Folded in the deck list's tree (its sub-decks hidden).
     collapsed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The scheduler ("sm2" or "fsrs") and FSRS's desired retention; None: the parent's
+    # (app.cards.deck_scheduler resolves them), SM-2 and 0.90 at the top.
+    scheduler: Mapped[str | None] = mapped_column(String(8), default=None)
+    desired_retention: Mapped[float | None] = mapped_column(Float, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Deck | None] = relationship(remote_side="Deck.id", back_populates="children")
     children: Mapped[list[Deck]] = relationship(back_populates="parent")
 
-    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_decks_user_name"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "name", name="uq_decks_user_name"),
+        CheckConstraint("scheduler IS NULL OR scheduler IN ('sm2', 'fsrs')", name="scheduler"),
+        CheckConstraint(
+            "desired_retention IS NULL"
+            " OR (desired_retention >= 0.7 AND desired_retention <= 0.99)",
+            name="desired_retention",
+        ),
+    )
 
 
 class NoteSource(Base):
@@ -220,6 +233,12 @@ class Card(Base):
     last_reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
     # Scored below 4 today: shown again at the end of the day's session.
     repeat_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    # FSRS state (cards.fsrs_scheduler): phase 0 new, 1 learning, 2 review, 3 relearning;
+    # the (re)learning step; stability in days and difficulty 1-10 (None while new).
+    fsrs_phase: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    fsrs_step: Mapped[int | None] = mapped_column(Integer, default=None)
+    stability: Mapped[float | None] = mapped_column(Float, default=None)
+    difficulty: Mapped[float | None] = mapped_column(Float, default=None)
     # Bookkeeping.
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(default=utcnow)  # content last changed
@@ -287,6 +306,13 @@ class Review(Base):
     due_after: Mapped[datetime | None] = mapped_column()
     lapses_after: Mapped[int] = mapped_column(Integer)
     repeat_pending_after: Mapped[bool] = mapped_column(Boolean, default=False)
+    # FSRS state before (an undo puts it back) and the memory state after.
+    fsrs_phase_before: Mapped[int | None] = mapped_column(Integer, default=None)
+    fsrs_step_before: Mapped[int | None] = mapped_column(Integer, default=None)
+    stability_before: Mapped[float | None] = mapped_column(Float, default=None)
+    difficulty_before: Mapped[float | None] = mapped_column(Float, default=None)
+    stability_after: Mapped[float | None] = mapped_column(Float, default=None)
+    difficulty_after: Mapped[float | None] = mapped_column(Float, default=None)
 
     card: Mapped[Card] = relationship()
 
@@ -337,6 +363,24 @@ class ReviewStatsMark(Base):
     )
     timezone: Mapped[str] = mapped_column(String(64))
     day_start_hour: Mapped[int] = mapped_column(Integer)
+
+
+class FsrsParameters(Base):
+    """A user's FSRS parameters, fitted to their own answers (cards.fsrs_fit).
+
+    No row: the defaults. ``fitted`` is False when the last fitting found too
+    few answers and kept the defaults; ``reviews`` counts the answers it read.
+    """
+
+    __tablename__ = "fsrs_parameters"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    parameters: Mapped[list[float]] = mapped_column(JSON)
+    fitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    fitted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Tombstone(Base):
@@ -444,7 +488,8 @@ def _count_card_changes(session: Session, _context: Any, _instances: Any) -> Non
     for group, check in ((session.new, False), (session.dirty, True), (session.deleted, False)):
         for obj in group:
             # A user_id of None: the flush itself refuses the row.
-            if (isinstance(obj, Card | NoteSource | Deck | Review) and obj.user_id is not None
+            if (isinstance(obj, Card | NoteSource | Deck | Review | FsrsParameters)
+                    and obj.user_id is not None
                     and (not check or session.is_modified(obj))):
                 changed.add(obj.user_id)
     bump_cards_version(session, changed)

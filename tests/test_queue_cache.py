@@ -93,7 +93,7 @@ def test_an_answer_moves_the_snapshot_on_without_planning_again(
     assert "Question 1?" in card["front"] and "Answer 1" in card["back"]
     assert card["counts"] == {"review": "2", "new": "0", "repeat": "0"}
     assert card["urls"]["suspend"] == f"/review/{made[1].id}/suspend"
-    assert set(card["days"]) == {"0", "1", "2", "3", "4", "5"}
+    assert set(card["waits"]) == {"0", "1", "2", "3", "4", "5"}
     assert review_count(db) == 1
     db.refresh(made[0])
     assert made[0].reps == 2 and made[0].due is not None and made[0].due > NOW

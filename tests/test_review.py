@@ -330,7 +330,7 @@ def test_an_answer_is_what_the_core_computes_from_the_stored_state(
     assert isinstance(written, Written)
     after, log = review(before, grade, NOW, same_day_repeat=repeat)
     db.expire_all()
-    assert state_of(card) == after == written.after
+    assert state_of(card) == after == written.after.sm2_state()
     row = reviews(db, card.id)[0]
     assert (row.kind, row.grade, row.showing_id, row.duration_ms) == (
         "repeat" if log.same_day_repeat else "review", grade, f"{card.id}.0", 9)

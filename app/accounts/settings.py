@@ -3,7 +3,7 @@
 Settings: the time zone and the hour the review day starts (together they say
 when "today" begins), the language, the grade buttons (Anki's four or SM-2's
 six), the default daily limits that decks inherit and the longest interval
-the scheduler may give. Changing the password
+SM-2 may give; fitting FSRS's parameters to the user's own answers. Changing the password
 ends every other session of the user and keeps this one.
 """
 
@@ -29,10 +29,13 @@ from app.accounts.auth import (
     validate_password,
 )
 from app.accounts.zones import time_zones, valid_time_zone
+from app.cards.rescheduling import fit_user
+from app.cards.scheduler_choice import stored_parameters
 from app.db import get_session, utcnow
 from app.i18n import _, refresh
 from app.models import User
 from app.stats import rollup
+from cards.fsrs_fit import MIN_REVIEWS
 from cards.sm2 import MAX_INTERVAL
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -132,7 +135,8 @@ def _settings_page(
     }
     page = render_template(
         "account/settings.html", values=values, time_zones=time_zones(), error=error,
-        password_error=password_error,
+        password_error=password_error, fsrs=stored_parameters(get_session(), user.id),
+        min_reviews=MIN_REVIEWS,
     )
     return page, status
 
@@ -156,6 +160,22 @@ def settings() -> tuple[str, int] | Response:
     refresh()  # the message below is in the language just chosen
     flash(_("Settings saved."))
     return redirect(url_for("account.settings"))
+
+
+@bp.route("/fsrs", methods=("POST",))
+@login_required
+def fsrs_optimize() -> Response:
+    """Fit the user's FSRS parameters to their own answers (the defaults below the
+    threshold); the cards on FSRS decks are rescheduled with them."""
+    user = current_user()
+    fit = fit_user(get_session(), user)
+    get_session().commit()
+    if fit.fitted:
+        flash(_("FSRS parameters fitted to your %(num)d answers.", num=fit.reviews))
+    else:
+        flash(_("%(num)d answers so far: FSRS keeps its default parameters until you have "
+                "%(min)d.", num=fit.reviews, min=MIN_REVIEWS))
+    return redirect(url_for("account.settings") + "#fsrs")
 
 
 @bp.route("/password", methods=("POST",))

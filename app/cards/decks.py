@@ -1,10 +1,12 @@
-"""Deck management: create, rename, nest, delete, and per-deck daily limits.
+"""Deck management: create, rename, nest, delete, per-deck daily limits and scheduler.
 
 A deck's ``name`` is its full path (``notes::kernel::mm``); renaming or
 nesting a deck rewrites its own path and the paths of every deck below it.
 A deck can be deleted when it holds no cards and no sub-decks, or with its
 cards moved to another deck first. Daily limits left empty inherit from the
-parent deck, then from the user's settings.
+parent deck, then from the user's settings. So do the scheduler (SM-2 or
+FSRS) and FSRS's desired retention; a change of scheduler reschedules the
+deck's cards from their history (:mod:`app.cards.rescheduling`).
 
 The store functions here take a session and never commit.
 """
@@ -18,10 +20,14 @@ from werkzeug.wrappers import Response
 
 from app.access import get_owned_or_404
 from app.accounts.auth import current_user, login_required
+from app.cards.rescheduling import reschedule, reschedule_moving, schedulers_of
+from app.cards.scheduler_choice import deck_scheduler
 from app.cards.store import CardInputError, clean_deck_name, get_or_create_deck
 from app.db import get_session
-from app.i18n import _
+from app.i18n import _, n_
 from app.models import Card, Deck
+from cards.fsrs_scheduler import RETENTION_RANGE
+from cards.scheduler import SchedulerKind
 
 bp = Blueprint("decks", __name__, url_prefix="/decks")
 
@@ -116,6 +122,8 @@ def delete_deck(session: Session, deck: Deck, move_to: Deck | None) -> int:
     if all_cards and target is None:
         raise DeckError(
             _("This deck keeps the history of deleted cards: choose a deck to move it to."))
+    if all_cards and target is not None:
+        reschedule_moving(session, all_cards, target)
     for card in all_cards:
         card.deck = target  # type: ignore[assignment]
     session.flush()
@@ -133,6 +141,35 @@ def parse_limit(text: str) -> int | None:
         raise DeckError(_("A daily limit is a whole number from 0 to %(n)d, or empty to inherit.",
                           n=MAX_LIMIT))
     return int(text)
+
+
+def parse_scheduler(text: str) -> str | None:
+    """A deck's scheduler from the form: "sm2", "fsrs", or empty to inherit."""
+    value = text.strip()
+    if value == "":
+        return None
+    if value not in {kind.value for kind in SchedulerKind}:
+        raise DeckError(_("Choose SM-2, FSRS or inherit."))
+    return value
+
+
+def parse_retention(text: str) -> float | None:
+    """A desired retention from the form, as a percentage (90) or a fraction (0.9);
+    empty inherits."""
+    value = text.strip().rstrip("%").strip()
+    if value == "":
+        return None
+    low, high = RETENTION_RANGE
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if number > 1:
+        number /= 100
+    if not low <= number <= high:
+        raise DeckError(_("Desired retention must be between %(low)d%% and %(high)d%%.",
+                          low=round(low * 100), high=round(high * 100)))
+    return round(number, 4)
 
 
 def _user_decks(session: Session) -> list[Deck]:
@@ -217,6 +254,7 @@ def edit(deck_id: int) -> str | Response | tuple[str, int]:
         parents=[d for d in decks if d.id not in below],
         targets=[d for d in decks if d.id != deck.id],
         count=_card_counts(session).get(deck.id, 0),
+        scheduler=deck_scheduler(session, deck.user_id, deck.id),
     ), (422 if error else 200)
 
 
@@ -235,8 +273,22 @@ def _apply(session: Session, deck: Deck, action: str) -> str:
         rename_deck(session, deck, form.get("name", ""))
         return _("Deck renamed to %(name)s.", name=deck.name)
     if action == "nest":
+        before = schedulers_of(session, current_user(), subtree(session, deck))
         nest_deck(session, deck, _owned_deck(session, form.get("parent_id")))
+        reschedule(session, current_user(), subtree(session, deck), before)
         return _("Deck moved: it is now %(name)s.", name=deck.name)
+    if action == "scheduler":
+        choice = parse_scheduler(form.get("scheduler", ""))
+        retention = parse_retention(form.get("desired_retention", ""))
+        decks = subtree(session, deck)
+        before = schedulers_of(session, current_user(), decks)
+        deck.scheduler, deck.desired_retention = choice, retention
+        changed = reschedule(session, current_user(), decks, before)
+        if changed:
+            return n_(
+                "Scheduler saved; %(num)d card rescheduled from its history.",
+                "Scheduler saved; %(num)d cards rescheduled from their history.", changed)
+        return _("Scheduler saved.")
     if action == "limits":
         deck.new_per_day = parse_limit(form.get("new_per_day", ""))
         deck.reviews_per_day = parse_limit(form.get("reviews_per_day", ""))

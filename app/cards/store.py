@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from app.cards.rescheduling import reschedule_moving
 from app.i18n import _
 from app.models import Card, CardKind, Deck, Tag, Tombstone
 from cards.cloze import cloze_numbers, cloze_problem, has_cloze, highlights_to_clozes
@@ -305,13 +306,15 @@ def set_suspended(cards: Iterable[Card], suspended: bool) -> int:
 
 
 def move_cards(cards: Iterable[Card], deck: Deck) -> int:
-    """Move cards to ``deck``; returns how many moved."""
-    count = 0
-    for card in cards:
-        if card.deck_id != deck.id:
-            card.deck = deck
-            count += 1
-    return count
+    """Move cards to ``deck``; returns how many moved. A card whose scheduler changes
+    with the move (SM-2 ↔ FSRS) is rescheduled from its history."""
+    moving = [card for card in cards if card.deck_id != deck.id]
+    session = object_session(deck)
+    if moving and session is not None:
+        reschedule_moving(session, moving, deck)
+    for card in moving:
+        card.deck = deck
+    return len(moving)
 
 
 def tag_cards(session: Session, cards: Iterable[Card], names: Sequence[str]) -> int:

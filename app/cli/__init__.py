@@ -13,6 +13,7 @@ from app.cli.backup import backup, restore
 from app.cli.db import db
 from app.cli.export import export
 from app.cli.extract import extract
+from app.cli.fsrs import fsrs
 from app.cli.importer import import_command
 from app.cli.serve import serve
 from app.cli.stats import stats
@@ -29,6 +30,7 @@ main.add_command(backup)
 main.add_command(db)
 main.add_command(export)
 main.add_command(extract)
+main.add_command(fsrs)
 main.add_command(import_command)
 main.add_command(restore)
 main.add_command(serve)

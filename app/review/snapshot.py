@@ -41,6 +41,7 @@ from app.models import User
 from app.review.store import (
     Reviewer,
     Written,
+    card_state,
     load_cards,
     load_decks,
     load_done,
@@ -48,10 +49,9 @@ from app.review.store import (
     next_unburial,
     review_day,
     rules_of,
-    state_of,
 )
 from cards.queue import Counts, DeckTree, Kind, Queue, Rules, build_queue, showing_id
-from cards.sm2 import State
+from cards.scheduler import CardState
 
 __all__ = [
     "QueueCache", "Showing", "ShownCard", "Snapshot", "build", "checkin", "init_app",
@@ -76,7 +76,8 @@ class Showing:
     """The card to show next, and what answering it will be."""
 
     card: ShownCard
-    state: State
+    deck_id: int
+    state: CardState
     same_day_repeat: bool
     showing_id: str
     is_new: bool
@@ -90,7 +91,7 @@ class _Shown:
     latest review row and its sides as HTML."""
 
     card: ShownCard
-    state: State
+    state: CardState
     latest_review: int
     sides: tuple[str, str]
 
@@ -135,11 +136,13 @@ class Snapshot:
             db = session()
             wanted = [c.id for c in self.queue.upcoming(SHOWN_BATCH) if c.id not in self.shown]
             for card_id, (whole, latest) in load_shown(db, self.user_id, wanted).items():
-                self.shown[card_id] = _Shown(ShownCard(whole.id, whole.context), state_of(whole),
+                self.shown[card_id] = _Shown(ShownCard(whole.id, whole.context),
+                                             card_state(whole),
                                              latest, card_sides(whole))
             shown = self.shown[card.id]
         return Showing(
-            card=shown.card, state=shown.state, same_day_repeat=kind is Kind.REPEAT,
+            card=shown.card, deck_id=card.deck_id, state=shown.state,
+            same_day_repeat=kind is Kind.REPEAT,
             showing_id=showing_id(card.id, shown.latest_review), is_new=kind is Kind.NEW,
             deck_name=self.tree.nodes[card.deck_id].name, sides=shown.sides,
         )

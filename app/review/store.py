@@ -5,8 +5,10 @@ they need (the user's decks, live cards, today's answers) and writes what an
 answer changes. :func:`write_answer` is the only writer of answers, used by
 every path: it moves the user's ``cards_version`` on first (which also locks
 the user's row, so two answers of one user never interleave), then reads the
-card's committed state, asks the SM-2 core for the new one, appends the
-review row and stores the card's state. An answer is therefore always
+card's committed state, asks its deck's scheduler (:func:`cards.scheduler.next_state`:
+SM-2 or FSRS, see :mod:`app.cards.scheduler_choice`) for the new one, appends
+the review row (the state before and after, SM-2's and FSRS's fields) and
+stores the card's state. An answer is therefore always
 computed from what is stored, whatever an open page or a worker's memory
 believed. An answer and an undo are also counted into the statistics rollup
 (:func:`app.stats.rollup.record`). Functions here take a session and never
@@ -16,7 +18,7 @@ commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from enum import Enum
 from typing import Any, Protocol, cast
@@ -25,10 +27,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.cards.scheduler_choice import remember, user_schedulers
 from app.models import Card, Deck, Review, ReviewKind, bump_cards_version
 from app.stats import rollup
+from cards.fsrs_scheduler import Phase
 from cards.queue import DeckLimits, DeckTree, Done, Limits, QueueCard, Rules, day_bounds
-from cards.sm2 import MAX_INTERVAL, State, review
+from cards.scheduler import CardState, DeckScheduler, next_state
+from cards.sm2 import MAX_INTERVAL, State
 
 __all__ = [
     "Refused",
@@ -36,6 +41,8 @@ __all__ = [
     "ReviewerValues",
     "Written",
     "answered_today",
+    "apply_state",
+    "card_state",
     "last_undoable",
     "last_undoable_id",
     "live_card",
@@ -128,13 +135,20 @@ def live_card() -> ColumnElement[bool]:
     )
 
 
+def card_state(card: Card) -> CardState:
+    """The card's scheduling columns (SM-2's and FSRS's) as the core sees them."""
+    return _card_state(tuple(getattr(card, column.key) for column in _STATE))
+
+
 def state_of(card: Card) -> State:
-    """The card's SM-2 state as the core sees it."""
-    return State(
-        reps=card.reps, ef=card.ef, interval=card.interval_days, due=card.due,
-        lapses=card.lapses, last_review=card.last_reviewed_at,
-        repeat_pending=card.repeat_pending,
-    )
+    """The card's SM-2 state as the SM-2 core sees it."""
+    return card_state(card).sm2_state()
+
+
+def apply_state(card: Card, state: CardState) -> None:
+    """Write ``state`` onto the card (the ORM way: for rescheduling and undo)."""
+    for column, value in zip(_STATE, _columns(state), strict=True):
+        setattr(card, column.key, value)
 
 
 def load_decks(session: Session, user: Reviewer) -> DeckTree:
@@ -243,7 +257,7 @@ class Written:
     row's id, and the user's ``cards_version`` before this answer."""
 
     card: QueueCard
-    after: State
+    after: CardState
     scheduled: bool
     was_new: bool
     review_id: int
@@ -251,7 +265,8 @@ class Written:
 
 
 _STATE = (Card.reps, Card.ef, Card.interval_days, Card.due, Card.lapses,
-          Card.last_reviewed_at, Card.repeat_pending)
+          Card.last_reviewed_at, Card.repeat_pending,
+          Card.fsrs_phase, Card.fsrs_step, Card.stability, Card.difficulty)
 _ANSWERED_SHOWING = (
     select(Review.id)
     .where(Review.card_id == Card.id, Review.showing_id == bindparam("sid"))
@@ -283,8 +298,9 @@ def write_answer(
     duration_ms: int | None = None,
     max_interval: int = MAX_INTERVAL,
 ) -> Written | Refused:
-    """Answer the card with ``grade`` from its committed state: the review row and the
-    card's new state, the user's ``cards_version`` moved on (not committed).
+    """Answer the card with ``grade`` from its committed state with its deck's scheduler:
+    the review row and the card's new state, the user's ``cards_version`` moved on
+    (not committed). ``max_interval``: SM-2's longest interval (the user's setting).
 
     ``showing``: the showing id the page showed (:func:`cards.queue.showing_id`);
     when it is no longer the card's current one nothing is written. None answers
@@ -301,15 +317,19 @@ def write_answer(
         return Refused.ANSWERED
     if showing is not None and showing != f"{card_id}.{latest or 0}":
         return Refused.STALE
-    before = State(*state)
+    before = _card_state(tuple(state))
+    # A same-day repeat: SM-2's, or an FSRS learning step answered the same day.
     same_day_repeat = bool(before.repeat_pending and before.last_review is not None
                            and before.last_review >= day_start)
-    after, log = review(before, grade, now, same_day_repeat=same_day_repeat,
-                        max_interval=max_interval)
-    kind = ReviewKind.REPEAT if log.same_day_repeat else ReviewKind.REVIEW
+    # The decks' schedulers as kept for the version found (an answer changes no deck).
+    schedulers = user_schedulers(lambda: session, user_id, versions[user_id] - 1)
+    scheduler = schedulers.get(deck_id, DeckScheduler())
+    after = next_state(before, scheduler, grade, now, same_day_repeat=same_day_repeat,
+                       max_interval=max_interval)
+    kind = ReviewKind.REPEAT if same_day_repeat else ReviewKind.REVIEW
     values = {
         **_review_values(user_id, card_id, before, after),
-        "kind": kind.value, "grade": int(log.grade), "reviewed_at": now,
+        "kind": kind.value, "grade": int(grade), "reviewed_at": now,
         "showing_id": showing, "duration_ms": duration_ms, "undoes_id": None,
     }
     inserted = connection.execute(_INSERT_REVIEW, values).inserted_primary_key
@@ -322,6 +342,7 @@ def write_answer(
     loaded = session.identity_map.get(session.identity_key(Card, card_id))
     if loaded is not None:
         session.expire(loaded)
+    remember(user_id, versions[user_id], schedulers)
     return Written(
         card=QueueCard(card_id, deck_id, note_key, after.due, after.last_review,
                        after.repeat_pending, buried_until),
@@ -330,21 +351,35 @@ def write_answer(
     )
 
 
-def _columns(state: State) -> tuple[Any, ...]:
+def _card_state(values: Sequence[Any]) -> CardState:
+    """The state from the values of :data:`_STATE`'s columns."""
+    reps, ef, interval, due, lapses, last_review, repeat_pending, phase, step, stability, \
+        difficulty = values
+    return CardState(reps=reps, ef=ef, interval=interval, due=due, lapses=lapses,
+                     last_review=last_review, repeat_pending=repeat_pending, phase=Phase(phase),
+                     step=step, stability=stability, difficulty=difficulty)
+
+
+def _columns(state: CardState) -> tuple[Any, ...]:
     return (state.reps, state.ef, state.interval, state.due, state.lapses, state.last_review,
-            state.repeat_pending)
+            state.repeat_pending, int(state.phase), state.step, state.stability,
+            state.difficulty)
 
 
-def _review_values(user_id: int, card_id: int, before: State, after: State) -> dict[str, Any]:
+def _review_values(user_id: int, card_id: int, before: CardState,
+                   after: CardState) -> dict[str, Any]:
     return {
         "user_id": user_id, "card_id": card_id,
         "reps_before": before.reps, "ef_before": before.ef,
         "interval_before": before.interval, "due_before": before.due,
         "lapses_before": before.lapses, "repeat_pending_before": before.repeat_pending,
         "last_reviewed_before": before.last_review,
+        "fsrs_phase_before": int(before.phase), "fsrs_step_before": before.step,
+        "stability_before": before.stability, "difficulty_before": before.difficulty,
         "reps_after": after.reps, "ef_after": after.ef, "interval_after": after.interval,
         "due_after": after.due, "lapses_after": after.lapses,
         "repeat_pending_after": after.repeat_pending,
+        "stability_after": after.stability, "difficulty_after": after.difficulty,
     }
 
 
@@ -383,14 +418,19 @@ def undo_last(session: Session, user_id: int, now: datetime) -> Review | None:
 def undo_answer(session: Session, answer: Review, now: datetime) -> Review:
     """Put the card back as it was before ``answer`` and append the undo row (not committed)."""
     card = answer.card
-    before = state_of(card)
-    restored = State(
+    before = card_state(card)
+    restored = replace(
+        before,
         reps=answer.reps_before, ef=answer.ef_before, interval=answer.interval_before,
         due=answer.due_before, lapses=answer.lapses_before,
         last_review=answer.last_reviewed_before, repeat_pending=answer.repeat_pending_before,
     )
-    for column, value in zip(_STATE, _columns(restored), strict=True):
-        setattr(card, column.key, value)
+    if answer.fsrs_phase_before is not None:  # rows from before FSRS carry none
+        restored = replace(
+            restored, phase=Phase(answer.fsrs_phase_before), step=answer.fsrs_step_before,
+            stability=answer.stability_before, difficulty=answer.difficulty_before,
+        )
+    apply_state(card, restored)
     row = Review(**_review_values(card.user_id, card.id, before, restored),
                  kind=ReviewKind.UNDO.value, grade=None, reviewed_at=now, undoes_id=answer.id)
     session.add(row)

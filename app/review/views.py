@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -29,6 +30,7 @@ from app import caches
 from app.access import get_owned_or_404, live_card_or_404
 from app.accounts.auth import current_user, login_required
 from app.cards.display import source_excerpt
+from app.cards.scheduler_choice import user_schedulers
 from app.cards.store import delete_cards
 from app.db import get_session, utcnow
 from app.i18n import _
@@ -45,7 +47,8 @@ from app.review.store import (
 )
 from app.review.summary import day_summary
 from cards.queue import Counts
-from cards.sm2 import BUTTONS, Grade, preview_intervals
+from cards.scheduler import DeckScheduler, SchedulerKind, preview
+from cards.sm2 import BUTTONS, Grade
 
 COUNT_CAP = 100  # remaining counts on the review page stop at this ("100+")
 
@@ -54,26 +57,41 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 MAX_DURATION_MS = 60 * 60 * 1000
 
 
-def interval_label(days: int) -> str:
-    """A button's interval: "1d", "6d", or "today" for a same-day repeat."""
-    if days <= 0:
+def interval_label(wait: timedelta) -> str:
+    """A button's wait: "1m" and "10m" for learning steps, "3h", "6d", or "today" for
+    an SM-2 same-day repeat."""
+    if wait <= timedelta(0):
         return _("today")
-    return _("%(days)dd", days=days)
+    if wait < timedelta(hours=1):  # halves round up, as review.js rounds them
+        return _("%(minutes)dm", minutes=max(1, int(wait.total_seconds() / 60 + 0.5)))
+    if wait < timedelta(days=1):
+        return _("%(hours)dh", hours=int(wait.total_seconds() / 3600 + 0.5))
+    return _("%(days)dd", days=wait.days)
 
 
-def button_days(showing: Showing, max_interval: int) -> dict[int, int]:
-    """The interval each grade would give this showing, in days (0: again today)."""
-    intervals = preview_intervals(showing.state, same_day_repeat=showing.same_day_repeat,
-                                  max_interval=max_interval)
-    if showing.same_day_repeat:
+def button_waits(showing: Showing, scheduler: DeckScheduler, now: datetime,
+                 max_interval: int) -> dict[int, timedelta]:
+    """How long each grade would put this showing away with its deck's scheduler
+    (zero: again today, an SM-2 same-day repeat; ``max_interval``: SM-2's longest
+    interval in days)."""
+    waits = preview(showing.state, scheduler, now, same_day_repeat=showing.same_day_repeat,
+                    max_interval=max_interval)
+    if showing.same_day_repeat and scheduler.kind is SchedulerKind.SM2:
         # Below 4 the card comes back again today.
-        intervals = {g: (d if g >= Grade.HESITANT else 0) for g, d in intervals.items()}
-    return intervals
+        waits = {g: (w if g >= Grade.HESITANT else timedelta(0)) for g, w in waits.items()}
+    return waits
 
 
-def grade_buttons(showing: Showing, six: bool, max_interval: int) -> list[dict[str, Any]]:
+def showing_waits(showing: Showing, user: Reviewer) -> dict[int, timedelta]:
+    """:func:`button_waits` with the showing's deck's scheduler and the user's maximum."""
+    schedulers = user_schedulers(get_session, user.id, user.cards_version)
+    scheduler = schedulers.get(showing.deck_id, DeckScheduler())
+    return button_waits(showing, scheduler, utcnow(), user.max_interval_days)
+
+
+def grade_buttons(showing: Showing, six: bool, user: Reviewer) -> list[dict[str, Any]]:
     """The grade buttons for this showing: Anki's four, or SM-2's six grades."""
-    intervals = button_days(showing, max_interval)
+    intervals = showing_waits(showing, user)
     if six:
         names = [_("Blackout"), _("Wrong"), _("Almost"), _("Hard"), _("Good"), _("Easy")]
         return [
@@ -131,7 +149,7 @@ def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = No
         can_undo = last_undoable_id(session, user.id) is not None
     context = {
         "deck": deck, "showing": showing, "card": showing.card, "front": front, "back": back,
-        "buttons": grade_buttons(showing, user.grade_buttons == 6, user.max_interval_days),
+        "buttons": grade_buttons(showing, user.grade_buttons == 6, user),
         "counts": shown_counts(counts),
         "urls": card_urls(showing.card.id, deck),
         "can_undo": can_undo,
@@ -140,10 +158,11 @@ def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = No
 
 
 def card_data(
-    deck: int | None, showing: Showing, counts: Counts, max_interval: int
+    deck: int | None, showing: Showing, counts: Counts, user: Reviewer
 ) -> dict[str, Any]:
     """The next card as data, for review.js to put into the card already on the page
-    (the same fields ``review/_card.html`` shows; the labels are on the page)."""
+    (the same fields ``review/_card.html`` shows; each grade's wait goes in seconds,
+    and the page holds the translated labels to put it in)."""
     card = showing.card
     front, back = showing.sides
     return {
@@ -154,7 +173,8 @@ def card_data(
         "context": card.context or "",
         "tag": "repeat" if showing.same_day_repeat else "new" if showing.is_new else "",
         "deck": showing.deck_name,
-        "days": {int(g): d for g, d in button_days(showing, max_interval).items()},
+        "waits": {int(g): int(w.total_seconds())
+                  for g, w in showing_waits(showing, user).items()},
         "counts": shown_counts(counts),
         "urls": card_urls(card.id, deck),
     }
@@ -191,11 +211,10 @@ def card_urls(card_id: int, deck: int | None) -> dict[str, str]:
     return {name: url.replace(mark, real, 1) for name, url in found.items()}
 
 
-def card_reply(deck: int | None, showing: Showing, counts: Counts, max_interval: int,
+def card_reply(deck: int | None, showing: Showing, counts: Counts, user: Reviewer,
                message: str | None = None) -> Response:
     """The JSON reply holding the next card as data (:func:`card_data`)."""
-    body = json.dumps({"card": card_data(deck, showing, counts, max_interval),
-                       "message": message},
+    body = json.dumps({"card": card_data(deck, showing, counts, user), "message": message},
                       ensure_ascii=False, separators=(",", ":"))
     return current_app.response_class(body, mimetype="application/json")
 
@@ -215,7 +234,7 @@ def after_action(
             reviewer = user or current_user()
             showing, counts = next_with_counts(get_session, reviewer, utcnow(), deck, snapshot)
             if showing is not None:
-                return card_reply(deck, showing, counts, reviewer.max_interval_days, message)
+                return card_reply(deck, showing, counts, reviewer, message)
             snapshot = None  # checked in already
         return jsonify(html=render_review(deck, partial=True, can_undo=can_undo,
                                           snapshot=snapshot), message=message)

@@ -35,6 +35,16 @@
 
   // The next card as data (an answer's reply): put it into the card on the page,
   // the way review/_card.html shows it, with the page's own (translated) labels.
+  // A grade's wait in seconds as the button shows it (the page holds the translated
+  // patterns; the same rounding as interval_label in app/review/views.py).
+  function waitLabel(seconds, grades) {
+    const form = grades.dataset;
+    if (seconds <= 0) return form.today;
+    if (seconds < 3600) return form.minutes.replace("{n}", Math.max(1, Math.floor(seconds / 60 + 0.5)));
+    if (seconds < 86400) return form.hours.replace("{n}", Math.floor(seconds / 3600 + 0.5));
+    return form.days.replace("{n}", Math.floor(seconds / 86400));
+  }
+
   function fill(card, message) {
     const article = root.querySelector(".review-card");
     const grades = root.querySelector(".review-grades");
@@ -62,9 +72,7 @@
     grades.querySelector('input[name="card_id"]').value = String(card.id);
     grades.querySelector('input[name="showing_id"]').value = card.showing_id;
     for (const button of grades.querySelectorAll("button[name=grade]")) {
-      const days = card.days[button.value];
-      button.querySelector(".grade-interval").textContent =
-        days > 0 ? grades.dataset.days.replace("{n}", days) : grades.dataset.today;
+      button.querySelector(".grade-interval").textContent = waitLabel(card.waits[button.value], grades);
     }
     const undo = root.querySelector("button[data-key=z]");
     if (undo) undo.disabled = false;

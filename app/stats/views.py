@@ -20,6 +20,7 @@ from app.stats import charts
 from app.stats.cached import card_snapshot, review_snapshot
 from app.stats.days import clock_for
 from app.stats.figures import PERIODS
+from app.stats.retention import predicted_retention
 from app.stats.scope import deck_subtree
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
@@ -83,4 +84,5 @@ def index() -> str:
         deck=deck, decks=decks, period=period, periods=periods, span=span,
         spans=FORECAST_SPANS, due_today=due[0][1] + due[0][2] if due else 0,
         minutes=charts.minutes, state_names=charts.state_names(),
+        predicted=predicted_retention(session, user.id, now, deck_ids),
     )

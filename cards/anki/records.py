@@ -59,7 +59,10 @@ class ExportCard:
     ``ord`` is the sibling number, as in Anki: 0 (and 1 for the reverse
     direction) for basic and reversed notes, the cloze number minus one for
     clozes (``{{c1::…}}`` is ord 0). ``due``
-    is None for a new card; ``ef`` is in hundredths (250 = 2.50).
+    is None for a new card; ``ef`` is in hundredths (250 = 2.50). A card on an
+    FSRS deck also carries its memory state (``stability`` in days,
+    ``difficulty`` 1–10), the deck's ``desired_retention`` and FSRS-6's
+    ``decay`` (the last of the user's parameters).
     """
 
     key: str
@@ -76,6 +79,10 @@ class ExportCard:
     due: datetime | None = None
     lapses: int = 0
     reviews: tuple[ExportReview, ...] = ()
+    stability: float | None = None
+    difficulty: float | None = None
+    desired_retention: float | None = None
+    decay: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

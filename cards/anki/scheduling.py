@@ -1,4 +1,5 @@
-"""Carrying wengu's SM-2 state and review history into the package.
+"""Carrying wengu's scheduling state (SM-2's, and FSRS's memory) and review history
+into the package.
 
 genanki writes every card as new; :func:`with_scheduling` post-processes the
 package's collection (the SQLite database, before it is zipped):
@@ -15,6 +16,10 @@ package's collection (the SQLite database, before it is zipped):
   there, where SM-2's repetition count restarts at each lapse) and
   ``lapses``; a new card stays new; a suspended card keeps its
   type and gets queue −1;
+- a card with an FSRS memory state carries it in the card's ``data`` column
+  as Anki keeps it (``{"s": stability, "d": difficulty, "dr": desired
+  retention, "decay": decay}``, rounded as Anki rounds them), so that Anki
+  with FSRS turned on continues from it;
 - each answer becomes a ``revlog`` row: Anki's buttons Again/Hard/Good/Easy
   for SM-2 grades 0–2/3/4/5, the interval before and after, the ease, the
   time taken (capped at Anki's 60 s) and the kind (learning for a new card's
@@ -32,12 +37,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from cards.anki.records import ExportReview, PlacedCard
+from cards.anki.records import ExportCard, ExportReview, PlacedCard
 
 __all__ = [
     "ANKI_MAX_ANSWER_MS",
     "Schedule",
     "anki_ease",
+    "fsrs_card_data",
     "review_day",
     "with_scheduling",
 ]
@@ -84,6 +90,19 @@ def anki_ease(grade: int) -> int:
     return grade - 1
 
 
+def fsrs_card_data(card: ExportCard) -> str:
+    """The card's ``data`` column: its FSRS memory state as Anki stores it, or empty
+    (as genanki leaves it) for a card without one."""
+    if card.stability is None or card.difficulty is None:
+        return ""
+    data: dict[str, float] = {"s": round(card.stability, 2), "d": round(card.difficulty, 3)}
+    if card.desired_retention is not None:
+        data["dr"] = round(card.desired_retention, 2)
+    if card.decay is not None:
+        data["decay"] = round(card.decay, 3)
+    return json.dumps(data)
+
+
 def _log_kind(review: ExportReview) -> int:
     if review.repeat:
         return _LOG_RELEARN if review.lapses_before > 0 else _LOG_LEARN
@@ -122,7 +141,7 @@ def with_scheduling(
             card_rows.append((
                 _TYPE_REVIEW, _QUEUE_SUSPENDED if card.suspended else _QUEUE_REVIEW,
                 (due_day - first_day).days, max(1, card.interval_days), card.ef * 10,
-                len(card.reviews), card.lapses, item.card_id,
+                len(card.reviews), card.lapses, fsrs_card_data(card), item.card_id,
             ))
         for review in card.reviews:
             log_rows.append((
@@ -132,8 +151,8 @@ def with_scheduling(
                 min(max(review.duration_ms or 0, 0), ANKI_MAX_ANSWER_MS), _log_kind(review),
             ))
     connection.executemany(
-        "UPDATE cards SET type = ?, queue = ?, due = ?, ivl = ?, factor = ?, reps = ?, lapses = ?"
-        " WHERE id = ?",
+        "UPDATE cards SET type = ?, queue = ?, due = ?, ivl = ?, factor = ?, reps = ?, lapses = ?,"
+        " data = ? WHERE id = ?",
         card_rows,
     )
     # A revlog id is the answer's time in ms; answers at the same ms move up one by one.

@@ -8,7 +8,7 @@ which ``wengu db upgrade`` does after migrating to head (or ``wengu stats
 rebuild``).
 
 Revision ID: 0005_stats
-Revises: 0002_review
+Revises: 0004_review
 """
 from collections.abc import Sequence
 
@@ -18,7 +18,7 @@ from alembic import op
 import app.db
 
 revision: str = '0005_stats'
-down_revision: str | None = '0002_review'
+down_revision: str | None = '0004_review'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """users.new_stop_overdue: stop new cards while reviews are overdue
 
-Revision ID: 0002_review
-Revises: 0008_settings
+Revision ID: 0004_review
+Revises: 0003_settings
 Create Date: 2026-12-04 18:00:00
 """
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0002_review'
-down_revision: str | None = '0008_settings'
+revision: str = '0004_review'
+down_revision: str | None = '0003_settings'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

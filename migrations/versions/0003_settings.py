@@ -1,7 +1,7 @@
 """settings: the longest interval, folded decks
 
-Revision ID: 0008_settings
-Revises: 0007_import_jobs
+Revision ID: 0003_settings
+Revises: 0002_import_jobs
 Create Date: 2026-12-04 17:30:00
 """
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0008_settings'
-down_revision: str | None = '0007_import_jobs'
+revision: str = '0003_settings'
+down_revision: str | None = '0002_import_jobs'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

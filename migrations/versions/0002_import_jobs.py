@@ -1,6 +1,6 @@
 """import jobs: owner, heartbeat, one unfinished import per user
 
-Revision ID: 0007_import_jobs
+Revision ID: 0002_import_jobs
 Revises: 0001
 Create Date: 2026-12-04 17:30:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 import app.db
 
 
-revision: str = '0007_import_jobs'
+revision: str = '0002_import_jobs'
 down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
