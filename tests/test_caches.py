@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -58,3 +59,12 @@ def test_deck_trees_are_not_shared_between_requests(db: Session, app: Flask) -> 
     db.flush()
     make_deck(db, user.id, "os::kernel")
     assert load_decks(db, user) is not load_decks(db, user)
+
+
+def test_the_command_line_prints_every_registered_cache(cli: Any) -> None:
+    result = cli("caches")
+    assert result.exit_code == 0
+    for cache in caches.registered():
+        assert cache.name in result.output
+        assert cache.invalidated_by in result.output
+    assert "deck schedulers" in result.output  # registered by a module the app imports

@@ -24,6 +24,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app import caches
 from app.models import FsrsParameters
 from cards import fsrs_scheduler
 from cards.scheduler import DeckScheduler, SchedulerKind
@@ -130,6 +131,22 @@ def remembered(user_id: int, version: int) -> Schedulers | None:
     with memory.lock:
         kept = memory.maps.get(user_id)
     return kept[1] if kept is not None and kept[0] == version else None
+
+
+caches.register(
+    "deck schedulers",
+    'app.extensions["wengu.deck_schedulers"] (app.cards.scheduler_choice)',
+    holds="each user's map of deck → scheduler (SM-2 or FSRS with its parameters)",
+    invalidated_by="User.cards_version: every change to decks, their scheduler choice or "
+                   "the user's fitted parameters moves it on; a map kept for another "
+                   "version is read again",
+)
+caches.register(
+    "FSRS scheduler objects", "app.cards.scheduler_choice._scheduler (lru_cache)",
+    holds="a scheduler per (kind, desired retention, parameters) — a pure function of them",
+    invalidated_by="nothing: the key is everything the value is made from",
+    clear=_scheduler.cache_clear,
+)
 
 
 def user_schedulers(

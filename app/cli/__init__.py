@@ -10,6 +10,7 @@ import click
 
 from app.cli.add import add
 from app.cli.backup import backup, restore
+from app.cli.caches import caches
 from app.cli.db import db
 from app.cli.export import export
 from app.cli.extract import extract
@@ -27,6 +28,7 @@ def main() -> None:
 
 main.add_command(add)
 main.add_command(backup)
+main.add_command(caches)
 main.add_command(db)
 main.add_command(export)
 main.add_command(extract)
