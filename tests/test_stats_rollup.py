@@ -96,3 +96,37 @@ def test_cli_rebuilds_rollups_that_are_not_current(cli: Any, app_config: dict[st
     assert "ada" not in cli("stats", "rebuild").output  # nothing left to do
     assert "ada: 3 answers counted" in cli("stats", "rebuild", "--user", "ada").output
     engine.dispose()
+
+
+def test_a_bulk_append_is_counted_as_its_answers_one_by_one(db: Session, app: Flask) -> None:
+    # An imported history arrives as one call: same-day answers of one group are added up
+    # before they are written, and the table ends as if each had been counted alone.
+    bulk, single = make_user(app, "bulk"), make_user(app, "single")
+    start = utcnow() - timedelta(days=3)
+
+    def rows(user_id: int) -> list[dict[str, Any]]:
+        return [
+            {"user_id": user_id, "kind": kind, "grade": grade,
+             "reviewed_at": start + timedelta(hours=5 * n), "reps_before": reps,
+             "lapses_before": 0, "interval_before": interval, "duration_ms": 1000 + n}
+            for n, (kind, grade, reps, interval) in enumerate(
+                [("review", 3, 0, 0), ("review", 3, 0, 0), ("review", 1, 4, 30),
+                 ("repeat", 3, 1, 0), ("review", 3, 0, 0), ("undo", None, 0, 0),
+                 ("review", 5, 6, 40), ("review", 5, 6, 40)] * 3)
+        ]
+
+    rollup.record(db, bulk, rows(bulk))
+    for row in rows(single):
+        rollup.record(db, single, [row])
+    db.flush()
+
+    def table(user_id: int) -> list[tuple[Any, ...]]:
+        stat = ReviewDayStat
+        return [tuple(r) for r in db.execute(
+            select(stat.day, stat.review_class, stat.mature, stat.grade, stat.reviews,
+                   stat.duration_ms).where(stat.user_id == user_id)
+            .order_by(stat.day, stat.review_class, stat.mature, stat.grade))]
+
+    assert table(bulk) == table(single)
+    assert counted(db, bulk) == 21  # the undo rows count nothing
+    db.rollback()

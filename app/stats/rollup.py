@@ -111,9 +111,23 @@ def record(
     if mark is None:  # nothing counted yet (a database from before): rebuild counts these
         return
     clock = DayClock(mark[0], mark[1])
-    params = [p for p in (upsert_params(clock, row, undone=undone) for row in rows) if p]
-    if params:
-        connection.execute(_UPSERT, params)
+    # Rows counted on the same day in the same group are added up first: a bulk
+    # append (an imported history) costs one statement per group, not per answer.
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        params = upsert_params(clock, row, undone=undone)
+        if params is None:
+            continue
+        key = (params["user_id"], params["day"], params["review_class"], params["mature"],
+               params["grade"])
+        found = groups.get(key)
+        if found is None:
+            groups[key] = params
+        else:
+            found["reviews"] += params["reviews"]
+            found["duration_ms"] += params["duration_ms"]
+    if groups:
+        connection.execute(_UPSERT, list(groups.values()))
 
 
 def is_current(session: Session, user_id: int, clock: DayClock) -> bool:
