@@ -38,8 +38,8 @@ def test_a_running_job_beats_while_its_import_works(
     app: Flask, ada: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(jobs, "HEARTBEAT_S", 0.02)
-    with app.app_context():
-        job = jobs.start_job(new_session(), ada, 1, 60)
+    with app.app_context(), new_session() as session:
+        job = jobs.start_job(session, ada, 1, 60)
     seen: list[object] = []
 
     def work(_session: Session, _progress: Progress) -> ImportReport:
@@ -60,8 +60,8 @@ def test_a_running_job_beats_while_its_import_works(
 
 
 def test_a_job_taken_away_is_not_overwritten_by_its_old_owner(app: Flask, ada: int) -> None:
-    with app.app_context():
-        job = jobs.start_job(new_session(), ada, 1, 60)
+    with app.app_context(), new_session() as session:
+        job = jobs.start_job(session, ada, 1, 60)
 
     def work(session: Session, _progress: Progress) -> ImportReport:
         # Meanwhile its heartbeat was found stale and it was marked failed elsewhere.

@@ -255,11 +255,14 @@ def test_a_job_whose_heartbeat_stopped_is_marked_failed(
 
 
 def test_two_imports_for_one_user_are_serialised(app: Flask, user_id: int) -> None:
-    with app.app_context():
-        first = start_job(new_session(), user_id, 1, 60)
+    with app.app_context(), new_session() as one, new_session() as two:
+        first = start_job(one, user_id, 1, 60)
         with pytest.raises(ImportBusyError) as busy:
-            start_job(new_session(), user_id, 1, 60)
+            start_job(two, user_id, 1, 60)
         assert busy.value.job_id == first.id
+        # The refused session holds no transaction (on PostgreSQL an open one would
+        # keep its locks for as long as the caller keeps the session).
+        assert not two.in_transaction()
 
 
 def test_a_failing_import_shows_no_sql(

@@ -154,6 +154,7 @@ def start_job(session: Session, user_id: int, total_files: int, timeout_s: float
         running = session.scalar(
             select(ImportJob.id).where(ImportJob.active_user_id == user_id)
         )
+        session.rollback()  # nothing is left open: the caller may keep the session for long
         raise ImportBusyError(running) from None
     return job
 
