@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import caches
-from app.cards.display import card_sides
+from app.cards.display import SidesSource, render_sides
 from app.models import User
 from app.review.store import (
     Reviewer,
@@ -58,7 +58,7 @@ __all__ = [
     "next_with_counts", "take_answer",
 ]
 
-SHOWN_BATCH = 20  # cards loaded whole (and rendered) at a time, from the queue's head
+SHOWN_BATCH = 20  # cards loaded at a time from the queue's head (each rendered when shown)
 CACHED = 256  # snapshots kept per worker (one per user and deck under review)
 NO_COUNTS = Counts(0, 0, 0)
 
@@ -88,12 +88,12 @@ class Showing:
 @dataclass
 class _Shown:
     """A card of the queue's head: what the page shows of it, its state, the id of its
-    latest review row and its sides as HTML."""
+    latest review row and what its sides are rendered from."""
 
     card: ShownCard
     state: CardState
     latest_review: int
-    sides: tuple[str, str]
+    sides: SidesSource
 
 
 @dataclass
@@ -126,7 +126,8 @@ class Snapshot:
         return self.queue.counts()
 
     def showing(self, session: Callable[[], Session]) -> Showing | None:
-        """The next card, loaded whole (``session`` asked for when it must be read)."""
+        """The next card, its sides rendered now (``session`` asked for when the queue's
+        next cards must be read)."""
         found = self.queue.next()
         if found is None:
             return None
@@ -138,13 +139,13 @@ class Snapshot:
             for card_id, (whole, latest) in load_shown(db, self.user_id, wanted).items():
                 self.shown[card_id] = _Shown(ShownCard(whole.id, whole.context),
                                              card_state(whole),
-                                             latest, card_sides(whole))
+                                             latest, SidesSource.of(whole))
             shown = self.shown[card.id]
         return Showing(
             card=shown.card, deck_id=card.deck_id, state=shown.state,
             same_day_repeat=kind is Kind.REPEAT,
             showing_id=showing_id(card.id, shown.latest_review), is_new=kind is Kind.NEW,
-            deck_name=self.tree.nodes[card.deck_id].name, sides=shown.sides,
+            deck_name=self.tree.nodes[card.deck_id].name, sides=render_sides(shown.sides),
         )
 
     def answered(self, written: Written) -> bool:
