@@ -272,9 +272,10 @@ _ANSWERED_SHOWING = (
     .where(Review.card_id == Card.id, Review.showing_id == bindparam("sid"))
     .scalar_subquery()
 )
+# The rollup's mark comes with the card: record() then reads nothing of its own.
 _COMMITTED_CARD = (
     select(*_STATE, Card.deck_id, Card.note_key, Card.buried_until, _LATEST_REVIEW,
-           _ANSWERED_SHOWING)
+           _ANSWERED_SHOWING, *rollup.mark_columns(Card.user_id))
     .where(Card.id == bindparam("cid"), Card.user_id == bindparam("uid"), live_card())
 )
 _INSERT_REVIEW = cast(Table, Review.__table__).insert()
@@ -312,7 +313,7 @@ def write_answer(
                                                "sid": showing}).first()
     if row is None:
         return Refused.GONE
-    *state, deck_id, note_key, buried_until, latest, answered = row
+    *state, deck_id, note_key, buried_until, latest, answered, mark_zone, mark_hour = row
     if answered is not None:
         return Refused.ANSWERED
     if showing is not None and showing != f"{card_id}.{latest or 0}":
@@ -334,7 +335,7 @@ def write_answer(
     }
     inserted = connection.execute(_INSERT_REVIEW, values).inserted_primary_key
     assert inserted is not None  # a single-row insert always reports its key
-    rollup.record(session, user_id, [values])
+    rollup.record(session, user_id, [values], clock=rollup.clock_of(mark_zone, mark_hour))
     connection.execute(_UPDATE_STATE, {
         "card_id": card_id,
         **{f"new_{c.key}": v for c, v in zip(_STATE, _columns(after), strict=True)},
