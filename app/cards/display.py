@@ -22,7 +22,7 @@ SOURCE_CONTEXT = 4  # lines shown around a card in its note
 @dataclass(frozen=True, slots=True)
 class SidesSource:
     """What a card's two sides are rendered from: a few of its columns, and its note's
-    path when its text holds an image (images resolve against it).
+    path (images resolve against it; None: no note, or no image to resolve).
 
     Small enough to keep for the cards about to be shown, so that each is rendered
     when it is shown (:func:`render_sides`), not all of them when they are loaded.

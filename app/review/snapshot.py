@@ -45,7 +45,6 @@ from app.models import User
 from app.review.store import (
     Reviewer,
     Written,
-    card_state,
     last_undoable_id,
     load_cards,
     load_decks,
@@ -152,10 +151,9 @@ class Snapshot:
         if shown is None:
             db = session()
             wanted = [c.id for c in self.queue.upcoming(SHOWN_BATCH) if c.id not in self.shown]
-            for card_id, (whole, latest) in load_shown(db, self.user_id, wanted).items():
-                self.shown[card_id] = _Shown(ShownCard(whole.id, whole.context),
-                                             card_state(whole),
-                                             latest, SidesSource.of(whole))
+            for card_id, row in load_shown(db, self.user_id, wanted).items():
+                self.shown[card_id] = _Shown(ShownCard(card_id, row.context), row.state,
+                                             row.latest_review, row.sides)
             shown = self.shown[card.id]
         return Showing(
             card=shown.card, deck_id=card.deck_id, state=shown.state,
