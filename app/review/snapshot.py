@@ -228,7 +228,8 @@ class QueueCache:
 
 caches.register(
     "queue snapshots", 'app.extensions["wengu.queue_cache"] (app.review.snapshot.QueueCache)',
-    holds="each user's day's queue per deck, between answers",
+    holds="each user's day's queue per deck, between answers: the next cards' rows "
+          "(sides rendered when shown) and whether there is an answer to undo",
     invalidated_by="User.cards_version: a snapshot stamped with another version is dropped; "
                    "the day's end; a change of the user's day or limit settings",
 )
