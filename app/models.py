@@ -449,10 +449,12 @@ class AppendOnlyError(RuntimeError):
 
 
 _USERS = cast(Table, User.__table__)
+# One user's row a statement: a fixed statement, compiled once (an expanding list of
+# ids is rendered again on every call), and nearly every caller has one user.
 _BUMP = (
-    _USERS.update().where(_USERS.c.id.in_(bindparam("ids", expanding=True)))
+    _USERS.update().where(_USERS.c.id == bindparam("uid"))
     .values(cards_version=_USERS.c.cards_version + 1)
-    .returning(_USERS.c.id, _USERS.c.cards_version)
+    .returning(_USERS.c.cards_version)
 )
 
 
@@ -464,16 +466,20 @@ def bump_cards_version(session: Session, user_ids: Iterable[int]) -> dict[int, i
     changes what the review page shows) are counted by a flush listener; the
     one writer of cards with Core statements, :func:`app.review.store.write_answer`,
     calls this itself, before its writes: the user's row is then always locked
-    before card rows.
+    before card rows. One UPDATE per user, in the order of their ids (two
+    transactions lock users' rows in the same order).
     """
     ids = sorted({int(i) for i in user_ids})
     if not ids:
         return {}
-    versions = {
-        int(user_id): int(version)
-        for user_id, version in session.connection().execute(_BUMP, {"ids": ids})
-    }
-    for user_id in ids:  # a loaded user reads the new version when next asked
+    connection = session.connection()
+    versions: dict[int, int] = {}
+    for user_id in ids:
+        version = connection.execute(_BUMP, {"uid": user_id}).scalar()
+        if version is None:  # no such user: the flush that follows refuses the rows
+            continue
+        versions[user_id] = int(version)
+        # A loaded user reads the new version when next asked.
         loaded = session.identity_map.get(identity_key(User, user_id))
         if loaded is not None:
             session.expire(loaded, ["cards_version"])

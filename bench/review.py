@@ -19,7 +19,9 @@ timing:
 - step cpu, json step cpu: the same steps in CPU time of the process (steadier
   than wall time when other work shares the machine; Anki's too);
 - floor: ``GET`` of a small static file through the same app and client, the
-  cost of a request that does nothing of its own.
+  cost of a request that does nothing of its own;
+- json step statements: SQL statements sent to the database per json step (on
+  average: a step that loads the next cards of the queue sends more).
 
 In the same run it builds an Anki collection (the ``anki`` package) with the
 same number of cards and review-log rows and times the same step there:
@@ -48,6 +50,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import event
 from werkzeug.security import generate_password_hash
 
 from app import create_app
@@ -213,14 +216,23 @@ def bench_wengu(url: str, answers: int, seed: int) -> dict[str, list[float]]:
         return shown(reply["html"])
 
     fields = shown(client.get("/review").get_data(as_text=True))
+    engine = app.extensions["wengu.engine"]
+    sent: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
     for _ in range(answers):
         data = {**fields, "grade": str(rng.choice(GRADES)), "format": "json", "fill": "1"}
+        event.listen(engine, "before_cursor_execute", count)
         c0, t0 = time.process_time(), time.perf_counter()
         reply = client.post("/review/answer", data=data)
         t1, c1 = time.perf_counter(), time.process_time()
+        event.remove(engine, "before_cursor_execute", count)
         fields = following(reply.get_json())
         times["json step"].append((t1 - t0) * 1000)
         times["json step cpu"].append((c1 - c0) * 1000)
+    statements = len(sent) / max(answers, 1)
     # The same request as a WSGI server hands it to the app: an environ and a callback.
     name = app.config["SESSION_COOKIE_NAME"]
     session_cookie = client.get_cookie(name)
@@ -262,6 +274,7 @@ def bench_wengu(url: str, answers: int, seed: int) -> dict[str, list[float]]:
         client.get("/static/review.js")
         times["floor"].append((time.perf_counter() - t0) * 1000)
     app.extensions["wengu.engine"].dispose()
+    times["json step statements"] = [statements]
     return times
 
 
@@ -377,6 +390,9 @@ def main() -> None:
             col.close()
     print(f"answers: {args.answers}")
     for name, values in ours.items():
+        if name == "json step statements":
+            print(f"wengu {name}: {values[0]:.2f}")
+            continue
         median, p99 = summary(values)
         print(f"wengu {name} median ms: {median:.3f}")
         print(f"wengu {name} p99 ms: {p99:.3f}")

@@ -19,6 +19,10 @@ review day, when the user's limits or day change, and when a buried card
 comes back. With ``QUEUE_CHECK`` set (the tests set it) every card and
 count read from a snapshot is compared with a freshly planned day.
 
+A snapshot also knows whether the user has an answer to undo (the review
+page's Undo button): read when it is planned, true once it takes an answer,
+and kept exact by the same version (an undo, like any review row, moves it on).
+
 Snapshots live in the worker's memory, one per user and deck, and a request
 takes its snapshot out while it uses it, so two requests never change one.
 """
@@ -36,12 +40,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import caches
-from app.cards.display import card_sides
+from app.cards.display import SidesSource, render_sides
 from app.models import User
 from app.review.store import (
     Reviewer,
     Written,
-    card_state,
+    last_undoable_id,
     load_cards,
     load_decks,
     load_done,
@@ -54,11 +58,11 @@ from cards.queue import Counts, DeckTree, Kind, Queue, Rules, build_queue, showi
 from cards.scheduler import CardState
 
 __all__ = [
-    "QueueCache", "Showing", "ShownCard", "Snapshot", "build", "checkin", "init_app",
+    "Next", "QueueCache", "Showing", "ShownCard", "Snapshot", "build", "checkin", "init_app",
     "next_with_counts", "take_answer",
 ]
 
-SHOWN_BATCH = 20  # cards loaded whole (and rendered) at a time, from the queue's head
+SHOWN_BATCH = 20  # cards loaded at a time from the queue's head (each rendered when shown)
 CACHED = 256  # snapshots kept per worker (one per user and deck under review)
 NO_COUNTS = Counts(0, 0, 0)
 
@@ -85,15 +89,25 @@ class Showing:
     sides: tuple[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class Next:
+    """What the review page shows next: the card (None: the day is done), what is left
+    today, and whether the user has an answer to undo."""
+
+    showing: Showing | None
+    counts: Counts
+    undoable: bool
+
+
 @dataclass
 class _Shown:
     """A card of the queue's head: what the page shows of it, its state, the id of its
-    latest review row and its sides as HTML."""
+    latest review row and what its sides are rendered from."""
 
     card: ShownCard
     state: CardState
     latest_review: int
-    sides: tuple[str, str]
+    sides: SidesSource
 
 
 @dataclass
@@ -110,6 +124,7 @@ class Snapshot:
     tree: DeckTree
     queue: Queue
     shown: dict[int, _Shown] = field(default_factory=dict)
+    undoable: bool = False  # the user has an answer not undone yet
     cacheable: bool = True
 
     def fits(self, user: Reviewer, now: datetime) -> bool:
@@ -126,7 +141,8 @@ class Snapshot:
         return self.queue.counts()
 
     def showing(self, session: Callable[[], Session]) -> Showing | None:
-        """The next card, loaded whole (``session`` asked for when it must be read)."""
+        """The next card, its sides rendered now (``session`` asked for when the queue's
+        next cards must be read)."""
         found = self.queue.next()
         if found is None:
             return None
@@ -135,16 +151,15 @@ class Snapshot:
         if shown is None:
             db = session()
             wanted = [c.id for c in self.queue.upcoming(SHOWN_BATCH) if c.id not in self.shown]
-            for card_id, (whole, latest) in load_shown(db, self.user_id, wanted).items():
-                self.shown[card_id] = _Shown(ShownCard(whole.id, whole.context),
-                                             card_state(whole),
-                                             latest, card_sides(whole))
+            for card_id, row in load_shown(db, self.user_id, wanted).items():
+                self.shown[card_id] = _Shown(ShownCard(card_id, row.context), row.state,
+                                             row.latest_review, row.sides)
             shown = self.shown[card.id]
         return Showing(
             card=shown.card, deck_id=card.deck_id, state=shown.state,
             same_day_repeat=kind is Kind.REPEAT,
             showing_id=showing_id(card.id, shown.latest_review), is_new=kind is Kind.NEW,
-            deck_name=self.tree.nodes[card.deck_id].name, sides=shown.sides,
+            deck_name=self.tree.nodes[card.deck_id].name, sides=render_sides(shown.sides),
         )
 
     def answered(self, written: Written) -> bool:
@@ -155,6 +170,7 @@ class Snapshot:
         if shown is not None:
             shown.state, shown.latest_review = written.after, written.review_id
         self.version += 1
+        self.undoable = True
         return True
 
 
@@ -173,6 +189,7 @@ def build(session: Session, user: Reviewer, now: datetime, deck_id: int | None) 
     snapshot = Snapshot(
         user_id=user.id, deck_id=deck_id, start=start, end=end, rules=rules, version=version,
         valid_until=min(end, unburial) if unburial is not None else end, tree=tree, queue=queue,
+        undoable=last_undoable_id(session, user.id) is not None,
     )
     # A change committed while these queries ran may be half in them: use, don't keep.
     snapshot.cacheable = _version(session, user.id) == version
@@ -211,7 +228,8 @@ class QueueCache:
 
 caches.register(
     "queue snapshots", 'app.extensions["wengu.queue_cache"] (app.review.snapshot.QueueCache)',
-    holds="each user's day's queue per deck, between answers",
+    holds="each user's day's queue per deck, between answers: the next cards' rows "
+          "(sides rendered when shown) and whether there is an answer to undo",
     invalidated_by="User.cards_version: a snapshot stamped with another version is dropped; "
                    "the day's end; a change of the user's day or limit settings",
 )
@@ -245,17 +263,18 @@ def take_answer(user_id: int, deck_id: int | None, written: Written) -> Snapshot
 def next_with_counts(
     db: Callable[[], Session], user: Reviewer, now: datetime, deck_id: int | None,
     snapshot: Snapshot | None = None,
-) -> tuple[Showing | None, Counts]:
-    """The next card and what is left today, read from the user's snapshot: ``snapshot``
-    when the caller holds it, else the cached one, else a new one (it is checked in
-    here). ``db`` gives the session, asked for only when the database must be read."""
+) -> Next:
+    """The next card, what is left today and whether there is an answer to undo, read
+    from the user's snapshot: ``snapshot`` when the caller holds it, else the cached
+    one, else a new one (it is checked in here). ``db`` gives the session, asked for
+    only when the database must be read."""
     if snapshot is None or not snapshot.fits(user, now):
         snapshot = _cache().take(user.id, deck_id)
         if snapshot is None or not snapshot.fits(user, now):
             snapshot = build(db(), user, now, deck_id)
     if snapshot is None:  # not the user's deck
-        return None, NO_COUNTS
-    found = snapshot.showing(db), snapshot.counts()
+        return Next(None, NO_COUNTS, last_undoable_id(db(), user.id) is not None)
+    found = Next(snapshot.showing(db), snapshot.counts(), snapshot.undoable)
     checkin(snapshot)
     if current_app.config.get("QUEUE_CHECK"):
         _check(db(), user, now, deck_id, found)
@@ -263,18 +282,18 @@ def next_with_counts(
 
 
 def _check(session: Session, user: Reviewer, now: datetime, deck_id: int | None,
-           found: tuple[Showing | None, Counts]) -> None:
+           found: Next) -> None:
     """Raise if ``found`` (what a snapshot said) is not what a freshly planned day says."""
     fresh = build(session, user, now, deck_id)
-    expected = (None, NO_COUNTS) if fresh is None else (fresh.showing(lambda: session),
-                                                        fresh.counts())
+    undoable = last_undoable_id(session, user.id) is not None
+    expected = Next(None, NO_COUNTS, undoable) if fresh is None else Next(
+        fresh.showing(lambda: session), fresh.counts(), undoable)
 
     def seen(s: Showing | None) -> tuple[object, ...] | None:
         return None if s is None else (s.card.id, s.showing_id, s.same_day_repeat, s.is_new,
                                        s.deck_name, s.state)
 
-    if (seen(found[0]), found[1]) != (seen(expected[0]), expected[1]):
-        raise AssertionError(
-            f"queue snapshot says {seen(found[0])} {found[1]}, a fresh plan "
-            f"{seen(expected[0])} {expected[1]}"
-        )
+    said = (seen(found.showing), found.counts, found.undoable)
+    planned = (seen(expected.showing), expected.counts, expected.undoable)
+    if said != planned:
+        raise AssertionError(f"queue snapshot says {said}, a fresh plan {planned}")

@@ -21,14 +21,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from enum import Enum
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.cards.display import SidesSource
 from app.cards.scheduler_choice import remember, user_schedulers
-from app.models import Card, Deck, Review, ReviewKind, bump_cards_version
+from app.models import Card, Deck, NoteSource, Review, ReviewKind, bump_cards_version
 from app.stats import rollup
 from cards.fsrs_scheduler import Phase
 from cards.queue import DeckLimits, DeckTree, Done, Limits, QueueCard, Rules, day_bounds
@@ -39,6 +40,7 @@ __all__ = [
     "Refused",
     "Reviewer",
     "ReviewerValues",
+    "ShownRow",
     "Written",
     "answered_today",
     "apply_state",
@@ -229,17 +231,28 @@ _LATEST_REVIEW = (
 )
 
 
+class ShownRow(NamedTuple):
+    """A card about to be shown, as :func:`load_shown` reads it."""
+
+    context: str | None
+    sides: SidesSource
+    state: CardState
+    latest_review: int  # the id of its latest review row (0: none)
+
+
 def load_shown(session: Session, user_id: int,
-               card_ids: Sequence[int]) -> dict[int, tuple[Card, int]]:
-    """The cards about to be shown, whole, each with the id of its latest review row."""
+               card_ids: Sequence[int]) -> dict[int, ShownRow]:
+    """The cards about to be shown, as stored: what the page shows of each, its sides'
+    source, its state and the id of its latest review row (plain rows: no ORM objects)."""
     if not card_ids:
         return {}
-    rows = session.execute(
-        select(Card, _LATEST_REVIEW)
-        .where(Card.user_id == user_id, Card.id.in_(card_ids))
-        .execution_options(populate_existing=True)  # as stored, not as loaded before
-    ).all()
-    return {card.id: (card, int(latest or 0)) for card, latest in rows}
+    rows = session.connection().execute(_SHOWN, {"uid": user_id, "ids": list(card_ids)})
+    found: dict[int, ShownRow] = {}
+    for card_id, context, kind, ord_, front, back, path, *rest in rows:
+        *state, latest = rest
+        sides = SidesSource(user_id, kind, ord_, front, back, path)
+        found[int(card_id)] = ShownRow(context, sides, _card_state(state), int(latest or 0))
+    return found
 
 
 class Refused(Enum):
@@ -272,9 +285,10 @@ _ANSWERED_SHOWING = (
     .where(Review.card_id == Card.id, Review.showing_id == bindparam("sid"))
     .scalar_subquery()
 )
+# The rollup's mark comes with the card: record() then reads nothing of its own.
 _COMMITTED_CARD = (
     select(*_STATE, Card.deck_id, Card.note_key, Card.buried_until, _LATEST_REVIEW,
-           _ANSWERED_SHOWING)
+           _ANSWERED_SHOWING, *rollup.mark_columns(Card.user_id))
     .where(Card.id == bindparam("cid"), Card.user_id == bindparam("uid"), live_card())
 )
 _INSERT_REVIEW = cast(Table, Review.__table__).insert()
@@ -283,6 +297,15 @@ _UPDATE_STATE = (
     _CARDS.update()
     .where(_CARDS.c.id == bindparam("card_id"))
     .values({c.key: bindparam(f"new_{c.key}") for c in _STATE})
+)
+
+# The cards about to be shown (load_shown): a page's columns, the sides' source, the
+# state and the latest review row; the note's path only matters to a card with images.
+_SHOWN = (
+    select(Card.id, Card.context, Card.kind, Card.ord, Card.front, Card.back,
+           NoteSource.path, *_STATE, _LATEST_REVIEW)
+    .outerjoin(NoteSource, NoteSource.id == Card.source_id)
+    .where(Card.user_id == bindparam("uid"), Card.id.in_(bindparam("ids", expanding=True)))
 )
 
 
@@ -312,7 +335,7 @@ def write_answer(
                                                "sid": showing}).first()
     if row is None:
         return Refused.GONE
-    *state, deck_id, note_key, buried_until, latest, answered = row
+    *state, deck_id, note_key, buried_until, latest, answered, mark_zone, mark_hour = row
     if answered is not None:
         return Refused.ANSWERED
     if showing is not None and showing != f"{card_id}.{latest or 0}":
@@ -334,7 +357,7 @@ def write_answer(
     }
     inserted = connection.execute(_INSERT_REVIEW, values).inserted_primary_key
     assert inserted is not None  # a single-row insert always reports its key
-    rollup.record(session, user_id, [values])
+    rollup.record(session, user_id, [values], clock=rollup.clock_of(mark_zone, mark_hour))
     connection.execute(_UPDATE_STATE, {
         "card_id": card_id,
         **{f"new_{c.key}": v for c, v in zip(_STATE, _columns(after), strict=True)},

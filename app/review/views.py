@@ -40,7 +40,6 @@ from app.review.store import (
     Refused,
     Reviewer,
     ReviewerValues,
-    last_undoable_id,
     review_day,
     undo_last,
     write_answer,
@@ -133,24 +132,25 @@ def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = No
                   snapshot: Snapshot | None = None) -> str:
     """The review page (or just its swappable part) for the next card, or the day's end.
 
-    ``can_undo`` spares a query when the caller knows (it has just recorded an answer);
+    ``can_undo``: whether the Undo button works, when the caller knows (it has just
+    recorded an answer), else as the queue's snapshot knows it;
     ``snapshot``: the queue the caller holds (see :mod:`app.review.snapshot`).
     """
-    session = get_session()
     user = current_user()
     now = utcnow()
-    showing, counts = next_with_counts(get_session, user, now, deck, snapshot)
+    found = next_with_counts(get_session, user, now, deck, snapshot)
+    showing = found.showing
+    if can_undo is None:
+        can_undo = found.undoable
     if showing is None:
         template = "review/_done.html" if partial else "review/done.html"
-        return render_template(template, deck=deck, summary=day_summary(session, user, now, deck),
-                               can_undo=last_undoable_id(session, user.id) is not None)
+        return render_template(template, deck=deck, can_undo=can_undo,
+                               summary=day_summary(get_session(), user, now, deck))
     front, back = showing.sides
-    if can_undo is None:
-        can_undo = last_undoable_id(session, user.id) is not None
     context = {
         "deck": deck, "showing": showing, "card": showing.card, "front": front, "back": back,
         "buttons": grade_buttons(showing, user.grade_buttons == 6, user),
-        "counts": shown_counts(counts),
+        "counts": shown_counts(found.counts),
         "urls": card_urls(showing.card.id, deck),
         "can_undo": can_undo,
     }
@@ -232,9 +232,9 @@ def after_action(
     if wants_json():
         if request.form.get("fill") == "1":
             reviewer = user or current_user()
-            showing, counts = next_with_counts(get_session, reviewer, utcnow(), deck, snapshot)
-            if showing is not None:
-                return card_reply(deck, showing, counts, reviewer, message)
+            found = next_with_counts(get_session, reviewer, utcnow(), deck, snapshot)
+            if found.showing is not None:
+                return card_reply(deck, found.showing, found.counts, reviewer, message)
             snapshot = None  # checked in already
         return jsonify(html=render_review(deck, partial=True, can_undo=can_undo,
                                           snapshot=snapshot), message=message)

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Table,
     bindparam,
@@ -36,15 +38,16 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm import Mapper, QueryableAttribute, Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from app import caches
 from app.models import Review, ReviewDayStat, ReviewStatsMark, User
 from app.stats.days import DayClock, clock_for, to_date, to_number
 from app.stats.history import ReviewTotals, class_of, counted_groups, history_segments, is_mature
 
-__all__ = ["UPSERT_SQL", "is_current", "read", "rebuild", "record", "stale_users",
-           "upsert_params"]
+__all__ = ["UNREAD", "UPSERT_SQL", "clock_of", "is_current", "mark_columns", "read",
+           "rebuild", "record", "stale_users", "upsert_params"]
 
 # One statement per answer, on both backends (``:name`` parameters).
 UPSERT_SQL = (
@@ -97,20 +100,53 @@ def upsert_params(
     }
 
 
+class _Unread(Enum):
+    UNREAD = "unread"
+
+
+UNREAD = _Unread.UNREAD
+""":func:`record`'s ``clock`` when the caller has not read the user's mark."""
+
+
+def mark_columns(
+    user_id: ColumnElement[int] | QueryableAttribute[int],
+) -> tuple[ScalarSelect[str], ScalarSelect[int]]:
+    """The mark of the user ``user_id`` names, as two columns (time zone, day start hour;
+    NULL when there is none) for a statement that reads other rows of the user: a
+    writer that reads anyway hands them to :func:`record` (:func:`clock_of`), which
+    then reads nothing itself."""
+    mark = ReviewStatsMark
+    return (
+        select(mark.timezone).where(mark.user_id == user_id).scalar_subquery(),
+        select(mark.day_start_hour).where(mark.user_id == user_id).scalar_subquery(),
+    )
+
+
+def clock_of(timezone: str | None, day_start_hour: int | None) -> DayClock | None:
+    """The days the rollup counts on, from the columns of :func:`mark_columns` (None: no
+    mark, nothing is counted)."""
+    if timezone is None or day_start_hour is None:
+        return None
+    return DayClock(timezone, int(day_start_hour))
+
+
 def record(
     session: Session, user_id: int, rows: Iterable[Review | Mapping[str, Any]],
-    *, undone: bool = False,
+    *, undone: bool = False, clock: DayClock | _Unread | None = UNREAD,
 ) -> None:
     """Count review rows just appended (or, ``undone=True``, answers an undo took back)
     into the user's rollup, in the caller's transaction, on the days of the settings
-    the rollup is counted for (its mark). Never commits."""
+    the rollup is counted for (its mark). ``clock``: those days, when the caller read
+    the mark in this transaction (:func:`mark_columns`; None: there is none). Never
+    commits."""
     if session.new or session.dirty or session.deleted:
         session.flush()  # what is pending first: the user's row is locked before this one
     connection = session.connection()  # Core: the session's statement handling costs more
-    mark = connection.execute(_MARK, {"uid": user_id}).first()
-    if mark is None:  # nothing counted yet (a database from before): rebuild counts these
+    if clock is UNREAD:
+        mark = connection.execute(_MARK, {"uid": user_id}).first()
+        clock = None if mark is None else DayClock(mark[0], mark[1])
+    if clock is None:  # nothing counted yet (a database from before): rebuild counts these
         return
-    clock = DayClock(mark[0], mark[1])
     # Rows counted on the same day in the same group are added up first: a bulk
     # append (an imported history) costs one statement per group, not per answer.
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
