@@ -70,3 +70,44 @@ def test_a_named_term_keeps_its_name() -> None:
     # course notes: `src` and 形态比 are names, not sides of something
     text = "## 几何特性\n\n- 形态比：最小外接矩形的长与宽之比\n- `src`：输入的单通道灰度图像\n"
     assert fronts(text) == [("definition", "形态比"), ("definition", "`src`")]
+
+
+# --- program output and "don't know" are no answer ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: a benchmark's numbers and a shrug under a heading question
+        "## 为什么 guest 里只有 1400k IOPS\n\n每秒 5000 次 exit，不知道发生了什么\n"
+        "```txt\n[global]\niodepth=128\n```\n不明白这几个都是在做啥\n",
+        # kernel notes: a lead-in and the stack it printed
+        "## 为什么频繁调用 mark_dirty\n物理机中调用的是这个:\n"
+        "```txt\n@[\n    mark_dirty+5\n]: 14299\n```\n",
+        # kernel notes: a log quoted under a question, nothing said about it
+        "## 这个日志是什么意思\n\n[    1.503602] input: AT keyboard as /devices/input1\n",
+        # a question in a paragraph, answered only by "I don't know"
+        "Why does the second run take longer?\n\nI don't know yet.\n",
+    ],
+)
+def test_output_and_not_knowing_are_no_answer(text: str) -> None:
+    (d,) = [d for d in cards(text) if d.kind == "question"]
+    assert d.answer_lines is None
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        # English notes: a command in a plain fence, then what it shows
+        (
+            "# What Is On The Runtime Path?\n\n```\n:set rtp\n```\n\n"
+            "This shows the list of runtime paths.\n",
+            (3, 7),
+        ),
+        # kernel notes: source code in a fence of its language answers
+        ("## 如何清空仓库\n```sh\nrm -rf .git\ngit init\n```\n", (2, 5)),
+    ],
+)
+def test_commands_code_and_prose_still_answer(text: str, answer: tuple[int, int]) -> None:
+    (d,) = [d for d in cards(text) if d.kind == "question"]
+    assert d.answer_lines == answer

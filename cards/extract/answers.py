@@ -14,6 +14,7 @@ __all__ = [
     "item_body",
     "next_reply",
     "only_questions",
+    "says_nothing",
     "section_body",
     "trim",
 ]
@@ -30,6 +31,53 @@ _TODO_CN = re.compile(
 _BARE = re.compile(
     r"^\s*(<?https?://\S+>?|\[[^\]]*\]\([^)]*\)|`[^`]*`|[\w./-]+\(\)|[\w-]*/[\w./-]+)\s*$"
 )
+
+
+# A remark that the author does not know (yet): 不知道发生了什么, 不明白这几个在做啥.
+_CLUELESS = re.compile(
+    r"不知道|不明白|不清楚|搞不懂|没搞懂|搞不清|没看懂|不太懂|不理解|无法理解|"
+    r"\b(?:no idea|not sure|(?:don't|do not|didn't|did not) (?:know|understand)|unclear)\b",
+    re.IGNORECASE,
+)
+# Program output outside a fence: a log line, a prompt, a row of numbers and names.
+_OUTPUT = re.compile(r"^\s*(?:\[\s*[\d.]+\]|\d+(?:\s+\d+)+\s)|^[\w\s.:/=+-]*\d\s*$")
+# A command typed at a shell, in a plain fence too: what to run is an answer to a "how".
+_COMMAND = re.compile(
+    r"^\s*(?:[$#❯]\s+)?(?:sudo|cat|git|make|curl|wget|apt|apt-get|yum|dnf|pip3?|cd|ls|echo|"
+    r"export|mkdir|grep|find|ssh|docker|podman|kubectl|systemctl|qemu-system-\S+|gdb|perf|"
+    r"bpftrace|modprobe|insmod|mount|fio|iasl|nix|nix-shell|npm|npx|cargo|python3?|bash|"
+    r"rake|ruby|vim?)\s"
+)
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+_OUTPUT_FENCES = frozenset(["", "txt", "text", "log", "plain", "plaintext", "console", "output"])
+_CLAUSES = re.compile(r"[，,；;。]")
+
+
+def says_nothing(lines: list[str], first: int, last: int) -> bool:
+    """Whether an answer's lines hold only program output (a plain or ``txt`` fence, log
+    lines), short lead-ins to it (``物理机中调用的是这个:``) and remarks that the author
+    does not know: what the note shows there is what it saw, not a reply. Source code in
+    a fence of its language is an answer. ``first`` is where the block starts (its fences
+    are counted from there, even when the answer's first lines are left out)."""
+    fenced = False
+    for raw in lines[first : last + 1]:
+        fence = _FENCE.match(raw)
+        if fence:
+            if not fenced and raw.strip()[3:].strip().lower() not in _OUTPUT_FENCES:
+                return False
+            fenced = not fenced
+            continue
+        line = raw.strip().lstrip(">").strip()
+        if _COMMAND.match(line):
+            return False
+        if fenced or not line or is_filler(line) or _OUTPUT.match(line):
+            continue
+        if _CLUELESS.search(line) or (
+            line.endswith((":", "：")) and len(line) <= 30 and not _CLAUSES.search(line)
+        ):
+            continue
+        return False
+    return True
 
 
 def is_comment(line: str) -> bool:
@@ -63,6 +111,8 @@ def section_body(
     if body is None:
         return None
     if all(_empty(lines, i, skip) or is_filler(lines[i]) for i in range(body[0], body[1] + 1)):
+        return None
+    if says_nothing(lines, heading.end, body[1]):
         return None
     return body
 
@@ -127,5 +177,8 @@ def next_reply(
             return None
         if only_questions(nxt):
             return None
-        return trim(lines, nxt.start, nxt.end - 1, skip)
+        reply = trim(lines, nxt.start, nxt.end - 1, skip)
+        if reply is not None and says_nothing(lines, nxt.start, reply[1]):
+            return None
+        return reply
     return None
