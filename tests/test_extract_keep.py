@@ -111,3 +111,22 @@ def test_output_and_not_knowing_are_no_answer(text: str) -> None:
 def test_commands_code_and_prose_still_answer(text: str, answer: tuple[int, int]) -> None:
     (d,) = [d for d in cards(text) if d.kind == "question"]
     assert d.answer_lines == answer
+
+
+# --- a rhetorical reply is no answer ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: a question in a quote, then a musing that pushes it further
+        "> prefill 可以批量化吗 ?\n>\n> mmap 可以指向已映射的地址，那么岂不是要创建大量 vma\n",
+        # kernel notes: a rust question, then a guess that asks back
+        "- `mod a;` 是什么意思?\n\n似乎一个文件就是一个模块，那么这岂不是模块中也有模块了。\n",
+        # kernel notes: the reply on the question's own line asks back
+        "它为何这样设计 ? 难道不可以用页表来记录吗\n",
+    ],
+)
+def test_a_rhetorical_reply_is_no_answer(text: str) -> None:
+    (d,) = [d for d in cards(text) if d.kind == "question"]
+    assert d.answer_lines is None

@@ -9,6 +9,7 @@ from cards.extract.parse import Block
 from cards.extract.questions import find_questions
 
 __all__ = [
+    "RHETORICAL",
     "is_comment",
     "is_filler",
     "item_body",
@@ -37,6 +38,11 @@ _BARE = re.compile(
 _CLUELESS = re.compile(
     r"不知道|不明白|不清楚|搞不懂|没搞懂|搞不清|没看懂|不太懂|不理解|无法理解|"
     r"\b(?:no idea|not sure|(?:don't|do not|didn't|did not) (?:know|understand)|unclear)\b",
+    re.IGNORECASE,
+)
+# A rhetorical question: it pushes the question further, it does not reply.
+RHETORICAL = re.compile(
+    r"岂不是?|难道|莫非|\b(?:isn't it|wouldn't (?:that|it|this)|doesn't (?:that|this) mean)\b",
     re.IGNORECASE,
 )
 # Program output outside a fence: a log line, a prompt, a row of numbers and names.
@@ -143,6 +149,11 @@ def only_questions(block: Block) -> bool:
     return True
 
 
+def _text(block: Block) -> str:
+    """The inline text of a block's text blocks, one after the other."""
+    return "\n".join(b.content for b in _text_blocks(block))
+
+
 def _text_blocks(block: Block) -> list[Block]:
     out: list[Block] = []
     stack = [block]
@@ -179,6 +190,8 @@ def next_reply(
             return None
         reply = trim(lines, nxt.start, nxt.end - 1, skip)
         if reply is not None and says_nothing(lines, nxt.start, reply[1]):
+            return None
+        if nxt.kind in ("paragraph", "quote") and RHETORICAL.search(nxt.content or _text(nxt)):
             return None
         return reply
     return None
