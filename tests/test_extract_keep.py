@@ -130,3 +130,38 @@ def test_commands_code_and_prose_still_answer(text: str, answer: tuple[int, int]
 def test_a_rhetorical_reply_is_no_answer(text: str) -> None:
     (d,) = [d for d in cards(text) if d.kind == "question"]
     assert d.answer_lines is None
+
+
+# --- a verdict is no lead-in -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: an English remark before two function names
+        "The keyboard driver is really interesting :\n1. init function i8042_setup\n"
+        "2. interrupt function atkbd_irq\n",
+        # kernel notes: praise for a comment, then what it says
+        "translate_internal 中的注释解释很不错:\n- 先找到 section\n- 再做地址转换\n",
+        # kernel notes: a job post's plus points
+        "掌握以下技能将会大大加分：\n- 熟悉 x86 汇编\n- 有编译器开发经验\n",
+        # kernel notes: a warning that something breaks
+        "但一旦后端支持乱序处理，就会有问题:\n- used ring 中的顺序变了\n- 恢复时不知道哪些完成了\n",
+    ],
+)
+def test_a_verdict_before_a_list_is_no_list_card(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # book notes: a count keeps it a list to learn
+        "There are two situations where this kind of loading is useful:\n"
+        "- a driver for a device that is rarely used\n- a module added after boot\n",
+        # kernel notes: a preference is a noun, not a verdict
+        "文档强调一个排序偏好：\n- 有意的数据竞争用 READ_ONCE\n- 其余用锁\n",
+    ],
+)
+def test_a_count_or_a_noun_keeps_the_list_card(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == ["list"]

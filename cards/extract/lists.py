@@ -72,6 +72,8 @@ def find_list_card(
         return None  # a call tree, or only further questions and TODOs: nothing to learn
     if _NO_SUBJECT.match(plain) and not _COUNT.search(plain):
         return None  # 这些对象：, with the following contents: the subject is elsewhere
+    if _JUDGEMENT.search(plain) and not _COUNT.search(plain) and not _ASKS.search(plain):
+        return None  # X 解释的很好：, really interesting: a verdict on what follows
     answer = (line, line) if target is None else trim(lines, target.start, target.end - 1, skip)
     return ListHit(inline.render(lead), answer, line)
 
@@ -116,6 +118,16 @@ _NO_SUBJECT = re.compile(
     r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|"
     r"^(?:In|With|For|As|At|On|By)\s(?:the|this|that|these|those|such|a|an)\b"
 )
+# A lead-in that ends in a verdict on what follows (解释的很好, 这样很复杂, 有点问题, really
+# interesting, 将会大大加分) names no list to learn.
+_JUDGEMENT = re.compile(
+    r"(?:(?:很|挺|非常|比较|还|真|太)好|不错|有趣|有意思|重要|复杂|有点?问题|加分|厉害|好用|"
+    r"值得一看|interesting|intesting|great|nice|cool|awesome|useful|important|tricky|"
+    r"complicated|amazing|helpful|handy)"
+    r"\s*(?:的|了|啊|呀|吧)?\s*$",
+    re.IGNORECASE,
+)
+_ASKS = re.compile(r"为什么|为何|如何|怎么|什么|哪|\b(?:why|how|what|which)\b", re.IGNORECASE)
 # A list line that is one bare name (a function in a call tree: ``- qemu_init``).
 _BARE_NAME = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])?\s*(?:\[[ xX]\]\s*)?[\w.>()*&-]+(?:\s*:\s*[\w.>()*&-]+)?\s*$", re.ASCII
