@@ -165,3 +165,26 @@ def test_a_verdict_before_a_list_is_no_list_card(text: str) -> None:
 )
 def test_a_count_or_a_noun_keeps_the_list_card(text: str) -> None:
     assert [k for k, _ in fronts(text) if k == "list"] == ["list"]
+
+
+# --- a numbered label is no term ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "场景 1：标记 unsync，也就是写保护的传播\n",  # kernel notes: cases of one mechanism
+        "- 步骤 2 : 扩展文件系统，再调整分区大小\n",  # kernel notes: steps of a procedure
+        "第三步：下载驾校的 APP，登入后找到我的学时\n",  # labelled dev notes (a "may" label)
+        "Method 1: read the EFI configuration tables first\n",  # kernel notes, English
+        # course notes: a lecture's number and its title
+        "Chap 2: Solutions of equations in one variable, by iteration\n",
+    ],
+)
+def test_a_numbered_label_is_no_term(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k in ("definition", "list")] == []
+
+
+def test_a_term_with_a_number_stays_a_term() -> None:
+    # kernel notes: a layer is a name, not a step
+    assert fronts("- Layer 2：直接收发以太网帧的一层\n") == [("definition", "Layer 2")]

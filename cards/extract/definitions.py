@@ -200,8 +200,23 @@ _OPENER_EN = re.compile(
 
 
 def is_label(term: str) -> bool:
-    """Whether ``term`` is a label word (``参考``, ``TODO``, ``Note``) rather than a term."""
-    return bool(_LABELS.match(term.strip(" *_`").rstrip("s")) or _LABELS.match(term.strip()))
+    """Whether ``term`` is a label word (``参考``, ``TODO``, ``Note``) or a numbered label
+    (``场景 1``, ``步骤2``, ``第三步``, ``Method 1``, ``Chap 2``) rather than a term."""
+    bare = term.strip(" *_`")
+    return bool(
+        _LABELS.match(bare.rstrip("s")) or _LABELS.match(term.strip()) or _NUMBERED.match(bare)
+    )
+
+
+# A label that only numbers a step, case or part: 场景 1, 步骤2, 第三步, 方案一, stage 1.
+_NUMBERED = re.compile(
+    r"^(?:(?:场景|步骤|方法|方案|情况|情形|例子|示例|例|阶段|策略|实验|测试|思路|解法|选项|练习|"
+    r"习题|题目?|任务|作业|问题|原因|step|case|example|phase|stage|part|round|option|question|"
+    r"answer|exercise|task|scenario|problem|solution|method|approach|chap|chapter|lec|"
+    r"lecture|lab|hw|homework|q|a)\s*[-#]?\s*[\d一二三四五六七八九十]+|"
+    r"第\s*[\d一二三四五六七八九十]+\s*[步种个条点章节部分次类]?)$",
+    re.IGNORECASE,
+)
 
 
 def is_prose(inline: InlineText, mask: str) -> bool:
