@@ -188,3 +188,39 @@ def test_a_numbered_label_is_no_term(text: str) -> None:
 def test_a_term_with_a_number_stays_a_term() -> None:
     # kernel notes: a layer is a name, not a step
     assert fronts("- Layer 2：直接收发以太网帧的一层\n") == [("definition", "Layer 2")]
+
+
+# --- a few English words with a question mark are an aside ----------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> 1. unique number ?\n> 2. second root hub ?\n",  # kernel notes, beside a book's text
+        "- [ ] `kvm_trap_cop_unusable` : use unusable cpu ?\n",  # kernel notes, a to-do
+        "> excuse me ?\n",  # kernel notes, on a book's claim
+        "> ticket spinlock ? 什么鬼东西 ?\n",  # kernel notes: the rest remarks on the aside
+    ],
+)
+def test_a_short_english_aside_is_no_question(text: str) -> None:
+    assert fronts(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # English notes: a short question that asks (a verb, a question word)
+        (
+            "Want to view the aggregate changes? Open the commit window.\n",
+            "Want to view the aggregate changes?",
+        ),
+        (
+            "How do we see what is on the runtime path?\n",
+            "How do we see what is on the runtime path?",
+        ),
+        ("- gc0 is coproc ?\n", "gc0 is coproc ?"),  # kernel notes, a verb
+        ("- r1conf::pending_bio_list ?\n", "r1conf::pending_bio_list ?"),  # a name from code
+    ],
+)
+def test_a_short_question_that_asks_stays(text: str, front: str) -> None:
+    assert ("question", front) in fronts(text)

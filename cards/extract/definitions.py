@@ -195,7 +195,8 @@ def is_subject(text: str) -> bool:
 # English lead-ins that open with a circumstance or an aside, not a subject.
 _OPENER_EN = re.compile(
     r"^(in|with|for|at|on|by|from|like|see|check|look|find|note|maybe|perhaps|probably|"
-    r"i|my|our|let's|let us)\b", re.IGNORECASE
+    r"i|my|our|let's|let us)\b",
+    re.IGNORECASE,
 )
 
 
@@ -282,8 +283,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
 def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
     """A definition standing at the start of one mask line, if the line holds one."""
     body = line.strip()
-    if not body or not _MAYBE.search(body):
-        return None
+    if not body or not _MAYBE.search(body) or body[-1] in "?？":
+        return None  # (a line that ends asking: ``fn_name : use unusable cpu ?``, ``VZ : means ?``)
     so_called = _SO_CALLED.match(inline.plain(body)) if "所谓" in body[:4] else None
     if so_called and len(so_called.group("rest").strip()) >= 2:
         term = so_called.group("term").strip(" ，,、：:")

@@ -58,6 +58,18 @@ _REMARK = re.compile(
     r"^(?!.*(?:为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|呢|么|啥|什么|哪|谁|几|多少|还是))"
     r"(?:.*[\u4e00-\u9fff]\s*吧\s*[?？]*\s*$|\s*(?:其实|我(?!们)|感觉|觉得)[\u4e00-\u9fff])"
 )
+# A verb that makes a few English words a question (``gc0 is coproc ?``, ``can it fail ?``).
+_ASKS_EN = re.compile(
+    r"\b(?:is|are|am|was|were|do|does|did|"
+    r"can|could|should|would|will|shall|may|might|must|has|have|had|isn't|aren't|doesn't|"
+    r"don't|didn't|can't|won't|shouldn't|wouldn't|any|anything|really)\b",
+    re.IGNORECASE,
+)
+_WH = re.compile(r"\b(?:what|what's|why|how|when|where|who|whom|whose|which|whether)\b", re.I)
+# A word that names something in code (``r1conf::pending_bio_list``, ``PRE_SWITCHOVER``,
+# ``mmu_set_spte``): ``X ?`` then asks what X is.
+_IDENTIFIER = re.compile(r"[_:]|\(\)|->|^[A-Z0-9]{2,}\W*$|[a-z][A-Z]")
+_LABEL_PREFIX = re.compile(r"^.*[:：]\s+(?=\S)")
 _TODO_WORDS = re.compile(r"^\s*@?(todo|fixme|xxx)\b", re.IGNORECASE)
 
 
@@ -93,7 +105,7 @@ def is_interrogative(clause: str) -> bool:
 
 def _has_subject(text: str, inline: InlineText) -> bool:
     plain = inline.plain(text)
-    if _HOLLOW.match(plain) or _REMARK.search(plain):
+    if _HOLLOW.match(plain) or _REMARK.search(plain) or _is_aside(plain):
         return False
     letters = 0
     for c in plain:
@@ -102,6 +114,21 @@ def _has_subject(text: str, inline: InlineText) -> bool:
             if letters == 2:
                 return True
     return False
+
+
+def _is_aside(plain: str) -> bool:
+    """A few plain English words with a question mark and no question word: a reader's
+    aside in the margin (``second root hub ?``, ``fn_name : use unusable cpu ?``); a name
+    from code with a question mark (``mmu_set_spte ?``) still asks what it is."""
+    if not plain.isascii() or _WH.search(plain):
+        return False
+    tail = _LABEL_PREFIX.sub("", plain).strip(" ?？")
+    words = tail.split()
+    return (
+        0 < len(words) <= 3
+        and not _ASKS_EN.search(tail)
+        and not any(_IDENTIFIER.search(w) for w in words)
+    )
 
 
 def has_question(inline: InlineText) -> bool:
@@ -150,6 +177,9 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
                     hits.append(QuestionHit(sl, li, front, rest))
                     taken.add(sl)
                 found = True
+                break
+            if _is_aside(plain.rstrip("?？ ")) and not text[pos + 1 :].isascii():
+                found = True  # ``ticket spinlock ? 什么鬼东西 ?``: a remark on the aside
                 break
             pos = _question_mark(text, pos + 1)
         if found or pos >= 0:
