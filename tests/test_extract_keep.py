@@ -224,3 +224,25 @@ def test_a_short_english_aside_is_no_question(text: str) -> None:
 )
 def test_a_short_question_that_asks_stays(text: str, front: str) -> None:
     assert ("question", front) in fronts(text)
+
+
+# --- "question: (aside)" is no definition ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: an outline's title, then a note to self in brackets
+        "用户需要怎样执行程序: (调查一下相关的 syscall 都是什么)\n1. 容器\n2. 调度器\n",
+        "tls : (使用了什么优化，没看懂，见 TLS_MODEL)\n",  # kernel notes, a remark on a flag
+        "- 含有 overlap : (与我 overlap 的多个 write 是否互相重叠)\n",  # corpus, a lecture
+    ],
+)
+def test_a_bracketed_aside_after_a_colon_is_no_definition(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_a_gloss_in_brackets_before_the_explanation_stays() -> None:
+    # course notes: the bracket glosses the term, the explanation follows
+    text = "- **截断误差（truncation error）**：用有限项之和近似无穷级数所引入的误差。\n"
+    assert fronts(text) == [("definition", "截断误差（truncation error）")]

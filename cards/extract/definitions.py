@@ -149,6 +149,7 @@ _MAYBE = re.compile(
     re.IGNORECASE,
 )
 _ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
+_ASIDE = re.compile(r"^\s*(?:\([^()]*\)|（[^（）]*）)\s*$")
 _SENTENCE_PUNCT = re.compile(r"[，。；;！!？?,]")
 _NUMERIC = re.compile(r"^[\d\s:.-]+$")
 _EN_COPULA_AT = re.compile(r"\s(is|are|means|refers to|stands for)\s", re.IGNORECASE)
@@ -316,6 +317,8 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         and (body[match.start() - 1 : match.start()].isdigit() and expl[:1].isdigit())
     ):
         return None
+    if _ASIDE.match(inline.plain(expl)):
+        return None  # ``X: (调查一下 …)``: a note to self in brackets, not an explanation
     term = _term_text(inline, term_mask)
     if term is None or (not term[1] and _CN_TERM_END.search(term[0])):
         return None

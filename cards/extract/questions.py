@@ -70,7 +70,7 @@ _WH = re.compile(r"\b(?:what|what's|why|how|when|where|who|whom|whose|which|whet
 # ``mmu_set_spte``): ``X ?`` then asks what X is.
 _IDENTIFIER = re.compile(r"[_:]|\(\)|->|^[A-Z0-9]{2,}\W*$|[a-z][A-Z]")
 _LABEL_PREFIX = re.compile(r"^.*[:：]\s+(?=\S)")
-_TODO_WORDS = re.compile(r"^\s*@?(todo|fixme|xxx)\b", re.IGNORECASE)
+_TODO_WORDS = re.compile(r"^\s*[(（]?\s*@?(todo|fixme|xxx)\b", re.IGNORECASE)
 
 
 @dataclass(slots=True)
