@@ -278,3 +278,26 @@ def test_a_term_cut_inside_a_bracket_is_no_term(text: str) -> None:
 )
 def test_a_term_with_a_closed_gloss_stays(line: str, term: str) -> None:
     assert fronts(line) == [("definition", term)]
+
+
+# --- an offer to the reader is no question -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # notes that keep a pasted conversation: its closing offer
+        "需要我展示 `tcsetattr` 如何从 glibc 调用到内核的完整路径吗？\n",
+        "你想了解一下在没有 tdp_mmu 的时代，mmu_lock 竞争如何导致卡顿吗？\n",
+        "既然聊到了差异，你是因为遇到了入账的问题，还是单纯对制度差异好奇？\n",
+        "Would you like me to expand the swap tiers example?\n",
+    ],
+)
+def test_an_offer_to_the_reader_is_no_question(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_a_question_about_what_we_need_stays() -> None:
+    # kernel notes: 不需要我们 is not an offer
+    text = "为什么需要 `A() = default;`，编译器不是会合成吗，根本不需要我们写出来?\n"
+    assert [k for k, _ in fronts(text)] == ["question"]

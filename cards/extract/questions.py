@@ -70,6 +70,13 @@ _WH = re.compile(r"\b(?:what|what's|why|how|when|where|who|whom|whose|which|whet
 # ``mmu_set_spte``): ``X ?`` then asks what X is.
 _IDENTIFIER = re.compile(r"[_:]|\(\)|->|^[A-Z0-9]{2,}\W*$|[a-z][A-Z]")
 _LABEL_PREFIX = re.compile(r"^.*[:：]\s+(?=\S)")
+# A question put to the reader, offering more (the close of a pasted conversation): it asks
+# about the reader's wishes, not about the subject (需要我展开一下吗, 你想了解一下…吗).
+_OFFER = re.compile(
+    r"(?<!不)需要我(?!们)|要不要我(?!们)|我可以帮你|我来帮你|你想(?:了解|知道|看看|试试)|你是因为|"
+    r"\b(?:would you like|do you want me to|shall i|want me to)\b",
+    re.IGNORECASE,
+)
 _TODO_WORDS = re.compile(r"^\s*[(（]?\s*@?(todo|fixme|xxx)\b", re.IGNORECASE)
 
 
@@ -105,7 +112,7 @@ def is_interrogative(clause: str) -> bool:
 
 def _has_subject(text: str, inline: InlineText) -> bool:
     plain = inline.plain(text)
-    if _HOLLOW.match(plain) or _REMARK.search(plain) or _is_aside(plain):
+    if _HOLLOW.match(plain) or _REMARK.search(plain) or _is_aside(plain) or _OFFER.search(plain):
         return False
     letters = 0
     for c in plain:
