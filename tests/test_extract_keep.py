@@ -301,3 +301,17 @@ def test_a_question_about_what_we_need_stays() -> None:
     # kernel notes: 不需要我们 is not an offer
     text = "为什么需要 `A() = default;`，编译器不是会合成吗，根本不需要我们写出来?\n"
     assert [k for k, _ in fronts(text)] == ["question"]
+
+
+# --- "有多低啊" asks ----------------------------------------------------------------------
+
+
+def test_how_low_would_it_be_is_a_further_question_not_an_answer() -> None:
+    # labelled dev notes: nested items that only wonder further (want: no answer)
+    text = (
+        "- cache 支持并发写操作吗?\n"
+        "  - 如果 L2 cache 不支持，性能的有多低啊\n"
+        "  - 如果 L2 cache 支持，大致该如何设计?\n"
+    )
+    (d,) = [d for d in cards(text) if d.line == 1]
+    assert d.answer_lines is None

@@ -27,7 +27,8 @@ _CN_LEADING = re.compile(
 )
 _SENTENCE_END = re.compile(r"[。；;!！]")
 _ANY_INTERROGATIVE = re.compile(
-    r"为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|是啥|什么|何为|哪|有什么用"
+    r"为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|是啥|什么|何为|哪|有什么用|"
+    r"有多[少大小高低快慢长久远重][啊呢呀]"
 )
 # An interrogative after these is an indirect question inside a statement.
 _INDIRECT = re.compile(
@@ -41,7 +42,8 @@ _INDIRECT_IN_CLAUSE = re.compile(
 _ERRAND = re.compile(r"(?:^|[:：])\s*(?:分析|研究|调查|看看|看一下|了解一下|检查|搞清楚|弄清楚)")
 _CLAUSE_BREAK = re.compile(r"[，,；;]")
 _CN_TRAILING = re.compile(
-    r"(吗|是啥|是什么|是啥子|如何|[是用]来?[做干]什么的|有什么用|是什么意思|在哪里?)[\s。~～…]*$"
+    r"(吗|是啥|是什么|是啥子|如何|[是用]来?[做干]什么的|有什么用|是什么意思|在哪里?|"
+    r"有多[少大小高低快慢长久远重][啊呢呀])[\s。~～…]*$"
 )
 _BECAUSE = re.compile(r"[,，;；]\s*(因为|因此|所以|应该|可能|答[:：])")
 # Words that carry no subject: a bare ``为什么?`` is not a card.
