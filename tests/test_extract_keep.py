@@ -315,3 +315,14 @@ def test_how_low_would_it_be_is_a_further_question_not_an_answer() -> None:
     )
     (d,) = [d for d in cards(text) if d.line == 1]
     assert d.answer_lines is None
+
+
+def test_an_errand_to_investigate_is_no_answer() -> None:
+    # labelled dev notes: the items under the question are errands (want: no answer)
+    text = (
+        "1. 生成的 bzImage 包含了各种驱动吗 ?\n"
+        "  2. 调查一下 Manjaro 安装 kernel 的方法\n"
+        "  3. 看一下 arch linux 的通用安装方法\n"
+    )
+    (d,) = [d for d in cards(text) if d.kind == "question"]
+    assert d.answer_lines is None
