@@ -326,3 +326,30 @@ def test_an_errand_to_investigate_is_no_answer() -> None:
     )
     (d,) = [d for d in cards(text) if d.kind == "question"]
     assert d.answer_lines is None
+
+
+# --- a function's name over its callees is a call tree --------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: callees in backticks and with remarks
+        "- kvm_arch_setup_async_pf :\n    - `kvm_setup_async_pf`\n"
+        "    - kvm_arch_async_page_present : 给虚拟机注入一个中断\n",
+        "pci_data_write:\n- pci_dev_find_by_addr : 找到 PCIDevice\n"
+        "    - pci_host_config_write_common\n",
+    ],
+)
+def test_a_function_over_its_callees_is_no_list_card(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == []
+
+
+def test_a_code_name_explained_in_prose_keeps_its_list() -> None:
+    # course notes: a parameter, what it is, and the values it takes
+    text = (
+        "- `type`：阈值类型，常用的有以下几种：\n"
+        "    - `cv2.THRESH_BINARY`：大于阈值的像素设为 maxval，否则设为 0。\n"
+        "    - `cv2.THRESH_TRUNC`：大于阈值的像素设为阈值，否则不变。\n"
+    )
+    assert "list" in [k for k, _ in fronts(text)]

@@ -67,7 +67,8 @@ def find_list_card(
     if len(plain) < 2 or is_label(plain) or len(plain) > 80 or _CONDITION.match(plain):
         return None
     if target is not None and (
-        _call_tree(lines[target.start : target.end]) or only_questions(target)
+        _call_tree(lines[target.start : target.end], caller=_CALLER.match(plain) is not None)
+        or only_questions(target)
     ):
         return None  # a call tree, or only further questions and TODOs: nothing to learn
     if _NO_SUBJECT.match(plain) and not _COUNT.search(plain):
@@ -134,10 +135,23 @@ _BARE_NAME = re.compile(
 )
 
 
-def _call_tree(lines: list[str]) -> bool:
-    """Whether a list is mostly bare names (a call tree, a stack dump): no answer to learn."""
+# A lead-in that is only a function's name, and a callee under it (a name, perhaps in
+# backticks, perhaps with a remark after a colon).
+_CALLER = re.compile(r"^`?(?=[\w.>:-]*(?:_|::|->))[A-Za-z_][\w.>:-]*(?:\(\))?`?$", re.ASCII)
+_CALLEE = re.compile(
+    r"^\s*(?:[-*+]|\d+[.)])?\s*(?:\[[ xX]\]\s*)?`?[A-Za-z_][\w.>:*&-]*(?:\([^()]*\))?`?"
+    r"(?:\s*[:：].*)?$",
+    re.ASCII,
+)
+
+
+def _call_tree(lines: list[str], *, caller: bool = False) -> bool:
+    """Whether a list is mostly bare names (a call tree, a stack dump): no answer to learn.
+    Under a lead-in that is itself a function's name (``kvm_arch_setup_async_pf :``), a
+    name in backticks or a name with a remark (``callee : 注入一个中断``) is a callee too."""
     items = [line for line in lines if line.strip()]
-    bare = sum(1 for line in items if _BARE_NAME.match(line))
+    named = _CALLEE if caller else _BARE_NAME
+    bare = sum(1 for line in items if named.match(line))
     return bool(items) and bare * 2 > len(items)
 
 
