@@ -353,3 +353,25 @@ def test_a_code_name_explained_in_prose_keeps_its_list() -> None:
         "    - `cv2.THRESH_TRUNC`：大于阈值的像素设为阈值，否则不变。\n"
     )
     assert "list" in [k for k, _ in fronts(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # kernel notes: a summary, a solution and a background named after their section
+        (
+            "## 大端小端问题\n\n一句话总结：写迁移流的结构化字段时一律用大端\n",
+            "大端小端问题 的一句话总结",
+        ),
+        (
+            "## Array and Length\n\n解决方案：把长度和数组放进同一个结构体，一次发布指针\n",
+            "Array and Length 的解决方案",
+        ),
+        (
+            "### SMB Direct\n\n典型场景：\n- Hyper-V over SMB\n- 远端文件服务器\n",
+            "SMB Direct 的典型场景",
+        ),
+    ],
+)
+def test_summary_and_solution_labels_get_their_subject(text: str, front: str) -> None:
+    assert front in [f for _, f in fronts(text)]
