@@ -375,3 +375,23 @@ def test_a_code_name_explained_in_prose_keeps_its_list() -> None:
 )
 def test_summary_and_solution_labels_get_their_subject(text: str, front: str) -> None:
     assert front in [f for _, f in fronts(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "原来是存在 up_read() 和 up_write() 来区分读写的啊\n",  # kernel notes: a realisation
+        "居然是 dm_setup_md_queue 中可以选择 bio based 还是 request based\n",
+        "看上去是西部数据在推动这个事情\n",
+        "具体来说：\n- 脏位图按 4K 记录\n- 发送按 host page 进行\n",  # a connective alone
+        "也就是说：\n- C 之前的写会体现在本轮\n- C 之后的写留到下一轮\n",
+    ],
+)
+def test_a_connective_or_an_adverb_is_no_subject(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k in ("definition", "list")] == []
+
+
+def test_a_connective_before_a_subject_keeps_the_list() -> None:
+    # kernel notes: 'therefore mirror is used for:' still names mirror
+    text = "因此 mirror 常用于：\n- 无共享存储的虚拟机迁移\n- 在线复制磁盘\n"
+    assert [k for k, _ in fronts(text)] == ["list"]
