@@ -395,3 +395,13 @@ def test_a_connective_before_a_subject_keeps_the_list() -> None:
     # kernel notes: 'therefore mirror is used for:' still names mirror
     text = "因此 mirror 常用于：\n- 无共享存储的虚拟机迁移\n- 在线复制磁盘\n"
     assert [k for k, _ in fronts(text)] == ["list"]
+
+
+@pytest.mark.parametrize("line", ["如何理解?\n", "- 如何理解这个？\n", "> 怎么理解呢?\n"])
+def test_how_to_understand_alone_is_a_hollow_question(line: str) -> None:
+    # kernel notes: like a bare 为什么?, it names nothing to understand
+    assert fronts(line) == []
+
+
+def test_how_to_understand_something_stays_a_question() -> None:
+    assert [k for k, _ in fronts("如何理解 RCU 的宽限期?\n")] == ["question"]
