@@ -405,3 +405,21 @@ def test_how_to_understand_alone_is_a_hollow_question(line: str) -> None:
 
 def test_how_to_understand_something_stays_a_question() -> None:
     assert [k for k, _ in fronts("如何理解 RCU 的宽限期?\n")] == ["question"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> ✅ 结论：L5/L6 不单独用于负载均衡\n",  # kernel notes: a label after an emoji
+        "1. 一是热点竞争造成的性能损失\n",  # kernel notes: 一是… counts, it names nothing
+        "简而言之：schema 定义接口，生成器产出 C 代码\n",  # a connective
+        "也就是：\n- 单个 controller\n- 单个 namespace\n",
+    ],
+)
+def test_emoji_labels_numerals_and_connectives_are_no_terms(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k in ("definition", "list")] == []
+
+
+def test_a_premise_gets_its_subject() -> None:
+    text = "## human-monitor-command\n\n前提：QMP 命令返回 HumanReadableText\n"
+    assert ("definition", "human-monitor-command 的前提") in fronts(text)

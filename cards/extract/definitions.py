@@ -68,7 +68,8 @@ _NOT_TERM_CN = re.compile(
     r"使用|例如|比如|具体|每个|每一|某些|某个|所有|一些|有些|很多|许多|与|和|跟|对于|对|在|从|"
     r"把|被|将|让|给|当|若|只|只是|才|再|找到|得到|可以|需要|要|会|能|的确|确实|当然|真的|显然|"
     r"其中|另外|此外|而且|并且|或者|还是|总的来说|简单来说|换句话说|也就是说|通过|根据|按照|"
-    r"如果说|比如说|原来|到底|看上去|看起来|居然|竟然|最好|即使|直觉上|具体来说|具体而言)"
+    r"如果说|比如说|原来|到底|看上去|看起来|居然|竟然|最好|即使|直觉上|具体来说|具体而言|"
+    r"简而言之|总而言之|换言之|也就是)"
 )
 _NOT_TERM = re.compile(
     r"^(it|this|that|these|those|there|here|he|she|they|we|you|i|what|which|who|why|how|"
@@ -204,19 +205,18 @@ _OPENER_EN = re.compile(
 def is_label(term: str) -> bool:
     """Whether ``term`` is a label word (``参考``, ``TODO``, ``Note``) or a numbered label
     (``场景 1``, ``步骤2``, ``第三步``, ``Method 1``, ``Chap 2``) rather than a term."""
-    bare = term.strip(" *_`")
-    return bool(
-        _LABELS.match(bare.rstrip("s")) or _LABELS.match(term.strip()) or _NUMBERED.match(bare)
-    )
+    bare = _MARKS.sub("", term).strip(" *_`")
+    return bool(_LABELS.match(bare.rstrip("s")) or _LABELS.match(bare) or _NUMBERED.match(bare))
 
 
+_MARKS = re.compile(r"^[^\w`*]+")  # a leading emoji or symbol: ✅ 结论, ➤ Note
 # A label that only numbers a step, case or part: 场景 1, 步骤2, 第三步, 方案一, stage 1.
 _NUMBERED = re.compile(
     r"^(?:(?:场景|步骤|方法|方案|情况|情形|例子|示例|例|阶段|策略|实验|测试|思路|解法|选项|练习|"
     r"习题|题目?|任务|作业|问题|原因|step|case|example|phase|stage|part|round|option|question|"
     r"answer|exercise|task|scenario|problem|solution|method|approach|chap|chapter|lec|"
     r"lecture|lab|hw|homework|q|a)\s*[-#]?\s*[\d一二三四五六七八九十]+|"
-    r"第\s*[\d一二三四五六七八九十]+\s*[步种个条点章节部分次类]?)$",
+    r"第\s*[\d一二三四五六七八九十]+\s*[步种个条点章节部分次类]?|[一二三四五六七八九十]+)$",
     re.IGNORECASE,
 )
 

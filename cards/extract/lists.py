@@ -116,7 +116,7 @@ _NUMBERS = {
 # case, …``), a remark about a source (文档里写了) or an errand (找一些 reference).
 _NO_SUBJECT = re.compile(
     r"^(?:这|那)(?:些|个|里|样|种)|^相比之下|"
-    r"^(?:因此|所以|其中|具体来说|具体而言|也就是说|换句话说|直觉上|总之|于是|然后|另外|此外)$|"
+    r"^(?:因此|所以|其中|具体来说|具体而言|也就是说|也就是|换句话说|简而言之|直觉上|总之|于是|然后|另外|此外)$|"
     r"^(?:文档|书|文章|代码|注释)(?:里|中|上)|^找一?些|"
     r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|"
     r"^(?:In|With|For|As|At|On|By)\s(?:the|this|that|these|those|such|a|an)\b"
