@@ -223,9 +223,9 @@ def test_a_label_before_a_list_is_no_list_card() -> None:
 
 
 def test_a_list_item_ending_in_a_colon_with_nested_items() -> None:
-    text = "- **优点**：\n  - 总能收敛\n  - 实现简单\n"
-    (d,) = cards(text)
-    assert (d.kind, d.answer_lines) == ("list", (2, 3))
+    text = "## 二分法\n- **优点**：\n  - 总能收敛\n  - 实现简单\n"
+    (d,) = [d for d in cards(text) if d.kind == "list"]
+    assert (d.kind, d.front, d.answer_lines) == ("list", "二分法 的优点", (3, 4))
 
 
 # --- explicit --------------------------------------------------------------------------

@@ -9,11 +9,13 @@ from cards.extract.parse import Block
 from cards.extract.questions import find_questions
 
 __all__ = [
+    "RHETORICAL",
     "is_comment",
     "is_filler",
     "item_body",
     "next_reply",
     "only_questions",
+    "says_nothing",
     "section_body",
     "trim",
 ]
@@ -24,12 +26,64 @@ _TODO = re.compile(r"^\s*(\[[ xX]\]\s*)?@?(todo|fixme|xxx)\b|^\s*\[[ ]\]", re.IG
 _CHAIN = re.compile(r"^\s*[\w.()]+(?:\s*(?:=+>|->|→)\s*[\w.()]+)+\s*$")
 # A to-do in Chinese: 检查下其源码, 看一下, 需要一个例子分析.
 _TODO_CN = re.compile(
-    r"^(\[[ xX]\]\s*)?(检查|看|查|研究|分析|阅读|整理|补充|确认|测试|试|学习|了解|读|对比|比较)"
-    r"(一)?下|^(\[[ xX]\]\s*)?(待|需要|有空|以后|之后|找时间)"
+    r"^(\[[ xX]\]\s*)?(检查|调查|看|查|研究|分析|阅读|整理|补充|确认|测试|试|学习|了解|读|"
+    r"对比|比较)(一)?下|^(\[[ xX]\]\s*)?(待|需要|有空|以后|之后|找时间)"
 )
 _BARE = re.compile(
     r"^\s*(<?https?://\S+>?|\[[^\]]*\]\([^)]*\)|`[^`]*`|[\w./-]+\(\)|[\w-]*/[\w./-]+)\s*$"
 )
+
+
+# A remark that the author does not know (yet): 不知道发生了什么, 不明白这几个在做啥.
+_CLUELESS = re.compile(
+    r"不知道|不明白|不清楚|搞不懂|没搞懂|搞不清|没看懂|不太懂|不理解|无法理解|"
+    r"\b(?:no idea|not sure|(?:don't|do not|didn't|did not) (?:know|understand)|unclear)\b",
+    re.IGNORECASE,
+)
+# A rhetorical question: it pushes the question further, it does not reply.
+RHETORICAL = re.compile(
+    r"岂不是?|难道|莫非|\b(?:isn't it|wouldn't (?:that|it|this)|doesn't (?:that|this) mean)\b",
+    re.IGNORECASE,
+)
+# Program output outside a fence: a log line, a prompt, a row of numbers and names.
+_OUTPUT = re.compile(r"^\s*(?:\[\s*[\d.]+\]|\d+(?:\s+\d+)+\s)|^[\w\s.:/=+-]*\d\s*$")
+# A command typed at a shell, in a plain fence too: what to run is an answer to a "how".
+_COMMAND = re.compile(
+    r"^\s*(?:[$#❯]\s+)?(?:sudo|cat|git|make|curl|wget|apt|apt-get|yum|dnf|pip3?|cd|ls|echo|"
+    r"export|mkdir|grep|find|ssh|docker|podman|kubectl|systemctl|qemu-system-\S+|gdb|perf|"
+    r"bpftrace|modprobe|insmod|mount|fio|iasl|nix|nix-shell|npm|npx|cargo|python3?|bash|"
+    r"rake|ruby|vim?)\s"
+)
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+_OUTPUT_FENCES = frozenset(["", "txt", "text", "log", "plain", "plaintext", "console", "output"])
+_CLAUSES = re.compile(r"[，,；;。]")
+
+
+def says_nothing(lines: list[str], first: int, last: int) -> bool:
+    """Whether an answer's lines hold only program output (a plain or ``txt`` fence, log
+    lines), short lead-ins to it (``物理机中调用的是这个:``) and remarks that the author
+    does not know: what the note shows there is what it saw, not a reply. Source code in
+    a fence of its language is an answer. ``first`` is where the block starts (its fences
+    are counted from there, even when the answer's first lines are left out)."""
+    fenced = False
+    for raw in lines[first : last + 1]:
+        fence = _FENCE.match(raw)
+        if fence:
+            if not fenced and raw.strip()[3:].strip().lower() not in _OUTPUT_FENCES:
+                return False
+            fenced = not fenced
+            continue
+        line = raw.strip().lstrip(">").strip()
+        if _COMMAND.match(line):
+            return False
+        if fenced or not line or is_filler(line) or _OUTPUT.match(line):
+            continue
+        if _CLUELESS.search(line) or (
+            line.endswith((":", "：")) and len(line) <= 30 and not _CLAUSES.search(line)
+        ):
+            continue
+        return False
+    return True
 
 
 def is_comment(line: str) -> bool:
@@ -64,6 +118,8 @@ def section_body(
         return None
     if all(_empty(lines, i, skip) or is_filler(lines[i]) for i in range(body[0], body[1] + 1)):
         return None
+    if says_nothing(lines, heading.end, body[1]):
+        return None
     return body
 
 
@@ -91,6 +147,11 @@ def only_questions(block: Block) -> bool:
                 continue
             return False
     return True
+
+
+def _text(block: Block) -> str:
+    """The inline text of a block's text blocks, one after the other."""
+    return "\n".join(b.content for b in _text_blocks(block))
 
 
 def _text_blocks(block: Block) -> list[Block]:
@@ -127,5 +188,10 @@ def next_reply(
             return None
         if only_questions(nxt):
             return None
-        return trim(lines, nxt.start, nxt.end - 1, skip)
+        reply = trim(lines, nxt.start, nxt.end - 1, skip)
+        if reply is not None and says_nothing(lines, nxt.start, reply[1]):
+            return None
+        if nxt.kind in ("paragraph", "quote") and RHETORICAL.search(nxt.content or _text(nxt)):
+            return None
+        return reply
     return None

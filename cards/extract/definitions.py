@@ -68,7 +68,8 @@ _NOT_TERM_CN = re.compile(
     r"使用|例如|比如|具体|每个|每一|某些|某个|所有|一些|有些|很多|许多|与|和|跟|对于|对|在|从|"
     r"把|被|将|让|给|当|若|只|只是|才|再|找到|得到|可以|需要|要|会|能|的确|确实|当然|真的|显然|"
     r"其中|另外|此外|而且|并且|或者|还是|总的来说|简单来说|换句话说|也就是说|通过|根据|按照|"
-    r"如果说|比如说)"
+    r"如果说|比如说|原来|到底|看上去|看起来|居然|竟然|最好|即使|直觉上|具体来说|具体而言|"
+    r"简而言之|总而言之|换言之|也就是)"
 )
 _NOT_TERM = re.compile(
     r"^(it|this|that|these|those|there|here|he|she|they|we|you|i|what|which|who|why|how|"
@@ -149,6 +150,7 @@ _MAYBE = re.compile(
     re.IGNORECASE,
 )
 _ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
+_ASIDE = re.compile(r"^\s*(?:\([^()]*\)|（[^（）]*）)\s*$")
 _SENTENCE_PUNCT = re.compile(r"[，。；;！!？?,]")
 _NUMERIC = re.compile(r"^[\d\s:.-]+$")
 _EN_COPULA_AT = re.compile(r"\s(is|are|means|refers to|stands for)\s", re.IGNORECASE)
@@ -195,13 +197,28 @@ def is_subject(text: str) -> bool:
 # English lead-ins that open with a circumstance or an aside, not a subject.
 _OPENER_EN = re.compile(
     r"^(in|with|for|at|on|by|from|like|see|check|look|find|note|maybe|perhaps|probably|"
-    r"i|my|our|let's|let us)\b", re.IGNORECASE
+    r"i|my|our|let's|let us)\b",
+    re.IGNORECASE,
 )
 
 
 def is_label(term: str) -> bool:
-    """Whether ``term`` is a label word (``参考``, ``TODO``, ``Note``) rather than a term."""
-    return bool(_LABELS.match(term.strip(" *_`").rstrip("s")) or _LABELS.match(term.strip()))
+    """Whether ``term`` is a label word (``参考``, ``TODO``, ``Note``) or a numbered label
+    (``场景 1``, ``步骤2``, ``第三步``, ``Method 1``, ``Chap 2``) rather than a term."""
+    bare = _MARKS.sub("", term).strip(" *_`")
+    return bool(_LABELS.match(bare.rstrip("s")) or _LABELS.match(bare) or _NUMBERED.match(bare))
+
+
+_MARKS = re.compile(r"^[^\w`*]+")  # a leading emoji or symbol: ✅ 结论, ➤ Note
+# A label that only numbers a step, case or part: 场景 1, 步骤2, 第三步, 方案一, stage 1.
+_NUMBERED = re.compile(
+    r"^(?:(?:场景|步骤|方法|方案|情况|情形|例子|示例|例|阶段|策略|实验|测试|思路|解法|选项|练习|"
+    r"习题|题目?|任务|作业|问题|原因|step|case|example|phase|stage|part|round|option|question|"
+    r"answer|exercise|task|scenario|problem|solution|method|approach|chap|chapter|lec|"
+    r"lecture|lab|hw|homework|q|a)\s*[-#]?\s*[\d一二三四五六七八九十]+|"
+    r"第\s*[\d一二三四五六七八九十]+\s*[步种个条点章节部分次类]?|[一二三四五六七八九十]+)$",
+    re.IGNORECASE,
+)
 
 
 def is_prose(inline: InlineText, mask: str) -> bool:
@@ -259,6 +276,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
         return None
     if _NUMERIC.match(plain) or _PATH.match(plain) or _COMMAND.search(plain):
         return None
+    if plain.count("(") != plain.count(")") or plain.count("（") != plain.count("）"):
+        return None  # ``ept_fetch : (应该``: cut inside a bracket
     if atoms_kinds and all(k == ATOM_CODE for k in atoms_kinds):
         return inline.render(mask).strip(_BULLETS), True  # `$?` keeps its backticks
     return plain, marked or ATOM_LINK in atoms_kinds
@@ -267,8 +286,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
 def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
     """A definition standing at the start of one mask line, if the line holds one."""
     body = line.strip()
-    if not body or not _MAYBE.search(body):
-        return None
+    if not body or not _MAYBE.search(body) or body[-1] in "?？":
+        return None  # (a line that ends asking: ``fn_name : use unusable cpu ?``, ``VZ : means ?``)
     so_called = _SO_CALLED.match(inline.plain(body)) if "所谓" in body[:4] else None
     if so_called and len(so_called.group("rest").strip()) >= 2:
         term = so_called.group("term").strip(" ，,、：:")
@@ -300,6 +319,8 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         and (body[match.start() - 1 : match.start()].isdigit() and expl[:1].isdigit())
     ):
         return None
+    if _ASIDE.match(inline.plain(expl)):
+        return None  # ``X: (调查一下 …)``: a note to self in brackets, not an explanation
     term = _term_text(inline, term_mask)
     if term is None or (not term[1] and _CN_TERM_END.search(term[0])):
         return None

@@ -18,6 +18,7 @@ from cards.extract.definitions import find_definition
 from cards.extract.lists import find_list_card
 from cards.extract.parse import Block
 from cards.extract.questions import find_questions
+from cards.extract.subjects import with_subject
 from cards.extract.text import InlineText, cjk_count, fold
 from cards.extract.walk import Walk
 
@@ -182,7 +183,10 @@ def definitions(text: BlockText) -> list[Candidate]:
             continue
         if li == len(lines) - 1 and _DANGLING.search(line):
             continue  # ``data tables 是提供的表单数据，definition blocks 是``: cut off
-        out.append(Candidate("definition", li, li, DEFINITION, hit.term))
+        term = with_subject(text.walk, text.block, hit.term)
+        if term is None:
+            continue  # ``优点：…`` with nothing named that it is an advantage of
+        out.append(Candidate("definition", li, li, DEFINITION, term))
     return out
 
 
@@ -202,8 +206,11 @@ def list_leads(text: BlockText) -> list[Candidate]:
     hit = find_list_card(text.block, text.inline, text.role, walk.lines, walk.skip)
     if hit is None:
         return []
+    front = with_subject(walk, text.block, hit.front)
+    if front is None:
+        return []
     li = hit.line - text.base
-    return [Candidate("list", li, li, LIST, hit.front, answer=hit.answer)]
+    return [Candidate("list", li, li, LIST, front, answer=hit.answer)]
 
 
 def deflist_terms(text: BlockText) -> list[Candidate]:

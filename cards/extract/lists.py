@@ -67,11 +67,14 @@ def find_list_card(
     if len(plain) < 2 or is_label(plain) or len(plain) > 80 or _CONDITION.match(plain):
         return None
     if target is not None and (
-        _call_tree(lines[target.start : target.end]) or only_questions(target)
+        _call_tree(lines[target.start : target.end], caller=_CALLER.match(plain) is not None)
+        or only_questions(target)
     ):
         return None  # a call tree, or only further questions and TODOs: nothing to learn
     if _NO_SUBJECT.match(plain) and not _COUNT.search(plain):
         return None  # 这些对象：, with the following contents: the subject is elsewhere
+    if _JUDGEMENT.search(plain) and not _COUNT.search(plain) and not _ASKS.search(plain):
+        return None  # X 解释的很好：, really interesting: a verdict on what follows
     answer = (line, line) if target is None else trim(lines, target.start, target.end - 1, skip)
     return ListHit(inline.render(lead), answer, line)
 
@@ -112,20 +115,45 @@ _NUMBERS = {
 # starts in lower case (``with the following contents``), a circumstance (``In the first
 # case, …``), a remark about a source (文档里写了) or an errand (找一些 reference).
 _NO_SUBJECT = re.compile(
-    r"^(?:这|那)(?:些|个|里|样|种)|^相比之下|^(?:文档|书|文章|代码|注释)(?:里|中|上)|^找一?些|"
+    r"^(?:这|那)(?:些|个|里|样|种)|^相比之下|"
+    r"^(?:因此|所以|其中|具体来说|具体而言|也就是说|也就是|换句话说|简而言之|直觉上|总之|于是|然后|另外|此外)$|"
+    r"^(?:文档|书|文章|代码|注释)(?:里|中|上)|^找一?些|"
     r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|"
     r"^(?:In|With|For|As|At|On|By)\s(?:the|this|that|these|those|such|a|an)\b"
 )
+# A lead-in that ends in a verdict on what follows (解释的很好, 这样很复杂, 有点问题, really
+# interesting, 将会大大加分) names no list to learn.
+_JUDGEMENT = re.compile(
+    r"(?:(?:很|挺|非常|比较|还|真|太)好|不错|有趣|有意思|重要|复杂|有点?问题|加分|厉害|好用|"
+    r"值得一看|interesting|intesting|great|nice|cool|awesome|useful|important|tricky|"
+    r"complicated|amazing|helpful|handy)"
+    r"\s*(?:的|了|啊|呀|吧)?\s*$",
+    re.IGNORECASE,
+)
+_ASKS = re.compile(r"为什么|为何|如何|怎么|什么|哪|\b(?:why|how|what|which)\b", re.IGNORECASE)
 # A list line that is one bare name (a function in a call tree: ``- qemu_init``).
 _BARE_NAME = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])?\s*(?:\[[ xX]\]\s*)?[\w.>()*&-]+(?:\s*:\s*[\w.>()*&-]+)?\s*$", re.ASCII
 )
 
 
-def _call_tree(lines: list[str]) -> bool:
-    """Whether a list is mostly bare names (a call tree, a stack dump): no answer to learn."""
+# A lead-in that is only a function's name, and a callee under it (a name, perhaps in
+# backticks, perhaps with a remark after a colon).
+_CALLER = re.compile(r"^`?(?=[\w.>:-]*(?:_|::|->))[A-Za-z_][\w.>:-]*(?:\(\))?`?$", re.ASCII)
+_CALLEE = re.compile(
+    r"^\s*(?:[-*+]|\d+[.)])?\s*(?:\[[ xX]\]\s*)?`?[A-Za-z_][\w.>:*&-]*(?:\([^()]*\))?`?"
+    r"(?:\s*[:：].*)?$",
+    re.ASCII,
+)
+
+
+def _call_tree(lines: list[str], *, caller: bool = False) -> bool:
+    """Whether a list is mostly bare names (a call tree, a stack dump): no answer to learn.
+    Under a lead-in that is itself a function's name (``kvm_arch_setup_async_pf :``), a
+    name in backticks or a name with a remark (``callee : 注入一个中断``) is a callee too."""
     items = [line for line in lines if line.strip()]
-    bare = sum(1 for line in items if _BARE_NAME.match(line))
+    named = _CALLEE if caller else _BARE_NAME
+    bare = sum(1 for line in items if named.match(line))
     return bool(items) and bare * 2 > len(items)
 
 

@@ -27,7 +27,8 @@ _CN_LEADING = re.compile(
 )
 _SENTENCE_END = re.compile(r"[。；;!！]")
 _ANY_INTERROGATIVE = re.compile(
-    r"为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|是啥|什么|何为|哪|有什么用"
+    r"为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|是啥|什么|何为|哪|有什么用|"
+    r"有多[少大小高低快慢长久远重][啊呢呀]"
 )
 # An interrogative after these is an indirect question inside a statement.
 _INDIRECT = re.compile(
@@ -41,12 +42,14 @@ _INDIRECT_IN_CLAUSE = re.compile(
 _ERRAND = re.compile(r"(?:^|[:：])\s*(?:分析|研究|调查|看看|看一下|了解一下|检查|搞清楚|弄清楚)")
 _CLAUSE_BREAK = re.compile(r"[，,；;]")
 _CN_TRAILING = re.compile(
-    r"(吗|是啥|是什么|是啥子|如何|[是用]来?[做干]什么的|有什么用|是什么意思|在哪里?)[\s。~～…]*$"
+    r"(吗|是啥|是什么|是啥子|如何|[是用]来?[做干]什么的|有什么用|是什么意思|在哪里?|"
+    r"有多[少大小高低快慢长久远重][啊呢呀])[\s。~～…]*$"
 )
 _BECAUSE = re.compile(r"[,，;；]\s*(因为|因此|所以|应该|可能|答[:：])")
 # Words that carry no subject: a bare ``为什么?`` is not a card.
 _HOLLOW = re.compile(
-    r"^[\s\W]*(为什么|为何|为啥|如何|怎么办?|怎么|怎样|why|how|what|what\?|是啥|是什么|什么|"
+    r"^[\s\W]*(为什么|为何|为啥|(?:如何|怎么|怎样)(?:理解|解释)(?:这个|一下)?呢?|如何|怎么办?|怎么|"
+    r"怎样|why|how|what|what\?|是啥|是什么|什么|"
     r"啥|吗|呢|[干做]啥的|干嘛的|[干做]什么的|真的吗|是吗|对吗|好吗|"
     r"why not|really|huh|eh|ok|and|or|so|then|那么|所以|然后|这个|这|那|"
     r"它|[A-Za-z]{1,4})?[\s\W]*$",
@@ -58,7 +61,26 @@ _REMARK = re.compile(
     r"^(?!.*(?:为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|呢|么|啥|什么|哪|谁|几|多少|还是))"
     r"(?:.*[\u4e00-\u9fff]\s*吧\s*[?？]*\s*$|\s*(?:其实|我(?!们)|感觉|觉得)[\u4e00-\u9fff])"
 )
-_TODO_WORDS = re.compile(r"^\s*@?(todo|fixme|xxx)\b", re.IGNORECASE)
+# A verb that makes a few English words a question (``gc0 is coproc ?``, ``can it fail ?``).
+_ASKS_EN = re.compile(
+    r"\b(?:is|are|am|was|were|do|does|did|"
+    r"can|could|should|would|will|shall|may|might|must|has|have|had|isn't|aren't|doesn't|"
+    r"don't|didn't|can't|won't|shouldn't|wouldn't|any|anything|really)\b",
+    re.IGNORECASE,
+)
+_WH = re.compile(r"\b(?:what|what's|why|how|when|where|who|whom|whose|which|whether)\b", re.I)
+# A word that names something in code (``r1conf::pending_bio_list``, ``PRE_SWITCHOVER``,
+# ``mmu_set_spte``): ``X ?`` then asks what X is.
+_IDENTIFIER = re.compile(r"[_:]|\(\)|->|^[A-Z0-9]{2,}\W*$|[a-z][A-Z]")
+_LABEL_PREFIX = re.compile(r"^.*[:：]\s+(?=\S)")
+# A question put to the reader, offering more (the close of a pasted conversation): it asks
+# about the reader's wishes, not about the subject (需要我展开一下吗, 你想了解一下…吗).
+_OFFER = re.compile(
+    r"(?<!不)需要我(?!们)|要不要我(?!们)|我可以帮你|我来帮你|你想(?:了解|知道|看看|试试)|你是因为|"
+    r"\b(?:would you like|do you want me to|shall i|want me to)\b",
+    re.IGNORECASE,
+)
+_TODO_WORDS = re.compile(r"^\s*[(（]?\s*@?(todo|fixme|xxx)\b", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -93,7 +115,7 @@ def is_interrogative(clause: str) -> bool:
 
 def _has_subject(text: str, inline: InlineText) -> bool:
     plain = inline.plain(text)
-    if _HOLLOW.match(plain) or _REMARK.search(plain):
+    if _HOLLOW.match(plain) or _REMARK.search(plain) or _is_aside(plain) or _OFFER.search(plain):
         return False
     letters = 0
     for c in plain:
@@ -102,6 +124,21 @@ def _has_subject(text: str, inline: InlineText) -> bool:
             if letters == 2:
                 return True
     return False
+
+
+def _is_aside(plain: str) -> bool:
+    """A few plain English words with a question mark and no question word: a reader's
+    aside in the margin (``second root hub ?``, ``fn_name : use unusable cpu ?``); a name
+    from code with a question mark (``mmu_set_spte ?``) still asks what it is."""
+    if not plain.isascii() or _WH.search(plain):
+        return False
+    tail = _LABEL_PREFIX.sub("", plain).strip(" ?？")
+    words = tail.split()
+    return (
+        0 < len(words) <= 3
+        and not _ASKS_EN.search(tail)
+        and not any(_IDENTIFIER.search(w) for w in words)
+    )
 
 
 def has_question(inline: InlineText) -> bool:
@@ -150,6 +187,9 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
                     hits.append(QuestionHit(sl, li, front, rest))
                     taken.add(sl)
                 found = True
+                break
+            if _is_aside(plain.rstrip("?？ ")) and not text[pos + 1 :].isascii():
+                found = True  # ``ticket spinlock ? 什么鬼东西 ?``: a remark on the aside
                 break
             pos = _question_mark(text, pos + 1)
         if found or pos >= 0:

@@ -12,7 +12,14 @@ import bisect
 import re
 from collections.abc import Callable, Iterable
 
-from cards.extract.answers import item_body, next_reply, only_questions, section_body, trim
+from cards.extract.answers import (
+    RHETORICAL,
+    item_body,
+    next_reply,
+    only_questions,
+    section_body,
+    trim,
+)
 from cards.extract.definitions import is_prose
 from cards.extract.finders import TERM, BlockText, Candidate, Span
 from cards.extract.parse import Block
@@ -51,7 +58,7 @@ def answers(inline: InlineText, rest: str) -> bool:
         if mark or not clause.strip():
             continue
         plain = inline.plain("".join(c for c in clause if "url" not in inline.kinds(c)))
-        if is_interrogative(plain):
+        if is_interrogative(plain) or RHETORICAL.search(plain):
             continue
         letters = sum(1 for c in plain if c.isalnum())
         if cjk_count(plain) >= 2 or (letters >= 2 and is_prose(inline, clause)):

@@ -1,0 +1,108 @@
+"""Attribute terms and their subject: ``- 优点：…``, ``- 生命周期：…``, ``- input: …`` name a
+side of something the note names elsewhere (the list item they are nested in, the lead-in
+before their list, or the heading above). Alone, ``优点`` asks nothing; the card's front
+is ``二分法 的优点``."""
+
+from __future__ import annotations
+
+import re
+
+from cards.extract.definitions import is_label
+from cards.extract.parse import Block
+from cards.extract.walk import Walk
+
+__all__ = ["is_attribute", "subject_of", "with_subject"]
+
+# Words that name a side of a thing rather than a thing (compared on the plain term).
+_ATTRIBUTE = re.compile(
+    r"^(?:优点|缺点|优势|劣势|好处|坏处|弊端|长处|短处|特点|特性|特征|缺陷|局限性?|限制|"
+    r"作用|用途|功能|目的|原理|工作原理|机制|思路|思想|核心思想|基本思想|算法|实现|实现方式|"
+    r"结构|组成|流程|过程|场景|使用场景|应用场景|适用场景|工作方式|用法|行为|语义|含义|"
+    r"所有权|可变性|线程安全|生命周期|大小|长度|类型|格式|范围|取值|默认值|返回值|参数|"
+    r"时间复杂度|空间复杂度|复杂度|性能|开销|代价|成本|效果|影响|风险|区别|"
+    r"背景|原因|解决方案|解决办法|解决方法|典型场景|证明方法|证明的方法|关键点|要点|关键洞察|"
+    r"关键结论|关键发现|一句话总结|典型产品|典型应用|前提|核心问题|关键字段|测试环境|状态|"
+    r"pros|cons|advantages?|disadvantages?|benefits?|drawbacks?|downsides?|limitations?|"
+    r"purpose|input|output|inputs|outputs|lifetime|size|semantics|ownership|mutability|"
+    r"complexity|cost|overhead|performance|behaviou?r|role|goal|idea)$",
+    re.IGNORECASE,
+)
+_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
+_NUMBERING = re.compile(
+    r"^\s*(?:#+\s*)?(?:[-*+]\s+)?(?:\d+(?:\.\d+)*[.)、:：]?|[一二三四五六七八九十]+[、.])\s*"
+)
+_TRAILING_GLOSS = re.compile(r"\s*(?:\([^()]*\)|（[^（）]*）)\s*$")
+_ASKS = re.compile(r"[?？]|什么|为什么|如何|怎么|哪|吗\s*$|\b(?:what|why|how|which)\b", re.I)
+# A lead-in that ends in a verb or a place word is a clause, not a name (``X 的取舍是：``).
+_CLAUSE_END = re.compile(r"(?:是|有|为|包括|如下|在|中|里|时|上|下|的|了)$")
+_PUNCT = re.compile(r"[，。；！,;!]")
+_LABELLED = re.compile(r"^[^:：]{1,12}[:：]\s*(\S.*)$")
+_MARK = re.compile(r"^[\W_]*?(?=[\w`*])")  # a leading emoji or symbol (✅, ➤)
+_DEMONSTRATIVE = re.compile(r"^(?:这|那|其|它|以下|如下|下面|this|these|those|the following)", re.I)
+
+
+def is_attribute(term: str) -> bool:
+    """Whether a term is only an attribute word (``优点``, ``生命周期``, ``input``)."""
+    return "`" not in term and bool(_ATTRIBUTE.match(term.strip(" *_：:")))
+
+
+def subject_of(walk: Walk, block: Block) -> str:
+    """What an attribute line in ``block`` describes: the first line of the list item its
+    list is nested in, else the short lead-in just before its list, else the heading
+    above it; ``""`` when none of them names a thing."""
+    item = block.parent
+    if item is not None and item.kind == "item":
+        lst = item.parent
+        outer = lst.parent if lst is not None else None
+        if outer is not None and outer.kind == "item":
+            lead = outer.children[0] if outer.children else None
+            if lead is not None and lead.kind == "paragraph" and lead is not block:
+                return _name(lead.content.split("\n", 1)[0])
+        if lst is not None and outer is not None and lst.index > 0:
+            before = outer.children[lst.index - 1]
+            if before.kind == "paragraph":
+                last = before.content.rstrip().rsplit("\n", 1)[-1]
+                if last.endswith((":", "：")):
+                    name = _name(last)
+                    if 0 < len(name) <= 24:
+                        return name
+    context = walk.context(block)
+    if context and block.kind != "heading":
+        return _name(context[-1])
+    return ""
+
+
+def with_subject(walk: Walk, block: Block, term: str) -> str | None:
+    """``term`` itself, or for an attribute term ``SUBJECT 的TERM``; ``None`` for an
+    attribute term without a subject (it names nothing)."""
+    if not is_attribute(term):
+        return term
+    subject = subject_of(walk, block)
+    if not subject:
+        return None
+    bare = term.strip(" *_：:")
+    joint = " 的" if not bare[:1].isascii() else " 的 "
+    return f"{subject}{joint}{bare}"
+
+
+def _name(line: str) -> str:
+    """A heading's or a lead-in's words as a name: no markup, numbering, trailing colon or
+    trailing remark in brackets; ``""`` when they ask something or point elsewhere."""
+    text = _NUMBERING.sub("", _MARKUP.sub("", _MARK.sub("", line))).strip().rstrip(":：").strip()
+    labelled = _LABELLED.match(text)
+    if labelled:  # ``主要技术：基于 IP 的负载均衡`` names the second part
+        text = labelled.group(1)
+    stripped = _TRAILING_GLOSS.sub("", text)
+    if stripped:
+        text = stripped
+    if (
+        not text
+        or _ASKS.search(text)
+        or _DEMONSTRATIVE.match(text)
+        or _CLAUSE_END.search(text)
+        or is_attribute(text)
+        or is_label(text)
+        or _PUNCT.search(text)
+    ):
+        return ""
+    return text

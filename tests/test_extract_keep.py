@@ -1,0 +1,425 @@
+"""Rules that raise the share of cards a person keeps (``make sample``).
+
+Each rule is shown on short fragments, in our own words, shaped like what two authors
+wrote: the kernel and virtualization notes of ``../shared/corpus`` (whose author also
+wrote the labelled ``seed`` and ``dev`` notes), the course notes of ``dev2/xestray`` and
+the English ``dev2/til`` notes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cards.draft import Draft
+from cards.extract import extract_note
+
+
+def cards(text: str) -> list[Draft]:
+    return extract_note(text, "note.md")
+
+
+def fronts(text: str) -> list[tuple[str, str]]:
+    return [(d.kind, d.front) for d in cards(text)]
+
+
+# --- attribute terms get their subject -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # course notes: the pros of a method, under the method's heading
+        ("## 二分法\n\n- **优点**：\n    - 只要求函数连续\n    - 一定收敛\n", "二分法 的优点"),
+        # course notes: the cons of the same method, as prose
+        ("## 二分法\n\n- **缺点**：收敛较慢，也找不到复根\n", "二分法 的缺点"),
+        # kernel notes: an English attribute under a lecture's heading
+        (
+            "## Distributed File Systems\n\nAdvantage: no network traffic while the file is open\n",
+            "Distributed File Systems 的 Advantage",
+        ),
+        # kernel notes: the advantage of a kind of target, nested in its item
+        (
+            "- bio-based 目标 (主流)\n  - 优势：与 blk-mq 集成，路径短，延迟低\n",
+            "bio-based 目标 的优势",
+        ),
+        # kernel notes: a reference type's lifetime, under a numbered heading
+        (
+            "### 1. `&T`（共享引用）\n- **生命周期**：必须有明确的生命周期，编译时检查\n",
+            "`&T` 的生命周期",
+        ),
+        # kernel notes: an algorithm, in a paragraph under the algorithm's heading
+        ("## Bellman-Ford\n算法：用所有的边依次更新距离，更新 V - 1 次\n", "Bellman-Ford 的算法"),
+    ],
+)
+def test_an_attribute_term_gets_its_subject(text: str, front: str) -> None:
+    assert front in [f for _, f in fronts(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- 优势：路径短，延迟低，性能高\n",  # no heading, no item: an advantage of nothing
+        "## 为什么要用它?\n\n- 作用：确保启动行为完全可控\n",  # the heading asks
+    ],
+)
+def test_an_attribute_term_without_a_subject_is_no_card(text: str) -> None:
+    assert not [f for k, f in fronts(text) if k != "question"]
+
+
+def test_a_named_term_keeps_its_name() -> None:
+    # course notes: `src` and 形态比 are names, not sides of something
+    text = "## 几何特性\n\n- 形态比：最小外接矩形的长与宽之比\n- `src`：输入的单通道灰度图像\n"
+    assert fronts(text) == [("definition", "形态比"), ("definition", "`src`")]
+
+
+# --- program output and "don't know" are no answer ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: a benchmark's numbers and a shrug under a heading question
+        "## 为什么 guest 里只有 1400k IOPS\n\n每秒 5000 次 exit，不知道发生了什么\n"
+        "```txt\n[global]\niodepth=128\n```\n不明白这几个都是在做啥\n",
+        # kernel notes: a lead-in and the stack it printed
+        "## 为什么频繁调用 mark_dirty\n物理机中调用的是这个:\n"
+        "```txt\n@[\n    mark_dirty+5\n]: 14299\n```\n",
+        # kernel notes: a log quoted under a question, nothing said about it
+        "## 这个日志是什么意思\n\n[    1.503602] input: AT keyboard as /devices/input1\n",
+        # a question in a paragraph, answered only by "I don't know"
+        "Why does the second run take longer?\n\nI don't know yet.\n",
+    ],
+)
+def test_output_and_not_knowing_are_no_answer(text: str) -> None:
+    (d,) = [d for d in cards(text) if d.kind == "question"]
+    assert d.answer_lines is None
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        # English notes: a command in a plain fence, then what it shows
+        (
+            "# What Is On The Runtime Path?\n\n```\n:set rtp\n```\n\n"
+            "This shows the list of runtime paths.\n",
+            (3, 7),
+        ),
+        # kernel notes: source code in a fence of its language answers
+        ("## 如何清空仓库\n```sh\nrm -rf .git\ngit init\n```\n", (2, 5)),
+    ],
+)
+def test_commands_code_and_prose_still_answer(text: str, answer: tuple[int, int]) -> None:
+    (d,) = [d for d in cards(text) if d.kind == "question"]
+    assert d.answer_lines == answer
+
+
+# --- a rhetorical reply is no answer ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: a question in a quote, then a musing that pushes it further
+        "> prefill 可以批量化吗 ?\n>\n> mmap 可以指向已映射的地址，那么岂不是要创建大量 vma\n",
+        # kernel notes: a rust question, then a guess that asks back
+        "- `mod a;` 是什么意思?\n\n似乎一个文件就是一个模块，那么这岂不是模块中也有模块了。\n",
+        # kernel notes: the reply on the question's own line asks back
+        "它为何这样设计 ? 难道不可以用页表来记录吗\n",
+    ],
+)
+def test_a_rhetorical_reply_is_no_answer(text: str) -> None:
+    (d,) = [d for d in cards(text) if d.kind == "question"]
+    assert d.answer_lines is None
+
+
+# --- a verdict is no lead-in -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: an English remark before two function names
+        "The keyboard driver is really interesting :\n1. init function i8042_setup\n"
+        "2. interrupt function atkbd_irq\n",
+        # kernel notes: praise for a comment, then what it says
+        "translate_internal 中的注释解释很不错:\n- 先找到 section\n- 再做地址转换\n",
+        # kernel notes: a job post's plus points
+        "掌握以下技能将会大大加分：\n- 熟悉 x86 汇编\n- 有编译器开发经验\n",
+        # kernel notes: a warning that something breaks
+        "但一旦后端支持乱序处理，就会有问题:\n- used ring 中的顺序变了\n- 恢复时不知道哪些完成了\n",
+    ],
+)
+def test_a_verdict_before_a_list_is_no_list_card(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # book notes: a count keeps it a list to learn
+        "There are two situations where this kind of loading is useful:\n"
+        "- a driver for a device that is rarely used\n- a module added after boot\n",
+        # kernel notes: a preference is a noun, not a verdict
+        "文档强调一个排序偏好：\n- 有意的数据竞争用 READ_ONCE\n- 其余用锁\n",
+    ],
+)
+def test_a_count_or_a_noun_keeps_the_list_card(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == ["list"]
+
+
+# --- a numbered label is no term ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "场景 1：标记 unsync，也就是写保护的传播\n",  # kernel notes: cases of one mechanism
+        "- 步骤 2 : 扩展文件系统，再调整分区大小\n",  # kernel notes: steps of a procedure
+        "第三步：下载驾校的 APP，登入后找到我的学时\n",  # labelled dev notes (a "may" label)
+        "Method 1: read the EFI configuration tables first\n",  # kernel notes, English
+        # course notes: a lecture's number and its title
+        "Chap 2: Solutions of equations in one variable, by iteration\n",
+    ],
+)
+def test_a_numbered_label_is_no_term(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k in ("definition", "list")] == []
+
+
+def test_a_term_with_a_number_stays_a_term() -> None:
+    # kernel notes: a layer is a name, not a step
+    assert fronts("- Layer 2：直接收发以太网帧的一层\n") == [("definition", "Layer 2")]
+
+
+# --- a few English words with a question mark are an aside ----------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> 1. unique number ?\n> 2. second root hub ?\n",  # kernel notes, beside a book's text
+        "- [ ] `kvm_trap_cop_unusable` : use unusable cpu ?\n",  # kernel notes, a to-do
+        "> excuse me ?\n",  # kernel notes, on a book's claim
+        "> ticket spinlock ? 什么鬼东西 ?\n",  # kernel notes: the rest remarks on the aside
+    ],
+)
+def test_a_short_english_aside_is_no_question(text: str) -> None:
+    assert fronts(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # English notes: a short question that asks (a verb, a question word)
+        (
+            "Want to view the aggregate changes? Open the commit window.\n",
+            "Want to view the aggregate changes?",
+        ),
+        (
+            "How do we see what is on the runtime path?\n",
+            "How do we see what is on the runtime path?",
+        ),
+        ("- gc0 is coproc ?\n", "gc0 is coproc ?"),  # kernel notes, a verb
+        ("- r1conf::pending_bio_list ?\n", "r1conf::pending_bio_list ?"),  # a name from code
+    ],
+)
+def test_a_short_question_that_asks_stays(text: str, front: str) -> None:
+    assert ("question", front) in fronts(text)
+
+
+# --- "question: (aside)" is no definition ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: an outline's title, then a note to self in brackets
+        "用户需要怎样执行程序: (调查一下相关的 syscall 都是什么)\n1. 容器\n2. 调度器\n",
+        "tls : (使用了什么优化，没看懂，见 TLS_MODEL)\n",  # kernel notes, a remark on a flag
+        "- 含有 overlap : (与我 overlap 的多个 write 是否互相重叠)\n",  # corpus, a lecture
+    ],
+)
+def test_a_bracketed_aside_after_a_colon_is_no_definition(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_a_gloss_in_brackets_before_the_explanation_stays() -> None:
+    # course notes: the bracket glosses the term, the explanation follows
+    text = "- **截断误差（truncation error）**：用有限项之和近似无穷级数所引入的误差。\n"
+    assert fronts(text) == [("definition", "截断误差（truncation error）")]
+
+
+# --- a term cut inside a bracket is no term ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'commit 7f1101a0a181 ("userfaultfd: fix a crash in the move ioctl")\n',  # kernel notes
+        "- `ram_save_host_page`（migration/ram.c:2216）：发送一个 host page\n",  # kernel notes
+        "(似乎是这么回事啊，这个总结的东西)\n",  # kernel notes: a remark in brackets
+        "- ept_fetch : (应该是遍历 guest page table 的)\n",  # kernel notes
+    ],
+)
+def test_a_term_cut_inside_a_bracket_is_no_term(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+@pytest.mark.parametrize(
+    ("line", "term"),
+    [
+        # course notes: a term glossed in brackets
+        (
+            "- 欧几里得距离 (Euclidean Distance)：两点之间的直线距离\n",
+            "欧几里得距离 (Euclidean Distance)",
+        ),
+        # kernel notes: the same shape
+        ("- **数据链路层（Layer 2）**：直接收发以太网帧的一层\n", "数据链路层（Layer 2）"),
+    ],
+)
+def test_a_term_with_a_closed_gloss_stays(line: str, term: str) -> None:
+    assert fronts(line) == [("definition", term)]
+
+
+# --- an offer to the reader is no question -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # notes that keep a pasted conversation: its closing offer
+        "需要我展示 `tcsetattr` 如何从 glibc 调用到内核的完整路径吗？\n",
+        "你想了解一下在没有 tdp_mmu 的时代，mmu_lock 竞争如何导致卡顿吗？\n",
+        "既然聊到了差异，你是因为遇到了入账的问题，还是单纯对制度差异好奇？\n",
+        "Would you like me to expand the swap tiers example?\n",
+    ],
+)
+def test_an_offer_to_the_reader_is_no_question(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_a_question_about_what_we_need_stays() -> None:
+    # kernel notes: 不需要我们 is not an offer
+    text = "为什么需要 `A() = default;`，编译器不是会合成吗，根本不需要我们写出来?\n"
+    assert [k for k, _ in fronts(text)] == ["question"]
+
+
+# --- "有多低啊" asks ----------------------------------------------------------------------
+
+
+def test_how_low_would_it_be_is_a_further_question_not_an_answer() -> None:
+    # labelled dev notes: nested items that only wonder further (want: no answer)
+    text = (
+        "- cache 支持并发写操作吗?\n"
+        "  - 如果 L2 cache 不支持，性能的有多低啊\n"
+        "  - 如果 L2 cache 支持，大致该如何设计?\n"
+    )
+    (d,) = [d for d in cards(text) if d.line == 1]
+    assert d.answer_lines is None
+
+
+def test_an_errand_to_investigate_is_no_answer() -> None:
+    # labelled dev notes: the items under the question are errands (want: no answer)
+    text = (
+        "1. 生成的 bzImage 包含了各种驱动吗 ?\n"
+        "  2. 调查一下 Manjaro 安装 kernel 的方法\n"
+        "  3. 看一下 arch linux 的通用安装方法\n"
+    )
+    (d,) = [d for d in cards(text) if d.kind == "question"]
+    assert d.answer_lines is None
+
+
+# --- a function's name over its callees is a call tree --------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: callees in backticks and with remarks
+        "- kvm_arch_setup_async_pf :\n    - `kvm_setup_async_pf`\n"
+        "    - kvm_arch_async_page_present : 给虚拟机注入一个中断\n",
+        "pci_data_write:\n- pci_dev_find_by_addr : 找到 PCIDevice\n"
+        "    - pci_host_config_write_common\n",
+    ],
+)
+def test_a_function_over_its_callees_is_no_list_card(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == []
+
+
+def test_a_code_name_explained_in_prose_keeps_its_list() -> None:
+    # course notes: a parameter, what it is, and the values it takes
+    text = (
+        "- `type`：阈值类型，常用的有以下几种：\n"
+        "    - `cv2.THRESH_BINARY`：大于阈值的像素设为 maxval，否则设为 0。\n"
+        "    - `cv2.THRESH_TRUNC`：大于阈值的像素设为阈值，否则不变。\n"
+    )
+    assert "list" in [k for k, _ in fronts(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # kernel notes: a summary, a solution and a background named after their section
+        (
+            "## 大端小端问题\n\n一句话总结：写迁移流的结构化字段时一律用大端\n",
+            "大端小端问题 的一句话总结",
+        ),
+        (
+            "## Array and Length\n\n解决方案：把长度和数组放进同一个结构体，一次发布指针\n",
+            "Array and Length 的解决方案",
+        ),
+        (
+            "### SMB Direct\n\n典型场景：\n- Hyper-V over SMB\n- 远端文件服务器\n",
+            "SMB Direct 的典型场景",
+        ),
+    ],
+)
+def test_summary_and_solution_labels_get_their_subject(text: str, front: str) -> None:
+    assert front in [f for _, f in fronts(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "原来是存在 up_read() 和 up_write() 来区分读写的啊\n",  # kernel notes: a realisation
+        "居然是 dm_setup_md_queue 中可以选择 bio based 还是 request based\n",
+        "看上去是西部数据在推动这个事情\n",
+        "具体来说：\n- 脏位图按 4K 记录\n- 发送按 host page 进行\n",  # a connective alone
+        "也就是说：\n- C 之前的写会体现在本轮\n- C 之后的写留到下一轮\n",
+    ],
+)
+def test_a_connective_or_an_adverb_is_no_subject(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k in ("definition", "list")] == []
+
+
+def test_a_connective_before_a_subject_keeps_the_list() -> None:
+    # kernel notes: 'therefore mirror is used for:' still names mirror
+    text = "因此 mirror 常用于：\n- 无共享存储的虚拟机迁移\n- 在线复制磁盘\n"
+    assert [k for k, _ in fronts(text)] == ["list"]
+
+
+@pytest.mark.parametrize("line", ["如何理解?\n", "- 如何理解这个？\n", "> 怎么理解呢?\n"])
+def test_how_to_understand_alone_is_a_hollow_question(line: str) -> None:
+    # kernel notes: like a bare 为什么?, it names nothing to understand
+    assert fronts(line) == []
+
+
+def test_how_to_understand_something_stays_a_question() -> None:
+    assert [k for k, _ in fronts("如何理解 RCU 的宽限期?\n")] == ["question"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> ✅ 结论：L5/L6 不单独用于负载均衡\n",  # kernel notes: a label after an emoji
+        "1. 一是热点竞争造成的性能损失\n",  # kernel notes: 一是… counts, it names nothing
+        "简而言之：schema 定义接口，生成器产出 C 代码\n",  # a connective
+        "也就是：\n- 单个 controller\n- 单个 namespace\n",
+    ],
+)
+def test_emoji_labels_numerals_and_connectives_are_no_terms(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k in ("definition", "list")] == []
+
+
+def test_a_premise_gets_its_subject() -> None:
+    text = "## human-monitor-command\n\n前提：QMP 命令返回 HumanReadableText\n"
+    assert ("definition", "human-monitor-command 的前提") in fronts(text)
