@@ -88,6 +88,9 @@ def test_a_named_term_keeps_its_name() -> None:
         "## 这个日志是什么意思\n\n[    1.503602] input: AT keyboard as /devices/input1\n",
         # a question in a paragraph, answered only by "I don't know"
         "Why does the second run take longer?\n\nI don't know yet.\n",
+        # shape seen in other authors' public notes on GitHub (Next.js caching notes): a
+        # guess at how it works, and a shrug after it
+        "- 靠 URL 和参数命中缓存吗？不知道\n",
     ],
 )
 def test_output_and_not_knowing_are_no_answer(text: str) -> None:

@@ -10,6 +10,7 @@ from cards.extract.questions import find_questions
 
 __all__ = [
     "RHETORICAL",
+    "SHRUG",
     "is_comment",
     "is_filler",
     "item_body",
@@ -38,6 +39,11 @@ _BARE = re.compile(
 _CLUELESS = re.compile(
     r"不知道|不明白|不清楚|搞不懂|没搞懂|搞不清|没看懂|不太懂|不理解|无法理解|"
     r"\b(?:no idea|not sure|(?:don't|do not|didn't|did not) (?:know|understand)|unclear)\b",
+    re.IGNORECASE,
+)
+# A reply that is only a shrug (``靠 URL 和参数吗？不知道``): it does not answer.
+SHRUG = re.compile(
+    r"^\s*(?:不知道|不清楚|不明白|no idea|(?:i )?(?:don't|do not) know)\s*[.。!！…]*\s*$",
     re.IGNORECASE,
 )
 # A rhetorical question: it pushes the question further, it does not reply.

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 
 from cards.extract.answers import (
     RHETORICAL,
+    SHRUG,
     item_body,
     next_reply,
     only_questions,
@@ -58,7 +59,7 @@ def answers(inline: InlineText, rest: str) -> bool:
         if mark or not clause.strip():
             continue
         plain = inline.plain("".join(c for c in clause if "url" not in inline.kinds(c)))
-        if is_interrogative(plain) or RHETORICAL.search(plain):
+        if is_interrogative(plain) or RHETORICAL.search(plain) or SHRUG.match(plain):
             continue
         letters = sum(1 for c in plain if c.isalnum())
         if cjk_count(plain) >= 2 or (letters >= 2 and is_prose(inline, clause)):
