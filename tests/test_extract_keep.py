@@ -150,6 +150,10 @@ def test_a_rhetorical_reply_is_no_answer(text: str) -> None:
         "掌握以下技能将会大大加分：\n- 熟悉 x86 汇编\n- 有编译器开发经验\n",
         # kernel notes: a warning that something breaks
         "但一旦后端支持乱序处理，就会有问题:\n- used ring 中的顺序变了\n- 恢复时不知道哪些完成了\n",
+        # shape seen in other authors' public notes on GitHub (a blog post on lua coroutines,
+        # notes on building mkl-dnn): an opinion with a count, a verdict on a document
+        "但我觉得这两种方式都有点问题：\n\n- lua_callk 适用范围有限\n- Coro 给每个协程一个 C 栈\n",
+        "这个文档内容有点问题：\n- 编译命令看 readme\n- 先配置环境变量\n",
     ],
 )
 def test_a_verdict_before_a_list_is_no_list_card(text: str) -> None:
@@ -356,6 +360,9 @@ def test_summary_and_solution_labels_get_their_subject(text: str, front: str) ->
         "看上去是西部数据在推动这个事情\n",
         "具体来说：\n- 脏位图按 4K 记录\n- 发送按 host page 进行\n",  # a connective alone
         "也就是说：\n- C 之前的写会体现在本轮\n- C 之后的写留到下一轮\n",
+        # shapes seen in other authors' public notes on GitHub (Raft notes, a calendar how-to)
+        "其实：\n\n- heartbeat\n- log replication\n",
+        "然后：\n\n- 在 iPhone 上打开日历\n- 在 Watch 上勾选课表\n",
     ],
 )
 def test_a_connective_or_an_adverb_is_no_subject(text: str) -> None:

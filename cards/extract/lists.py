@@ -73,7 +73,11 @@ def find_list_card(
         return None  # a call tree, or only further questions and TODOs: nothing to learn
     if _NO_SUBJECT.match(plain) and not _COUNT.search(plain):
         return None  # 这些对象：, with the following contents: the subject is elsewhere
-    if _JUDGEMENT.search(plain) and not _COUNT.search(plain) and not _ASKS.search(plain):
+    if (
+        _JUDGEMENT.search(plain)
+        and (not _COUNT.search(plain) or _OPINION.match(plain))
+        and not _ASKS.search(plain)
+    ):
         return None  # X 解释的很好：, really interesting: a verdict on what follows
     answer = (line, line) if target is None else trim(lines, target.start, target.end - 1, skip)
     return ListHit(inline.render(lead), answer, line)
@@ -116,7 +120,7 @@ _NUMBERS = {
 # case, …``), a remark about a source (文档里写了) or an errand (找一些 reference).
 _NO_SUBJECT = re.compile(
     r"^(?:这|那)(?:些|个|里|样|种)|^相比之下|"
-    r"^(?:因此|所以|其中|具体来说|具体而言|也就是说|也就是|换句话说|简而言之|直觉上|总之|于是|然后|另外|此外)$|"
+    r"^(?:因此|所以|其中|具体来说|具体而言|也就是说|也就是|换句话说|简而言之|直觉上|总之|于是|然后|其实|另外|此外)$|"
     r"^(?:文档|书|文章|代码|注释)(?:里|中|上)|^找一?些|"
     r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|"
     r"^(?:In|With|For|As|At|On|By)\s(?:the|this|that|these|those|such|a|an)\b"
@@ -129,6 +133,10 @@ _JUDGEMENT = re.compile(
     r"complicated|amazing|helpful|handy)"
     r"\s*(?:的|了|啊|呀|吧)?\s*$",
     re.IGNORECASE,
+)
+# An opinion (但我觉得这两种方式都有点问题): its count names what is judged, not the items.
+_OPINION = re.compile(
+    r"^(?:但|不过|可是?)?我?(?:觉得|感觉|认为)|^I (?:think|feel)\b", re.IGNORECASE
 )
 _ASKS = re.compile(r"为什么|为何|如何|怎么|什么|哪|\b(?:why|how|what|which)\b", re.IGNORECASE)
 # A list line that is one bare name (a function in a call tree: ``- qemu_init``).
