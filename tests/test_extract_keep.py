@@ -243,6 +243,10 @@ def test_a_short_question_that_asks_stays(text: str, front: str) -> None:
         "用户需要怎样执行程序: (调查一下相关的 syscall 都是什么)\n1. 容器\n2. 调度器\n",
         "tls : (使用了什么优化，没看懂，见 TLS_MODEL)\n",  # kernel notes, a remark on a flag
         "- 含有 overlap : (与我 overlap 的多个 write 是否互相重叠)\n",  # corpus, a lecture
+        # shapes seen in other authors' public notes on GitHub (on Megatron-LM, on Java, on libsvm)
+        "- PP 获取需要执行的层数：（没看懂）\n",
+        "动态代理：（没看懂，也不是日常使用的工具）\n",
+        "5. -r coef0 : (应该是多项式核函数括号里的 +c) (默认是 0)\n",
     ],
 )
 def test_a_bracketed_aside_after_a_colon_is_no_definition(text: str) -> None:

@@ -150,7 +150,7 @@ _MAYBE = re.compile(
     re.IGNORECASE,
 )
 _ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
-_ASIDE = re.compile(r"^\s*(?:\([^()]*\)|（[^（）]*）)\s*$")
+_ASIDE = re.compile(r"^\s*(?:(?:\([^()]*\)|（[^（）]*）)\s*)+$")
 _SENTENCE_PUNCT = re.compile(r"[，。；;！!？?,]")
 _NUMERIC = re.compile(r"^[\d\s:.-]+$")
 _EN_COPULA_AT = re.compile(r"\s(is|are|means|refers to|stands for)\s", re.IGNORECASE)
