@@ -128,6 +128,10 @@ def test_commands_code_and_prose_still_answer(text: str, answer: tuple[int, int]
         "- `mod a;` 是什么意思?\n\n似乎一个文件就是一个模块，那么这岂不是模块中也有模块了。\n",
         # kernel notes: the reply on the question's own line asks back
         "它为何这样设计 ? 难道不可以用页表来记录吗\n",
+        # shapes seen in other authors' public notes on GitHub (a JVM blog post, Flutter
+        # rendering notes): the reply on the question's line asks back
+        "这个对象不就会变成 24 字节吗？那岂不是浪费空间了？\n",
+        "不是标脏吗？ 难道不是等 vsync 信号再重绘？\n",
     ],
 )
 def test_a_rhetorical_reply_is_no_answer(text: str) -> None:
@@ -207,6 +211,7 @@ def test_a_term_with_a_number_stays_a_term() -> None:
         "- [ ] `kvm_trap_cop_unusable` : use unusable cpu ?\n",  # kernel notes, a to-do
         "> excuse me ?\n",  # kernel notes, on a book's claim
         "> ticket spinlock ? 什么鬼东西 ?\n",  # kernel notes: the rest remarks on the aside
+        "  * Excuse me? \n",  # shape seen in other authors' public notes (climate model notes)
     ],
 )
 def test_a_short_english_aside_is_no_question(text: str) -> None:
@@ -270,6 +275,8 @@ def test_a_gloss_in_brackets_before_the_explanation_stays() -> None:
         "你想了解一下在没有 tdp_mmu 的时代，mmu_lock 竞争如何导致卡顿吗？\n",
         "既然聊到了差异，你是因为遇到了入账的问题，还是单纯对制度差异好奇？\n",
         "Would you like me to expand the swap tiers example?\n",
+        # shape seen in other authors' public notes on GitHub (a pasted answer on routing)
+        "你需要我为你提供管理这些静态路由的命令，还是说你打算直接改网卡优先级呢？\n",
     ],
 )
 def test_an_offer_to_the_reader_is_no_question(text: str) -> None:
@@ -318,6 +325,9 @@ def test_an_errand_to_investigate_is_no_answer() -> None:
         "    - kvm_arch_async_page_present : 给虚拟机注入一个中断\n",
         "pci_data_write:\n- pci_dev_find_by_addr : 找到 PCIDevice\n"
         "    - pci_host_config_write_common\n",
+        # shape seen in other authors' public kernel notes on GitHub (a 5-level paging patch)
+        "- start_kernel\n  - setup_arch\n    - early_cpu_init\n"
+        "      - get_cpu_cap --> fetch from CPUID\n",
     ],
 )
 def test_a_function_over_its_callees_is_no_list_card(text: str) -> None:
@@ -379,7 +389,15 @@ def test_a_connective_before_a_subject_keeps_the_list() -> None:
     assert [k for k, _ in fronts(text)] == ["list"]
 
 
-@pytest.mark.parametrize("line", ["如何理解?\n", "- 如何理解这个？\n", "> 怎么理解呢?\n"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "如何理解?\n",
+        "- 如何理解这个？\n",
+        "> 怎么理解呢?\n",
+        "### 如何理解？\n",  # shape seen in other authors' public notes (a glossary of ideas)
+    ],
+)
 def test_how_to_understand_alone_is_a_hollow_question(line: str) -> None:
     # kernel notes: like a bare 为什么?, it names nothing to understand
     assert fronts(line) == []
@@ -396,6 +414,9 @@ def test_how_to_understand_something_stays_a_question() -> None:
         "1. 一是热点竞争造成的性能损失\n",  # kernel notes: 一是… counts, it names nothing
         "简而言之：schema 定义接口，生成器产出 C 代码\n",  # a connective
         "也就是：\n- 单个 controller\n- 单个 namespace\n",
+        # shapes seen in other authors' public notes on GitHub (a data check, a git blog)
+        "#### ✅ 结论：GT 数据完整，加载逻辑正确\n",
+        "1. 一是这两个需求的上线日期接近\n2. 二是这两个需求修改的文件耦合度很高\n",
     ],
 )
 def test_emoji_labels_numerals_and_connectives_are_no_terms(text: str) -> None:
