@@ -128,20 +128,17 @@ def shown_counts(counts: Counts) -> dict[str, str]:
             (("review", counts.review), ("new", counts.new), ("repeat", counts.repeat))}
 
 
-def render_review(deck: int | None, *, partial: bool, can_undo: bool | None = None,
+def render_review(deck: int | None, *, partial: bool,
                   snapshot: Snapshot | None = None) -> str:
     """The review page (or just its swappable part) for the next card, or the day's end.
 
-    ``can_undo``: whether the Undo button works, when the caller knows (it has just
-    recorded an answer), else as the queue's snapshot knows it;
     ``snapshot``: the queue the caller holds (see :mod:`app.review.snapshot`).
     """
     user = current_user()
     now = utcnow()
     found = next_with_counts(get_session, user, now, deck, snapshot)
     showing = found.showing
-    if can_undo is None:
-        can_undo = found.undoable
+    can_undo = found.undoable  # the Undo button: the snapshot knows, no query
     if showing is None:
         template = "review/_done.html" if partial else "review/done.html"
         return render_template(template, deck=deck, can_undo=can_undo,
@@ -220,7 +217,7 @@ def card_reply(deck: int | None, showing: Showing, counts: Counts, user: Reviewe
 
 
 def after_action(
-    deck: int | None, message: str | None = None, *, can_undo: bool | None = None,
+    deck: int | None, message: str | None = None, *,
     snapshot: Snapshot | None = None, user: Reviewer | None = None,
 ) -> Response:
     """Reply to a review form: the next card as JSON for review.js, else a redirect.
@@ -236,8 +233,8 @@ def after_action(
             if found.showing is not None:
                 return card_reply(deck, found.showing, found.counts, reviewer, message)
             snapshot = None  # checked in already
-        return jsonify(html=render_review(deck, partial=True, can_undo=can_undo,
-                                          snapshot=snapshot), message=message)
+        return jsonify(html=render_review(deck, partial=True, snapshot=snapshot),
+                       message=message)
     if snapshot is not None:
         checkin(snapshot)
     return redirect(url_for("review.start", deck=deck))
@@ -297,8 +294,8 @@ def answer() -> Response | tuple[Response, int]:
         # The card changed since this page showed it (another tab): show what is next.
         return after_action(deck, _("This card was answered elsewhere."))
     if written is Refused.ANSWERED:
-        return after_action(deck, can_undo=True)
-    return after_action(deck, can_undo=True, snapshot=take_answer(user.id, deck, written),
+        return after_action(deck)
+    return after_action(deck, snapshot=take_answer(user.id, deck, written),
                         user=replace(user, cards_version=written.version_before + 1))
 
 
