@@ -264,6 +264,40 @@ def test_a_gloss_in_brackets_before_the_explanation_stays() -> None:
     assert fronts(text) == [("definition", "截断误差（truncation error）")]
 
 
+# --- a term cut inside a bracket is no term ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'commit 7f1101a0a181 ("userfaultfd: fix a crash in the move ioctl")\n',  # kernel notes
+        "- `ram_save_host_page`（migration/ram.c:2216）：发送一个 host page\n",  # kernel notes
+        "(似乎是这么回事啊，这个总结的东西)\n",  # kernel notes: a remark in brackets
+        "- ept_fetch : (应该是遍历 guest page table 的)\n",  # kernel notes
+        # the same cut where other people's write-ups list the commits they cite
+        '- 3f2e1d0c9b8a ("mm: avoid a race in the fault path")\n',
+    ],
+)
+def test_a_term_cut_inside_a_bracket_is_no_term(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+@pytest.mark.parametrize(
+    ("line", "term"),
+    [
+        # course notes: a term glossed in brackets
+        (
+            "- 欧几里得距离 (Euclidean Distance)：两点之间的直线距离\n",
+            "欧几里得距离 (Euclidean Distance)",
+        ),
+        # kernel notes: the same shape
+        ("- **数据链路层（Layer 2）**：直接收发以太网帧的一层\n", "数据链路层（Layer 2）"),
+    ],
+)
+def test_a_term_with_a_closed_gloss_stays(line: str, term: str) -> None:
+    assert fronts(line) == [("definition", term)]
+
+
 # --- an offer to the reader is no question -----------------------------------------
 
 
