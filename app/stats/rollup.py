@@ -28,6 +28,7 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    ScalarSelect,
     Table,
     bindparam,
     case,
@@ -39,7 +40,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapper, QueryableAttribute, Session
-from sqlalchemy.sql.selectable import ScalarSelect
 
 from app import caches
 from app.models import Review, ReviewDayStat, ReviewStatsMark, User
