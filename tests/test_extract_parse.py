@@ -15,7 +15,7 @@ from markdown_it.token import Token
 from mdit_py_cjk_friendly import cjk_friendly
 
 from cards.extract import iter_note_files, read_note
-from cards.extract.parse import block_parser, parse_note, parser
+from cards.extract.parse import block_parser, new_parser, normalized, parse_note, parser
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "notes"
 
@@ -48,6 +48,7 @@ def _fields(tokens: list[Token]) -> list[tuple[Any, ...]]:
 
 def _same(text: str) -> None:
     env: dict[str, Any] = {}  # (reference definitions found by the block parse)
+    text = normalized(text)  # (what parse_note hands the parser, its normalize rule off)
     lazy = block_parser(text).parse(text, env)  # (only the syntaxes the text may hold)
     full = FULL.parse(text)
     assert _fields(lazy) == _fields(full)
@@ -76,7 +77,8 @@ def test_lazy_inline_parse_gives_the_full_parse_tokens(text: str) -> None:
 
 _LINE = st.lists(
     st.sampled_from(["a", " b", "- ", "> ", "# ", "1. ", "`x`", "**", "*", "_", "$", "[a]",
-                     "(u)", "<b>", "\\*", ": ", "|", "---", "    ", "是", "？", "\n", "\n\n"]),
+                     "(u)", "<b>", "\\*", ": ", "|", "---", "    ", "是", "？", "\n", "\n\n",
+                     "-|-", ":-", "\r\n", "\0"]),
     max_size=30,
 ).map("".join)
 
@@ -85,6 +87,30 @@ _LINE = st.lists(
 @given(_LINE)
 def test_lazy_inline_parse_on_generated_markdown(text: str) -> None:
     _same(text)
+
+
+def _stock_inline() -> MarkdownIt:
+    """The inline rules of :func:`parser` with markdown-it's own ``text`` rule back."""
+    from markdown_it.rules_inline import text as stock_text
+
+    md = new_parser()
+    md.inline.ruler.at("text", stock_text)
+    return md
+
+
+_STOCK = _stock_inline()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab 是的，\n!#$%&*+-:<=>@[\\]^_`{}~(）|?")),
+               max_size=40))
+def test_the_text_rule_finds_what_markdown_its_own_does(content: str) -> None:
+    ours: list[Token] = []
+    md = parser()
+    md.inline.parse(content, md, {}, ours)
+    stock: list[Token] = []
+    _STOCK.inline.parse(content, _STOCK, {}, stock)
+    assert _fields(ours) == _fields(stock)
 
 
 def test_blocks_keep_their_lines_and_inline_content() -> None:

@@ -31,9 +31,9 @@ def find_boilerplate(
     files = 0
     for text in texts:
         files += 1
-        lines = text.split("\n")
+        lines = text.split("\n", _HEAD + _TAIL)  # (not the lines in between: not needed)
         if len(lines) > _HEAD + _TAIL:  # footers and widgets sit at a note's edges
-            lines = lines[:_HEAD] + lines[-_TAIL:]
+            lines = lines[:_HEAD] + text.rsplit("\n", _TAIL)[-_TAIL:]
         seen = {boilerplate_key(line) for line in lines}
         counts.update(key for key in seen if len(key) >= _MIN_CHARS)
     threshold = max(min_files, int(files * share + 0.999))

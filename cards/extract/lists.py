@@ -38,6 +38,9 @@ def find_list_card(
     if role not in ("paragraph", "lead") or not inline.lines:
         return None
     last = inline.lines[-1].rstrip()
+    target = _following_list(block, role)
+    if target is None and ":" not in last and "：" not in last:
+        return None  # no list follows, and no colon before items on the line itself
     if not (last.endswith((":", "：")) or _COUNT.search(last)):
         return None  # neither a colon at the end nor a count: no lead-in
     line = block.first_line + len(inline.lines) - 1
@@ -45,7 +48,6 @@ def find_list_card(
     colon = _LEAD_COLON.search(sentence)
     if any(q in sentence for q in QMARKS):
         return None
-    target = _following_list(block, role)
     if colon:  # the lead-in ends in a colon
         lead = sentence[: colon.start()]
         if target is None:

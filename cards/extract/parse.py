@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_cjk_friendly import cjk_friendly, is_cjk
 from mdit_py_plugins.admon import admon_plugin
@@ -23,7 +24,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from cards.extract.text import InlineText, inline_text, plain_inline_text
 
-__all__ = ["Block", "Note", "block_parser", "parse_note", "parser"]
+__all__ = ["Block", "Note", "block_parser", "new_parser", "normalized", "parse_note", "parser"]
 
 # Deeper nesting than this is left unparsed (markdown-it stops there): no recursion blow-up.
 MAX_NESTING = 40
@@ -56,10 +57,12 @@ _LEAF_KINDS = {
 
 
 # Characters that start an inline construct; content without any parses to plain text.
-_INLINE_MARKUP = re.compile(r"[`*_\[\]<>!$\\&]")
+# (``!`` only starts an image before a ``[``, ``>`` and ``]`` only end one, and ``&`` is
+# left as it is: the entity rule is off.)
+_INLINE_MARKUP = re.compile(r"[`*_\[<$\\]")
 
 
-_MARKUP_BUT_UNDERSCORE = re.compile(r"[`*\[\]<>!$\\&]")
+_MARKUP_BUT_UNDERSCORE = re.compile(r"[`*\[<$\\]")
 
 
 def _underscores_inside_words(content: str) -> bool:
@@ -80,16 +83,22 @@ def _breaks_word(char: str) -> bool:
     return char.isspace() or char == "_" or unicodedata.category(char)[0] in "PS" or is_cjk(char)
 
 
-# (a definition's ``:`` or ``~`` may stand after quote or list markers)
-_DEFLIST_MARK = re.compile(r"^[ \t>*+\-\d.)]*[:~]", re.MULTILINE)
+# (a definition's ``:`` or ``~`` may stand after quote or list markers; a pattern that
+# starts with the newline is searched for by that character, far faster than ``^``)
+_DEFLIST_START = re.compile(r"[ \t>*+\-\d.)]*[:~]")
+_DEFLIST_MARK = re.compile(r"\n[ \t>*+\-\d.)]*[:~]")
+
+# A table's delimiter row (``--|:-:``, after any quote markers or indent) under a line
+# with a ``|``: no table without one, though a shell pipe in a code block has a ``|``.
+_TABLE_DELIMITER = re.compile(r"\|[^\n]*\n[ \t>]*[|:-][|: \t-]*-[|: \t-]*(?:\n|$)")
 
 # The syntaxes beyond CommonMark, each with a cheap test that a note may use it: a note
 # without any ``|`` holds no table, one without ``$`` no math… A parser without the
 # plugins a note cannot use gives the same tokens, and calls fewer rules on every line.
 _SYNTAXES: dict[str, Callable[[str], bool]] = {
-    "table": lambda source: "|" in source,
+    "table": lambda source: "|" in source and _TABLE_DELIMITER.search(source) is not None,
     "front_matter": lambda source: source.startswith("---"),
-    "deflist": lambda source: _DEFLIST_MARK.search(source) is not None,
+    "deflist": lambda source: bool(_DEFLIST_START.match(source) or _DEFLIST_MARK.search(source)),
     "footnote": lambda source: "[^" in source,
     "admonition": lambda source: "!!!" in source or "???" in source,
     "math": lambda source: "$" in source,
@@ -108,8 +117,29 @@ def block_parser(source: str) -> MarkdownIt:
     return _parser_with(frozenset(name for name, may in _SYNTAXES.items() if may(source)))
 
 
+# markdown-it's ``text`` rule: the run of characters up to the next one that may start
+# another rule, found by one regex search rather than a step per character.
+_TEXT_RUN = re.compile(r"[^\n!#$%&*+\-:<=>@\[\\\]^_`{}~]+")
+
+
+def _text(state: StateInline, silent: bool) -> bool:
+    match = _TEXT_RUN.match(state.src, state.pos, state.posMax)
+    if match is None:
+        return False
+    if not silent:
+        state.pending += match.group()
+    state.pos = match.end()
+    return True
+
+
 @lru_cache(maxsize=len(_SYNTAXES) ** 2)
 def _parser_with(syntaxes: frozenset[str]) -> MarkdownIt:
+    return new_parser(syntaxes)
+
+
+def new_parser(syntaxes: frozenset[str] = frozenset(_SYNTAXES)) -> MarkdownIt:
+    """A new instance of :func:`parser` (or of one with only ``syntaxes``), not the shared
+    one: for a caller that changes its rules."""
     md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("strikethrough")
     if "table" in syntaxes:
         md.enable("table")
@@ -125,10 +155,12 @@ def _parser_with(syntaxes: frozenset[str]) -> MarkdownIt:
     if "math" in syntaxes:
         md.use(dollarmath_plugin, allow_space=False, double_inline=True)
     md.use(cjk_friendly)  # **支配（dominates）**了 is bold, as its author meant
+    md.inline.ruler.at("text", _text)
     # not needed to find cards
     md.inline.ruler.disable(["entity", "strikethrough"])
     md.inline.ruler2.disable(["strikethrough"])
-    md.core.ruler.disable(["inline", "text_join"])
+    # line endings and NUL are normalised by parse_note, which splits the lines itself
+    md.core.ruler.disable(["normalize", "inline", "text_join"])
     return md
 
 
@@ -207,9 +239,16 @@ class Note:
     source: str = ""
 
 
+def normalized(source: str) -> str:
+    """``source`` as markdown-it's own first step would leave it (``\n`` line endings, NUL
+    replaced), done once here since the lines are split from it too."""
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    return source.replace("\0", "\ufffd") if "\0" in source else source
+
+
 def parse_note(source: str) -> Note:
     """Parse ``source`` into a block tree with 0-based line ranges."""
-    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    source = normalized(source)
     lines = source.split("\n")
     tokens = block_parser(source).parse(source)
     root = Block("root", 0, len(lines))
