@@ -36,7 +36,6 @@ __all__ = [
     "definitions",
     "deflist_terms",
     "list_leads",
-    "may_hold_card",
     "questions",
     "resolve",
 ]
@@ -84,28 +83,6 @@ class BlockText:
 
 Finder = Callable[[BlockText], list[Candidate]]
 
-# Blocks without any of these hold no implicit card (cheap first tests, most likely first):
-# a colon, dash or copula near a line's start, an interrogative, a lead-in's colon or count.
-_MAYBE_START = re.compile(
-    r"^[^\n]{0,100}?(?:[:：](?!//)|—|–| - | -- )|"
-    r"^[^\n]{0,48}?(?<![但于还就都也总只真要可正若凡倒而或不算像])"
-    r"(?:(?<![的了着过在为把被让给对从向和与及])是(?![不否什啥哪谁多怎如])|指|即|定义为|译为)|"
-    r"^[^\n]{0,100}?\s(?:(?:is|are)\s+\W{0,3}(?:a|an|the|one|used|just|simply|basically|short|"
-    r"shorthand)|means|refers|stands)\s",
-    re.IGNORECASE | re.MULTILINE,
-)
-_MAYBE_ASK = re.compile(
-    r"[?？吗哪怎]|为[什何啥]|何为|如何|能[否不]|可不可以|有没有|是[不否啥]|什么|[称叫][为作做]|"
-    r"有多[少大小高低快慢长久远重][啊呢呀]|"
-    r"称[^\n。]{1,30}为|"
-    r"called|known as|所谓",
-    re.IGNORECASE,
-)
-_MAYBE_LEAD = re.compile(
-    r"[:：]\s*$|[两二三四五六七八九十几\d]\s*[个种类层点步项条件样]|"
-    r"\s(?:two|three|four|five|six|seven|eight|several)\s",
-    re.IGNORECASE | re.MULTILINE,
-)
 _MARKED_START = re.compile("\\s*[\ue001\ue003\U000f0000-\U000ffffd]")
 _TASK = re.compile(r"^\s*\[[ xX]\]\s+")
 _CALLOUT = re.compile(r"^\s*\[![\w-]+\][+-]?")
@@ -113,18 +90,6 @@ _CALLOUT = re.compile(r"^\s*\[![\w-]+\][+-]?")
 # a colon at its end) on a block's last line: what it was going to say is not there.
 _DANGLING = re.compile(r"(?:是|到|的|和|与|及|或|为|在|把|被|将|就是|比如|[:：,，、])\s*$")
 _LEANS_ON_HEADING = re.compile(r"^(它|这|那|其|this|that|it)\b", re.IGNORECASE)
-
-
-def may_hold_card(block: Block) -> bool:
-    """Whether a block's raw content could hold an implicit card at all (a cheap test
-    that spares most blocks their inline parse). A heading holds questions only: the
-    other finders pass headings by."""
-    content, kind = block.content, block.kind
-    if kind == "heading":
-        return _MAYBE_ASK.search(content) is not None
-    return kind == "term" or bool(
-        _MAYBE_START.search(content) or _MAYBE_ASK.search(content) or _MAYBE_LEAD.search(content)
-    )
 
 
 def _role(block: Block) -> str:

@@ -8,8 +8,9 @@ import re
 
 from cards.draft import Draft, make_key
 from cards.extract.explicit import ExplicitHit, find_explicit
-from cards.extract.finders import FINDERS, BlockText, Candidate, block_text, may_hold_card, resolve
+from cards.extract.finders import FINDERS, BlockText, Candidate, block_text, resolve
 from cards.extract.parse import Block, Note, parse_note
+from cards.extract.pretest import may_hold_card
 from cards.extract.spans import answer_spans
 from cards.extract.walk import Walk
 

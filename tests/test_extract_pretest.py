@@ -1,0 +1,91 @@
+"""The cheap pre-test of a block is written for the speed of Python's ``re``; these tests
+hold it to the plain patterns it stands for, on generated text and on example lines."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cards.extract.parse import Block
+from cards.extract.pretest import may_hold_card
+
+# What the pre-test means, written plainly (slow: each alternative is tried everywhere).
+_START = re.compile(
+    r"^[^\n]{0,100}?(?:[:：](?!//)|—|–| - | -- )|"
+    r"^[^\n]{0,48}?(?<![但于还就都也总只真要可正若凡倒而或不算像])"
+    r"(?:(?<![的了着过在为把被让给对从向和与及])是(?![不否什啥哪谁多怎如])|指|即|定义为|译为)|"
+    r"^[^\n]{0,100}?\s(?:(?:is|are)\s+\W{0,3}(?:a|an|the|one|used|just|simply|basically|short|"
+    r"shorthand)|means|refers|stands)\s",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ASK = re.compile(
+    r"[?？吗哪怎]|为[什何啥]|何为|如何|能[否不]|可不可以|有没有|是[不否啥]|什么|[称叫][为作做]|"
+    r"有多[少大小高低快慢长久远重][啊呢呀]|称[^\n。]{1,30}为|called|known as|所谓",
+    re.IGNORECASE,
+)
+_LEAD = re.compile(
+    r"[:：]\s*$|[两二三四五六七八九十几\d]\s*[个种类层点步项条件样]|"
+    r"\s(?:two|three|four|five|six|seven|eight|several)\s",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _plain(kind: str, content: str) -> bool:
+    if kind == "heading":
+        return _ASK.search(content) is not None
+    last = content[content.rfind("\n") + 1 :]
+    return kind == "term" or bool(
+        _START.search(content) or _ASK.search(content) or _LEAD.search(last)
+    )
+
+
+_PIECES = [
+    "a", "x", " ", "  ", "\n", "\t", "\u3000", "中文", "术语", "https://a.b/c", ":", "：", "//",
+    "—", "–", " - ", " -- ", "-", "是", "的是", "但是", "是不是", "是什么", "是指", "指", "指针",
+    "即", "立即", "定义为", "被定义为", "可译为", "译为", " is ", " is a ", " are the ", " Is an ",
+    " is **a** ", " means ", " refers to ", "Stands", "?", "？", "吗", "哪", "怎", "为什么",
+    "何为", "如何", "能否", "能不能", "可不可以", "有没有", "是否", "是啥", "什么", "称为", "叫做",
+    "称它为", "有多少啊", "有多快呢", "called", "Called", "known as", "Known as", "所谓", "三个",
+    "两种", "3 层", "１２步", "十", " two ", " Several ", "\nthree\t", "x" * 24, "y" * 47, "x" * 60,
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.sampled_from(["paragraph", "heading", "term"]),
+    st.lists(st.sampled_from(_PIECES), max_size=24).map("".join),
+)
+def test_the_pre_test_is_the_plain_patterns(kind: str, content: str) -> None:
+    block = Block(kind, 0, 1, content=content)
+    assert may_hold_card(block) == _plain(kind, content)
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "holds"),
+    [
+        ("paragraph", "TLB : 页表的缓存", True),
+        ("paragraph", "x" * 120 + " : 太远了", False),  # a colon far from the line's start
+        ("paragraph", "x" * 100 + ": 刚好", True),
+        ("paragraph", "x" * 101 + ": 太远了", False),
+        ("paragraph", "术" * 48 + "是一种技术", True),
+        ("paragraph", "术" * 49 + "是一种技术", False),
+        ("paragraph", "x" * 99 + " is a map", True),
+        ("paragraph", "x" * 101 + " is a map", False),
+        ("paragraph", "第一行\n" + "x" * 100 + ": 第二行也算", True),
+        ("paragraph", "虚拟化是一种技术", True),
+        ("paragraph", "但是这不行", False),
+        ("paragraph", "A page table is a map", True),
+        ("paragraph", "The PCI domain is only prepended when needed", False),
+        ("paragraph", "为什么要这样做", True),
+        ("paragraph", "一些说明\n有三种方式", True),  # a count on the last line
+        ("paragraph", "有三种方式\n一些说明", False),  # …but not before it
+        ("heading", "TLB : 页表的缓存", False),  # a heading holds questions only
+        ("heading", "为什么要这样做", True),
+        ("term", "anything", True),
+    ],
+)
+def test_the_pre_test_on_example_blocks(kind: str, content: str, holds: bool) -> None:
+    assert may_hold_card(Block(kind, 0, 1, content=content)) is holds
