@@ -36,12 +36,16 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+# isoformat(" ", "microseconds") without the offset; a third faster for an aware time.
+_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+
+
 class SQLiteUTCText(sqlite.DATETIME):
     """SQLite's DATETIME column for :class:`UTCDateTime`: aware times bound as naive UTC text.
 
     SQLite's own DATETIME formats every value through a dict and a format
     string; this writes the same text (``YYYY-MM-DD HH:MM:SS.ffffff``, naive
-    UTC) with one ``isoformat`` call, in the one function SQLAlchemy calls for
+    UTC) with one ``%`` format, in the one function SQLAlchemy calls for
     each value (no :class:`UTCDateTime` step before it): an insert of many
     rows (an Anki history binds half a million times) spends little on its
     dates. Reading is SQLite's DATETIME's own.
@@ -55,7 +59,8 @@ class SQLiteUTCText(sqlite.DATETIME):
                 return None
             if value.tzinfo is not UTC:
                 value = _utc(value)
-            return value.isoformat(" ", "microseconds")[:26]
+            return _TEXT % (value.year, value.month, value.day, value.hour, value.minute,
+                            value.second, value.microsecond)
 
         return process
 

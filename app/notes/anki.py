@@ -70,7 +70,6 @@ from cards.anki.importing import read_package
 from cards.anki.naming import IMPORTED_NOTE_PREFIX, imported_note_key, note_guid
 from cards.anki.scheduling import review_day
 from cards.draft import normalize
-from cards.sm2 import State
 
 __all__ = [
     "ANKI_SOURCE_PATH",
@@ -423,19 +422,32 @@ class _Importer:
     def _insert_reviews(
         self, cards: Sequence[tuple[int, ImportedCard]], present: dict[int, set[int]]
     ) -> None:
+        # A million answers in a large collection: each row is one dict made here, with
+        # only the columns that hold something (showing_id and undoes_id are NULL).
         rows: list[dict[str, Any]] = []
+        add = rows.append
+        user_id = self.user_id
         for card_id, card in cards:
             seen = present.get(card_id)
-            for review in card.reviews:
+            for at, grade, kind, duration_ms, before, after in card.reviews:
                 if seen is not None:
-                    second = int(review.reviewed_at.timestamp())
+                    second = int(at.timestamp())
                     if any(second + d in seen
                            for d in range(-_SAME_ANSWER_S, _SAME_ANSWER_S + 1)):
                         self.report.reviews_present += 1
                         continue
-                rows.append(_review_row(self.user_id, card_id, review.reviewed_at,
-                                        review.grade, review.kind, review.duration_ms,
-                                        review.before, review.after))
+                add({
+                    "user_id": user_id, "card_id": card_id, "kind": kind, "grade": grade,
+                    "reviewed_at": at, "duration_ms": duration_ms,
+                    "reps_before": before.reps, "ef_before": before.ef,
+                    "interval_before": before.interval, "due_before": before.due,
+                    "lapses_before": before.lapses,
+                    "repeat_pending_before": before.repeat_pending,
+                    "last_reviewed_before": before.last_review,
+                    "reps_after": after.reps, "ef_after": after.ef,
+                    "interval_after": after.interval, "due_after": after.due,
+                    "lapses_after": after.lapses, "repeat_pending_after": after.repeat_pending,
+                })
         if rows:
             # Core's executemany: one statement for every row (the ORM's bulk insert
             # would split the rows by which columns hold None).
@@ -487,23 +499,6 @@ class _Importer:
 def _deck_count(session: Session, user_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Deck)
                           .where(Deck.user_id == user_id)) or 0
-
-
-def _review_row(
-    user_id: int, card_id: int, at: datetime, grade: int, kind: str, duration_ms: int,
-    before: State, after: State,
-) -> dict[str, Any]:
-    return {
-        "user_id": user_id, "card_id": card_id, "kind": kind, "grade": grade,
-        "reviewed_at": at, "duration_ms": duration_ms, "showing_id": None, "undoes_id": None,
-        "reps_before": before.reps, "ef_before": before.ef,
-        "interval_before": before.interval, "due_before": before.due,
-        "lapses_before": before.lapses, "repeat_pending_before": before.repeat_pending,
-        "last_reviewed_before": before.last_review,
-        "reps_after": after.reps, "ef_after": after.ef, "interval_after": after.interval,
-        "due_after": after.due, "lapses_after": after.lapses,
-        "repeat_pending_after": after.repeat_pending,
-    }
 
 
 def import_anki_package(
