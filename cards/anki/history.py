@@ -51,7 +51,6 @@ _LOG_LEARN, _LOG_REVIEW, _LOG_RELEARN = 0, 1, 2
 # A due above this is an epoch time in seconds, not a day number.
 _EPOCH_SECONDS = 1_000_000_000
 _QUARTER_HOUR_MS = 900_000
-_NEW_STATE = State()
 
 
 class DayClock:
@@ -136,12 +135,14 @@ def review_history(
     rows: Iterable[RevlogRow], clock: DayClock
 ) -> tuple[list[ImportedReview], int]:
     """A card's answers (its revlog rows, oldest first) as review rows; and how many skipped."""
-    # A million rows in a large collection: the states are made positionally (State's
-    # field order: reps, ef, interval, due, lapses, last_review, repeat_pending), each
-    # interval's time span once.
+    # A million rows in a large collection: the state is kept in locals (a new card's to
+    # start with), each review row is one flat tuple, each interval's time span made once.
     reviews: list[ImportedReview] = []
+    add = reviews.append
     skipped = 0
-    state = _NEW_STATE
+    reps, ef, lapses, pending = 0, EF_START, 0, False
+    due: datetime | None = None
+    last: datetime | None = None
     previous_day: date | None = None
     day_of_ms = clock.day_of_ms
     for row_id, _cid, ease, ivl, last_ivl, factor, time_ms, log_type in rows:
@@ -151,25 +152,20 @@ def review_history(
             continue
         moment = datetime.fromtimestamp(row_id / 1000, UTC)
         day = day_of_ms(row_id)
-        started = state.due is not None
-        repeat = (previous_day == day and started
-                  and log_type in (_LOG_LEARN, _LOG_RELEARN))
+        started = due is not None
+        repeat = previous_day == day and started and log_type in (_LOG_LEARN, _LOG_RELEARN)
         failed = ease == 1
-        after = State(
-            0 if failed or ivl <= 0 else state.reps + 1,
-            ef_from_factor(factor, state.ef),
-            ivl if ivl > 0 else 0,
-            moment + _step(ivl),
-            state.lapses + 1 if failed and log_type == _LOG_REVIEW else state.lapses,
-            moment,
-            ivl < 0,
-        )
-        before_interval = (last_ivl if last_ivl > 0 else 0) if started else 0
-        before = state if before_interval == state.interval else State(
-            state.reps, state.ef, before_interval, state.due, state.lapses, state.last_review,
-            state.repeat_pending,
-        )
-        reviews.append(ImportedReview(moment, grade, "repeat" if repeat else "review",
-                                      time_ms if time_ms > 0 else 0, before, after))
-        state, previous_day = after, day
+        after_reps = 0 if failed or ivl <= 0 else reps + 1
+        after_ef = ef_from_factor(factor, ef)
+        after_due = moment + _step(ivl)
+        after_lapses = lapses + 1 if failed and log_type == _LOG_REVIEW else lapses
+        add(ImportedReview(
+            moment, grade, "repeat" if repeat else "review", time_ms if time_ms > 0 else 0,
+            reps, ef, (last_ivl if last_ivl > 0 else 0) if started else 0, due, lapses,
+            pending, last,
+            after_reps, after_ef, ivl if ivl > 0 else 0, after_due, after_lapses, ivl < 0,
+        ))
+        reps, ef, due, lapses, last, pending = (
+            after_reps, after_ef, after_due, after_lapses, moment, ivl < 0)
+        previous_day = day
     return reviews, skipped
