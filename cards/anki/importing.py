@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import attrgetter
 
 from cards.anki.apkg_file import AnkiPackage
 from cards.anki.history import DayClock, card_state, review_history
@@ -39,6 +41,7 @@ FLAG_TAGS = {1: "flag::red", 2: "flag::orange", 3: "flag::green", 4: "flag::blue
 _SUSPENDED = -1
 _BURIED = (-2, -3)
 DEFAULT_DECK = "Default"
+_CARD_ID = attrgetter("cid")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +169,11 @@ def read_package(
         by_note: dict[int, list[CardRow]] = {}
         for card in cards:
             by_note.setdefault(card.nid, []).append(card)
-        revlog: dict[int, list[RevlogRow]] = {}
-        for row in package.revlog([card.id for card in cards]):
-            revlog.setdefault(row.cid, []).append(row)
+        # The rows come by card (and time): each card's are one run.
+        revlog: dict[int, list[RevlogRow]] = {
+            cid: list(rows)
+            for cid, rows in groupby(package.revlog([card.id for card in cards]), _CARD_ID)
+        }
         chunk = PackageChunk(notes=[], cards_read=len(cards))
         order = {nid: i for i, nid in enumerate(chunk_ids)}
         for note in sorted(notes, key=lambda n: order[n.id]):
