@@ -15,7 +15,7 @@ becomes wengu's ``$…$`` and ``$$…$$``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 __all__ = ["FieldMarkdown", "html_to_markdown"]
@@ -39,13 +39,16 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _SOUND = re.compile(r"\[sound:([^\]]+)\]")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class FieldMarkdown:
-    """A field converted: its markdown and the media files it refers to (in order)."""
+    """A field converted: its markdown and the media files it refers to (in order).
+
+    Frozen: one conversion serves every note with the same field text.
+    """
 
     markdown: str
-    images: list[str] = field(default_factory=list)
-    sounds: list[str] = field(default_factory=list)
+    images: tuple[str, ...] = ()
+    sounds: tuple[str, ...] = ()
 
 
 def _escape(text: str) -> str:
@@ -189,4 +192,4 @@ def html_to_markdown(field_html: str) -> FieldMarkdown:
     text = _BLANK_LINES.sub("\n\n", text).strip()
     while text.endswith("\\"):
         text = text[:-1].rstrip()
-    return FieldMarkdown(text, converter.images, sounds)
+    return FieldMarkdown(text, tuple(converter.images), tuple(sounds))

@@ -20,7 +20,7 @@ from operator import attrgetter
 
 from cards.anki.apkg_file import AnkiPackage
 from cards.anki.history import DayClock, card_state, review_history
-from cards.anki.html_markdown import html_to_markdown
+from cards.anki.html_markdown import FieldMarkdown, html_to_markdown
 from cards.anki.import_records import (
     CardRow,
     ImportedCard,
@@ -60,6 +60,9 @@ class PackageChunk:
     skipped: list[Skip] = field(default_factory=list)
     reviews_skipped: int = 0
     cards_read: int = 0
+    # The chunk's fields converted, by their HTML: a value many notes share (a part of
+    # speech, a source) is converted once.
+    markdown: dict[str, FieldMarkdown] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,12 @@ def map_note(
     chunk: PackageChunk,
 ) -> ImportedNote | None:
     """One note and its cards as wengu cards (None when nothing of it can come in)."""
-    converted = [html_to_markdown(value) for value in note.fields]
+    converted: list[FieldMarkdown] = []
+    for value in note.fields:
+        found = chunk.markdown.get(value)
+        if found is None:
+            found = chunk.markdown[value] = html_to_markdown(value)
+        converted.append(found)
     label = _short(converted[0].markdown if converted else note.guid) or note.guid
 
     def text(index: int | None) -> str:
