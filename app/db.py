@@ -29,35 +29,69 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 logger = logging.getLogger(__name__)
 
 
+def _utc(value: datetime) -> datetime:
+    """An aware time in UTC; a naive one is refused (it is always a bug)."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: wengu stores aware UTC times only")
+    return value.astimezone(UTC)
+
+
+# isoformat(" ", "microseconds") without the offset; a third faster for an aware time.
+_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+
+
 class SQLiteUTCText(sqlite.DATETIME):
-    """SQLite's DATETIME column, bound as the text :class:`UTCDateTime` already made.
+    """SQLite's DATETIME column for :class:`UTCDateTime`: aware times bound as naive UTC text.
 
     SQLite's own DATETIME formats every value through a dict and a format
-    string; :class:`UTCDateTime` writes the same text (``YYYY-MM-DD
-    HH:MM:SS.ffffff``, naive UTC) with one ``isoformat`` call, so an insert of
-    many rows (an Anki history) does not spend its time formatting dates.
-    Reading is SQLite's DATETIME's own.
+    string; this writes the same text (``YYYY-MM-DD HH:MM:SS.ffffff``, naive
+    UTC) with one ``%`` format, in the one function SQLAlchemy calls for
+    each value (no :class:`UTCDateTime` step before it): an insert of many
+    rows (an Anki history binds half a million times) spends little on its
+    dates. Reading is SQLite's DATETIME's own.
     """
 
     cache_ok = True
 
-    def bind_processor(self, dialect: Dialect) -> None:
-        return None
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], str | None]:
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is not UTC:
+                value = _utc(value)
+            return _TEXT % (value.year, value.month, value.day, value.hour, value.minute,
+                            value.second, value.microsecond)
 
-    def literal_processor(self, dialect: Dialect) -> Callable[[str], str]:
-        def quoted(value: str) -> str:
-            return f"'{value}'"
+        return process
+
+    def literal_processor(self, dialect: Dialect) -> Callable[[datetime], str]:
+        text = self.bind_processor(dialect)
+
+        def quoted(value: datetime) -> str:
+            return f"'{text(value)}'"
 
         return quoted
+
+
+class _ServerUTC(TypeDecorator[datetime]):
+    """A server's ``timestamp with time zone`` for :class:`UTCDateTime` (PostgreSQL): naive
+    times refused, aware ones bound in UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else _utc(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend.
 
-    PostgreSQL stores ``timestamptz``; SQLite has no time zones, so the value
-    is stored as naive UTC text (:class:`SQLiteUTCText`) and made aware again
-    on the way out. Naive values are refused on the way in: they are always a
-    bug.
+    PostgreSQL stores ``timestamptz`` (:class:`_ServerUTC`); SQLite has no
+    time zones, so the value is stored as naive UTC text
+    (:class:`SQLiteUTCText`) and made aware again on the way out. Naive values
+    are refused on the way in: they are always a bug. Binding is the dialect
+    type's alone (this type has no ``process_bind_param``).
     """
 
     impl = DateTime(timezone=True)
@@ -66,18 +100,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return SQLiteUTCText()  # type: ignore[no-untyped-call]
-        return super().load_dialect_impl(dialect)
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | str | None:
-        if value is None:
-            return None
-        if value.tzinfo is not UTC:
-            if value.tzinfo is None:
-                raise ValueError(f"naive datetime {value!r}: wengu stores aware UTC times only")
-            value = value.astimezone(UTC)
-        if dialect.name == "sqlite":
-            return value.isoformat(" ", "microseconds")[:26]
-        return value
+        return _ServerUTC()
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

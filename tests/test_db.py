@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, literal, literal_column, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from app.db import WAL_LIMIT, checkpointer, get_session, make_engine
+from app.db import WAL_LIMIT, UTCDateTime, checkpointer, get_session, make_engine
 from app.models import User
 
 
@@ -99,6 +101,27 @@ def test_naive_datetimes_are_refused(db: Session) -> None:
     db.add(User(name="naive", password_hash="x", created_at=datetime(2026, 1, 1)))
     with pytest.raises(Exception, match="naive datetime"):
         db.commit()
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.psycopg.dialect()],
+                         ids=["sqlite", "postgresql"])
+def test_times_are_bound_in_utc_and_naive_ones_refused(dialect: Dialect) -> None:
+    # Binding is the dialect type's alone: SQLite's naive UTC text (isoformat's, to the
+    # microsecond), PostgreSQL's aware UTC time; the same text in a literal.
+    bind = UTCDateTime()._cached_bind_processor(dialect)
+    assert bind is not None
+    shanghai = datetime(2026, 1, 1, 8, 0, 0, 5, tzinfo=timezone(timedelta(hours=8)))
+    utc = datetime(2026, 1, 1, 0, 0, 0, 5, tzinfo=UTC)
+    expected = "2026-01-01 00:00:00.000005" if dialect.name == "sqlite" else utc
+    assert bind(shanghai) == expected
+    assert bind(utc) == expected
+    assert bind(None) is None
+    with pytest.raises(ValueError, match="naive datetime"):
+        bind(datetime(2026, 1, 1))
+    query = select(literal_column("1")).where(
+        literal_column("x") < literal(shanghai, UTCDateTime()))
+    assert "'2026-01-01 00:00:00.000005" in str(
+        query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def fill_log(engine: Engine, commits: int, row_bytes: int = 2500) -> None:

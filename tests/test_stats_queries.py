@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.models import Card, NoteSource, Review, ReviewDayStat, ReviewStatsMark, User
 from app.stats import rollup
 from app.stats.card_figures import card_figures
-from app.stats.days import clock_for
+from app.stats.days import DayClock, clock_for
 from app.stats.figures import retention_share, review_figures, review_totals
 from app.stats.forecast import forecast, next_days_load
 from app.stats.hardest import hardest_cards
@@ -153,6 +153,24 @@ def test_sql_days_match_python_days(db: Session, hours: list[int], tz: str,
         assert clock.day_of(at) == shifted
     assert per_day(groups(db, who, utc(2027, 3, 1), use_rollup=False)) == expected
     db.rollback()
+
+
+@given(seconds=st.lists(st.integers(-3 * 10**8, 3 * 10**9), min_size=1, max_size=40),
+       tz=st.sampled_from(["America/New_York", "Europe/Berlin", "Australia/Lord_Howe",
+                           "Africa/Monrovia", "Asia/Kathmandu", "UTC"]),
+       day_start=st.integers(0, 23), micro=st.integers(0, 999_999))
+def test_numbering_is_number_of(seconds: list[int], tz: str, day_start: int, micro: int) -> None:
+    # The bulk numbering (a shift per quarter-hour) gives each instant number_of's day, in
+    # zones with odd historical offsets too (Monrovia: -0:44:30 until 1972).
+    clock = DayClock(tz, day_start)
+    number = clock.numbering()
+    moments = [datetime.fromtimestamp(s, UTC) + timedelta(microseconds=micro) for s in seconds]
+    # Around changes of offset: New York's and Berlin's DST, Monrovia's change in mid
+    # quarter-hour (1972-01-07 00:44:30 UTC).
+    for change in (utc(2026, 3, 8, 7), utc(2026, 10, 25, 1), utc(1972, 1, 7, 0, 44, 30)):
+        moments += [change + timedelta(seconds=d) for d in (-901, -900, -1, 0, 1, 899, 900)]
+    for at in moments + moments:
+        assert number(at) == clock.number_of(at)
 
 
 # -- classes, undo, buttons, retention, streak -----------------------------------------------

@@ -65,12 +65,11 @@ from app.notes.media import MAX_IMAGE_BYTES, image_type, media_name
 from app.stats import rollup
 from cards.anki.apkg_file import AnkiPackage, AnkiPackageError, is_anki_package
 from cards.anki.history import DayClock
-from cards.anki.import_records import ImportedCard, ImportedNote
+from cards.anki.import_records import ImportedCard, ImportedNote, ImportedReview
 from cards.anki.importing import read_package
 from cards.anki.naming import IMPORTED_NOTE_PREFIX, imported_note_key, note_guid
 from cards.anki.scheduling import review_day
 from cards.draft import normalize
-from cards.sm2 import State
 
 __all__ = [
     "ANKI_SOURCE_PATH",
@@ -91,6 +90,7 @@ _FIRST_ANKI_MS = 1_000_000_000_000  # 2001: a card id below this is not a creati
 Progress = Callable[[int, int], None]
 _CARDS = cast(Table, Card.__table__)
 _REVIEWS = cast(Table, Review.__table__)
+_REVIEW_FIELDS = ImportedReview._fields  # each the name of a review column
 
 
 class AnkiImportError(ImportRefusedError):
@@ -423,7 +423,11 @@ class _Importer:
     def _insert_reviews(
         self, cards: Sequence[tuple[int, ImportedCard]], present: dict[int, set[int]]
     ) -> None:
+        # A million answers in a large collection: each row is the imported review's
+        # fields (named as the columns; showing_id and undoes_id stay NULL) and the ids.
         rows: list[dict[str, Any]] = []
+        add = rows.append
+        user_id = self.user_id
         for card_id, card in cards:
             seen = present.get(card_id)
             for review in card.reviews:
@@ -433,9 +437,9 @@ class _Importer:
                            for d in range(-_SAME_ANSWER_S, _SAME_ANSWER_S + 1)):
                         self.report.reviews_present += 1
                         continue
-                rows.append(_review_row(self.user_id, card_id, review.reviewed_at,
-                                        review.grade, review.kind, review.duration_ms,
-                                        review.before, review.after))
+                row = dict(zip(_REVIEW_FIELDS, review, strict=True))
+                row["user_id"], row["card_id"] = user_id, card_id
+                add(row)
         if rows:
             # Core's executemany: one statement for every row (the ORM's bulk insert
             # would split the rows by which columns hold None).
@@ -487,23 +491,6 @@ class _Importer:
 def _deck_count(session: Session, user_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Deck)
                           .where(Deck.user_id == user_id)) or 0
-
-
-def _review_row(
-    user_id: int, card_id: int, at: datetime, grade: int, kind: str, duration_ms: int,
-    before: State, after: State,
-) -> dict[str, Any]:
-    return {
-        "user_id": user_id, "card_id": card_id, "kind": kind, "grade": grade,
-        "reviewed_at": at, "duration_ms": duration_ms, "showing_id": None, "undoes_id": None,
-        "reps_before": before.reps, "ef_before": before.ef,
-        "interval_before": before.interval, "due_before": before.due,
-        "lapses_before": before.lapses, "repeat_pending_before": before.repeat_pending,
-        "last_reviewed_before": before.last_review,
-        "reps_after": after.reps, "ef_after": after.ef, "interval_after": after.interval,
-        "due_after": after.due, "lapses_after": after.lapses,
-        "repeat_pending_after": after.repeat_pending,
-    }
 
 
 def import_anki_package(

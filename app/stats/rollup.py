@@ -20,7 +20,7 @@ A reader finding no mark for the user's settings counts the history instead
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, cast
@@ -80,24 +80,33 @@ def upsert_params(
     """The parameters of :data:`UPSERT_SQL` for one review row (a ``Review`` or the
     values of one) counted on ``clock``'s days, or None for a row that counts nothing
     (an undo row)."""
+    key = _group_key(clock.number_of, row)
+    if key is None:
+        return None
+    sign = -1 if undone else 1
+    return _params(key, sign, sign * key[5])
+
+
+def _group_key(
+    number_of: Callable[[datetime], int], row: Review | Mapping[str, Any]
+) -> tuple[int, int, int, bool, int, int] | None:
+    """(user, day, class, mature, grade, time taken) of one review row; None for an undo."""
     values = row if isinstance(row, dict) else (
         {name: row[name] for name in _COLUMNS} if isinstance(row, Mapping)
         else {name: getattr(row, name) for name in _COLUMNS})
     grade, kind = values["grade"], values["kind"]
     if grade is None or kind == "undo":
         return None
-    sign = -1 if undone else 1
     interval = int(values["interval_before"])
-    return {
-        "user_id": int(values["user_id"]),
-        "day": clock.number_of(values["reviewed_at"]),
-        "review_class": class_of(kind, int(values["reps_before"]),
-                                 int(values["lapses_before"]), interval),
-        "mature": is_mature(interval),
-        "grade": int(grade),
-        "reviews": sign,
-        "duration_ms": sign * int(values["duration_ms"] or 0),
-    }
+    return (int(values["user_id"]), number_of(values["reviewed_at"]),
+            class_of(kind, int(values["reps_before"]), int(values["lapses_before"]), interval),
+            is_mature(interval), int(grade), int(values["duration_ms"] or 0))
+
+
+def _params(key: tuple[int, int, int, bool, int, int], reviews: int, ms: int) -> dict[str, Any]:
+    user_id, day, review_class, mature, grade, _ms = key
+    return {"user_id": user_id, "day": day, "review_class": review_class, "mature": mature,
+            "grade": grade, "reviews": reviews, "duration_ms": ms}
 
 
 class _Unread(Enum):
@@ -149,21 +158,22 @@ def record(
         return
     # Rows counted on the same day in the same group are added up first: a bulk
     # append (an imported history) costs one statement per group, not per answer.
-    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    number_of = clock.numbering()
+    groups: dict[tuple[int, int, int, bool, int], list[int]] = {}
     for row in rows:
-        params = upsert_params(clock, row, undone=undone)
-        if params is None:
+        key = _group_key(number_of, row)
+        if key is None:
             continue
-        key = (params["user_id"], params["day"], params["review_class"], params["mature"],
-               params["grade"])
-        found = groups.get(key)
+        found = groups.get(key[:5])
         if found is None:
-            groups[key] = params
+            groups[key[:5]] = [1, key[5]]
         else:
-            found["reviews"] += params["reviews"]
-            found["duration_ms"] += params["duration_ms"]
+            found[0] += 1
+            found[1] += key[5]
     if groups:
-        connection.execute(_UPSERT, list(groups.values()))
+        sign = -1 if undone else 1
+        connection.execute(_UPSERT, [_params((*key, 0), sign * count, sign * ms)
+                                     for key, (count, ms) in groups.items()])
 
 
 def is_current(session: Session, user_id: int, clock: DayClock) -> bool:

@@ -312,13 +312,13 @@ class AnkiPackage:
 
     def revlog(self, card_ids: Sequence[int]) -> list[RevlogRow]:
         """The revlog rows of these cards, by card and time."""
-        found = []
+        found: list[RevlogRow] = []
         for chunk in _ids(card_ids):
             marks = ",".join("?" * len(chunk))
-            found += [RevlogRow(*row) for row in self.db.execute(
+            found += map(RevlogRow._make, self.db.execute(
                 "SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog"
                 f" WHERE cid IN ({marks}) ORDER BY cid, id", chunk
-            )]
+            ))
         return found
 
     def close(self) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from cards.anki.import_records import CardRow, ImportedReview, RevlogRow
 from cards.anki.scheduling import review_day
@@ -124,47 +125,47 @@ def card_state(card: CardRow, clock: DayClock, last_review: datetime | None) -> 
                  last_review=last_review)
 
 
-def _after(moment: datetime, ivl: int) -> datetime:
-    return moment + (timedelta(days=ivl) if ivl > 0 else timedelta(seconds=-ivl))
+@lru_cache(maxsize=4096)
+def _step(ivl: int) -> timedelta:
+    """A revlog interval as a time span: days, or (negative) seconds of a learning step."""
+    return timedelta(days=ivl) if ivl > 0 else timedelta(seconds=-ivl)
 
 
 def review_history(
     rows: Iterable[RevlogRow], clock: DayClock
 ) -> tuple[list[ImportedReview], int]:
     """A card's answers (its revlog rows, oldest first) as review rows; and how many skipped."""
+    # A million rows in a large collection: the state is kept in locals (a new card's to
+    # start with), each review row is one flat tuple, each interval's time span made once.
     reviews: list[ImportedReview] = []
+    add = reviews.append
     skipped = 0
-    state = State()
+    reps, ef, lapses, pending = 0, EF_START, 0, False
+    due: datetime | None = None
+    last: datetime | None = None
     previous_day: date | None = None
-    for row in rows:
-        grade = ANKI_GRADES.get(row.ease)
+    day_of_ms = clock.day_of_ms
+    for row_id, _cid, ease, ivl, last_ivl, factor, time_ms, log_type in rows:
+        grade = ANKI_GRADES.get(ease)
         if grade is None:
             skipped += 1
             continue
-        moment = datetime.fromtimestamp(row.id / 1000, UTC)
-        day = clock.day_of_ms(row.id)
-        repeat = (previous_day == day and row.type in (_LOG_LEARN, _LOG_RELEARN)
-                  and state.due is not None)
-        failed = row.ease == 1
-        interval = max(0, row.ivl)
-        after = State(
-            reps=0 if failed or row.ivl <= 0 else state.reps + 1,
-            ef=ef_from_factor(row.factor, state.ef),
-            interval=interval,
-            due=_after(moment, row.ivl),
-            lapses=state.lapses + (1 if failed and row.type == _LOG_REVIEW else 0),
-            last_review=moment,
-            repeat_pending=row.ivl < 0,
-        )
-        before_interval = max(0, row.last_ivl) if state.due is not None else 0
-        before = state if before_interval == state.interval else State(
-            reps=state.reps, ef=state.ef, interval=before_interval, due=state.due,
-            lapses=state.lapses, last_review=state.last_review,
-            repeat_pending=state.repeat_pending,
-        )
-        reviews.append(ImportedReview(
-            reviewed_at=moment, grade=grade, kind="repeat" if repeat else "review",
-            duration_ms=max(0, row.time_ms), before=before, after=after,
+        moment = datetime.fromtimestamp(row_id / 1000, UTC)
+        day = day_of_ms(row_id)
+        started = due is not None
+        repeat = previous_day == day and started and log_type in (_LOG_LEARN, _LOG_RELEARN)
+        failed = ease == 1
+        after_reps = 0 if failed or ivl <= 0 else reps + 1
+        after_ef = ef_from_factor(factor, ef)
+        after_due = moment + _step(ivl)
+        after_lapses = lapses + 1 if failed and log_type == _LOG_REVIEW else lapses
+        add(ImportedReview(
+            moment, grade, "repeat" if repeat else "review", time_ms if time_ms > 0 else 0,
+            reps, ef, (last_ivl if last_ivl > 0 else 0) if started else 0, due, lapses,
+            pending, last,
+            after_reps, after_ef, ivl if ivl > 0 else 0, after_due, after_lapses, ivl < 0,
         ))
-        state, previous_day = after, day
+        reps, ef, due, lapses, last, pending = (
+            after_reps, after_ef, after_due, after_lapses, moment, ivl < 0)
+        previous_day = day
     return reviews, skipped

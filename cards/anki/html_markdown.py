@@ -15,7 +15,7 @@ becomes wengu's ``$…$`` and ``$$…$$``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 __all__ = ["FieldMarkdown", "html_to_markdown"]
@@ -29,8 +29,9 @@ _BOLD = frozenset({"b", "strong"})
 _ITALIC = frozenset({"i", "em"})
 _VOID = frozenset({"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "wbr",
                    "source", "track", "param"})
-# Markdown punctuation that could start syntax in running text.
-_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$!])")
+# Markdown punctuation that could start syntax in running text, each backslash-escaped
+# (str.translate: a character at a time, no regular expression).
+_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|~$!"})
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+)([.)]?)(?=\s|$)", re.MULTILINE)
 _CLOZE_PART = re.compile(r"(\{\{c\d+::|::|\}\})")
 _MATHJAX = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
@@ -38,17 +39,22 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _SOUND = re.compile(r"\[sound:([^\]]+)\]")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class FieldMarkdown:
-    """A field converted: its markdown and the media files it refers to (in order)."""
+    """A field converted: its markdown and the media files it refers to (in order).
+
+    Frozen: one conversion serves every note with the same field text.
+    """
 
     markdown: str
-    images: list[str] = field(default_factory=list)
-    sounds: list[str] = field(default_factory=list)
+    images: tuple[str, ...] = ()
+    sounds: tuple[str, ...] = ()
 
 
 def _escape(text: str) -> str:
     """Running text made literal for markdown, cloze markers and MathJax kept."""
+    if "\\" not in text:  # no MathJax
+        return _escape_plain(text)
     out: list[str] = []
     last = 0
     for match in _MATHJAX.finditer(text):
@@ -61,9 +67,11 @@ def _escape(text: str) -> str:
 
 
 def _escape_plain(text: str) -> str:
+    if "::" not in text and "}}" not in text:  # no cloze marker
+        return text.translate(_SPECIAL)
     parts = _CLOZE_PART.split(text)
     return "".join(
-        part if i % 2 else _SPECIAL.sub(r"\\\1", part) for i, part in enumerate(parts)
+        part if i % 2 else part.translate(_SPECIAL) for i, part in enumerate(parts)
     )
 
 
@@ -107,7 +115,7 @@ class _Converter(HTMLParser):
             src = values.get("src", "").strip()
             if src:
                 self.images.append(src)
-                alt = _SPECIAL.sub(r"\\\1", values.get("alt", ""))
+                alt = values.get("alt", "").translate(_SPECIAL)
                 self.out.append(f"![{alt}](<{src.replace('>', '%3E')}>)")
         elif tag in _BOLD:
             self.out.append("**")
@@ -184,4 +192,4 @@ def html_to_markdown(field_html: str) -> FieldMarkdown:
     text = _BLANK_LINES.sub("\n\n", text).strip()
     while text.endswith("\\"):
         text = text[:-1].rstrip()
-    return FieldMarkdown(text, converter.images, sounds)
+    return FieldMarkdown(text, tuple(converter.images), tuple(sounds))

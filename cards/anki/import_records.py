@@ -101,15 +101,43 @@ class RevlogRow(NamedTuple):
 class ImportedReview(NamedTuple):
     """An answer as a wengu review row: grade 0–5, kind, time taken, state before and after.
 
-    A named tuple, like :class:`RevlogRow`, for the same reason.
+    A named tuple, like :class:`RevlogRow`, for the same reason; flat, its
+    fields named as the review row's columns (the states are :attr:`before`
+    and :attr:`after`).
     """
 
     reviewed_at: datetime
     grade: int
     kind: str  # "review" or "repeat" (a same-day repeat)
     duration_ms: int
-    before: State
-    after: State
+    reps_before: int
+    ef_before: int
+    interval_before: int
+    due_before: datetime | None
+    lapses_before: int
+    repeat_pending_before: bool
+    last_reviewed_before: datetime | None
+    reps_after: int
+    ef_after: int
+    interval_after: int
+    due_after: datetime | None
+    lapses_after: int
+    repeat_pending_after: bool
+
+    @property
+    def before(self) -> State:
+        """The card's SM-2 state before the answer."""
+        return State(reps=self.reps_before, ef=self.ef_before, interval=self.interval_before,
+                      due=self.due_before, lapses=self.lapses_before,
+                      last_review=self.last_reviewed_before,
+                      repeat_pending=self.repeat_pending_before)
+
+    @property
+    def after(self) -> State:
+        """The card's SM-2 state after the answer."""
+        return State(reps=self.reps_after, ef=self.ef_after, interval=self.interval_after,
+                     due=self.due_after, lapses=self.lapses_after, last_review=self.reviewed_at,
+                     repeat_pending=self.repeat_pending_after)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import attrgetter
 
 from cards.anki.apkg_file import AnkiPackage
 from cards.anki.history import DayClock, card_state, review_history
-from cards.anki.html_markdown import html_to_markdown
+from cards.anki.html_markdown import FieldMarkdown, html_to_markdown
 from cards.anki.import_records import (
     CardRow,
     ImportedCard,
@@ -39,6 +41,7 @@ FLAG_TAGS = {1: "flag::red", 2: "flag::orange", 3: "flag::green", 4: "flag::blue
 _SUSPENDED = -1
 _BURIED = (-2, -3)
 DEFAULT_DECK = "Default"
+_CARD_ID = attrgetter("cid")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,9 @@ class PackageChunk:
     skipped: list[Skip] = field(default_factory=list)
     reviews_skipped: int = 0
     cards_read: int = 0
+    # The chunk's fields converted, by their HTML: a value many notes share (a part of
+    # speech, a source) is converted once.
+    markdown: dict[str, FieldMarkdown] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +87,12 @@ def map_note(
     chunk: PackageChunk,
 ) -> ImportedNote | None:
     """One note and its cards as wengu cards (None when nothing of it can come in)."""
-    converted = [html_to_markdown(value) for value in note.fields]
+    converted: list[FieldMarkdown] = []
+    for value in note.fields:
+        found = chunk.markdown.get(value)
+        if found is None:
+            found = chunk.markdown[value] = html_to_markdown(value)
+        converted.append(found)
     label = _short(converted[0].markdown if converted else note.guid) or note.guid
 
     def text(index: int | None) -> str:
@@ -166,9 +177,11 @@ def read_package(
         by_note: dict[int, list[CardRow]] = {}
         for card in cards:
             by_note.setdefault(card.nid, []).append(card)
-        revlog: dict[int, list[RevlogRow]] = {}
-        for row in package.revlog([card.id for card in cards]):
-            revlog.setdefault(row.cid, []).append(row)
+        # The rows come by card (and time): each card's are one run.
+        revlog: dict[int, list[RevlogRow]] = {
+            cid: list(rows)
+            for cid, rows in groupby(package.revlog([card.id for card in cards]), _CARD_ID)
+        }
         chunk = PackageChunk(notes=[], cards_read=len(cards))
         order = {nid: i for i, nid in enumerate(chunk_ids)}
         for note in sorted(notes, key=lambda n: order[n.id]):
