@@ -89,3 +89,23 @@ def test_the_pre_test_is_the_plain_patterns(kind: str, content: str) -> None:
 )
 def test_the_pre_test_on_example_blocks(kind: str, content: str, holds: bool) -> None:
     assert may_hold_card(Block(kind, 0, 1, content=content)) is holds
+
+
+_ASKING = [
+    "a", " ", "\n", "中文", "术语", "?", "？", "吗", "呢", "吧", "谁", "多少", "几个", "还是", "难道",
+    "为什么", "为何", "何为", "如何", "怎么", "怎样", "能否", "能不能", "可不可以", "有没有", "是不是",
+    "是否", "是啥", "什么", "哪里", "有多快啊", "到底", "是", "what", "why", "how", "which", "is it",
+    "can it", "does", "X", "`x`", "- ", "[ ] ", "@todo ", "TODO", ":", "。", "，",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_ASKING), max_size=16).map("".join))
+def test_no_question_is_found_where_the_pre_test_sees_none(content: str) -> None:
+    from cards.extract.pretest import may_ask
+    from cards.extract.questions import find_questions
+
+    block = Block("paragraph", 0, 1, content=content.strip())
+    for whole_block in (True, False):
+        if find_questions(block.text(), whole_block=whole_block):
+            assert may_ask(block.content)

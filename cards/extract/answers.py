@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from cards.extract.parse import Block
+from cards.extract.pretest import may_ask
 from cards.extract.questions import find_questions
 
 __all__ = [
@@ -146,8 +147,9 @@ def only_questions(block: Block) -> bool:
     for text in texts:
         raw = text.content.split("\n")
         asked: set[int] = set()
-        for q in find_questions(text.text(), whole_block=True):
-            asked.update(range(q.first, q.last + 1))
+        if may_ask(text.content):  # (most lists hold no question: no inline parse for them)
+            for q in find_questions(text.text(), whole_block=True):
+                asked.update(range(q.first, q.last + 1))
         for i, line in enumerate(raw):
             if not line.strip() or i in asked or is_filler(line):
                 continue

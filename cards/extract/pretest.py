@@ -20,7 +20,7 @@ import re
 
 from cards.extract.parse import Block
 
-__all__ = ["may_hold_card"]
+__all__ = ["may_ask", "may_hold_card"]
 
 # Whitespace that may stand before an English copula or count word (``\s``, spelled out).
 _SPACES = (" ", "\n", "\t", "\u3000", "\xa0")
@@ -88,14 +88,20 @@ def may_hold_card(block: Block) -> bool:
     """Whether a block's raw content could hold an implicit card at all."""
     content, kind = block.content, block.kind
     if kind == "heading":
-        return _ASK.search(content) is not None
+        return may_ask(content)
     if kind == "term":
         return True
     return (
         _near_line_start(content)
-        or _ASK.search(content) is not None
+        or may_ask(content)
         or _LEAD.search(content, content.rfind("\n") + 1) is not None  # a lead-in ends it
     )
+
+
+def may_ask(content: str) -> bool:
+    """Whether raw text could hold a question at all: a question mark or an interrogative
+    (or a word that names a term, ``称为``, ``called``: more than questions, never fewer)."""
+    return _ASK.search(content) is not None
 
 
 def _near_line_start(content: str) -> bool:
