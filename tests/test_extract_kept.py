@@ -99,6 +99,7 @@ def test_remarks_errands_and_hollow_questions_are_no_cards(line: str) -> None:
         ("支配边界被定义为所有这样的节点的集合\n", "支配边界"),  # corpus (compiler notes)
         ("截断误差被定义为用有限项近似无穷级数引入的误差\n", "截断误差"),  # course notes
         ("我们称这种只依赖前一状态的过程为**马尔可夫过程**\n", "马尔可夫过程"),
+        ("内存屏障可译为 memory barrier，用来约束访存的顺序\n", "内存屏障"),  # (a lone 可译为)
     ],
 )
 def test_defined_as_and_we_call_it_are_definitions(line: str, term: str) -> None:

@@ -16,7 +16,7 @@ from cards.extract.pretest import may_hold_card
 _START = re.compile(
     r"^[^\n]{0,100}?(?:[:：](?!//)|—|–| - | -- )|"
     r"^[^\n]{0,48}?(?<![但于还就都也总只真要可正若凡倒而或不算像])"
-    r"(?:(?<![的了着过在为把被让给对从向和与及])是(?![不否什啥哪谁多怎如])|指|即|定义为|译为)|"
+    r"(?:(?<![的了着过在为把被让给对从向和与及])是(?![不否什啥哪谁多怎如])|指|即|定义为|译为|可译为)|"
     r"^[^\n]{0,100}?\s(?:(?:is|are)\s+\W{0,3}(?:a|an|the|one|used|just|simply|basically|short|"
     r"shorthand)|means|refers|stands)\s",
     re.IGNORECASE | re.MULTILINE,
@@ -77,6 +77,7 @@ def test_the_pre_test_is_the_plain_patterns(kind: str, content: str) -> None:
         ("paragraph", "第一行\n" + "x" * 100 + ": 第二行也算", True),
         ("paragraph", "虚拟化是一种技术", True),
         ("paragraph", "但是这不行", False),
+        ("paragraph", "内存屏障可译为 memory barrier", True),
         ("paragraph", "A page table is a map", True),
         ("paragraph", "The PCI domain is only prepended when needed", False),
         ("paragraph", "为什么要这样做", True),

@@ -28,7 +28,7 @@ _SPACES = (" ", "\n", "\t", "\u3000", "\xa0")
 _NOT_BEFORE_COPULA = "但于还就都也总只真要可正若凡倒而或不算像"
 # …and a 是 after these ends no term either: 的是, 在是, 为是, 和是…
 _NOT_BEFORE_SHI = _NOT_BEFORE_COPULA + "的了着过在为把被让给对从向和与及"
-_COPULAS = "是指即定译"  # the first characters of the copula alternatives below
+_COPULAS = "是指即定译可"  # the first characters of the copula alternatives below
 
 _DEFINITION = re.compile(
     "|".join(
@@ -40,7 +40,7 @@ _DEFINITION = re.compile(
             " - ",
             " -- ",
             f"是(?<![{_NOT_BEFORE_SHI}]是)(?![不否什啥哪谁多怎如])",
-            *(f"{c}(?<![{_NOT_BEFORE_COPULA}]{c})" for c in ("指", "即", "定义为", "译为")),
+            *(f"{c}(?<![{_NOT_BEFORE_COPULA}]{c})" for c in ("指", "即", "定义为", "译为", "可译为")),
             *(
                 f"{space}(?i:(?:is|are)\\s+\\W{{0,3}}(?:a|an|the|one|used|just|simply|"
                 f"basically|short|shorthand)|means|refers|stands)\\s"
