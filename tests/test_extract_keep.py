@@ -460,3 +460,52 @@ def test_emoji_labels_numerals_and_connectives_are_no_terms(text: str) -> None:
 def test_a_premise_gets_its_subject() -> None:
     text = "## human-monitor-command\n\n前提：QMP 命令返回 HumanReadableText\n"
     assert ("definition", "human-monitor-command 的前提") in fronts(text)
+
+
+# --- a question after a bare URL is the text after it ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # kernel notes: a forum thread, then the question it answers
+        ("- https://news.example.com/item?id=1 : ssh-agent 的工作原理是什么 ?\n",
+         "ssh-agent 的工作原理是什么 ?"),
+        ("- https://blog.example.com/tun-mode/ : 如何利用 TUN 实现代理\n", "如何利用 TUN 实现代理"),
+        # shapes seen in other authors' public notes on GitHub (a blog post cited in a Python
+        # study file, a router doc cited in a compose file): the URL, then its question
+        ("https://blog.example.net/thread.html 为什么有人说 Python 多线程是鸡肋？\n",
+         "为什么有人说 Python 多线程是鸡肋？"),
+        ("https://doc.example.io/routers/ : How to handle Server First protocols?\n",
+         "How to handle Server First protocols?"),
+    ],
+)
+def test_a_question_after_a_url_is_the_text_after_it(text: str, front: str) -> None:
+    assert fronts(text) == [("question", front)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: guesses at what the link is
+        "https://github.com/someone/package-example : cmake 模板 ?\n",
+        "https://github.com/someone/pprof-rs : 给 rs 来实现 perf 的 ?\n",
+        # shape seen in other authors' public link lists on GitHub: a note on a repository
+        "https://github.com/someone/tool : 感觉不更新了？\n",
+    ],
+)
+def test_a_remark_on_a_url_is_no_question(text: str) -> None:
+    assert fronts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: the URL names one side of the comparison
+        "https://github.com/someone/libvhost 和 subprojects/libvhost-user 是什么关系?\n",
+        # kernel notes: the question points back to the link (labelled seed notes want it)
+        "https://example.org/getting-started/ : 2021 年的项目，所以这些都有什么不同吗?\n",
+    ],
+)
+def test_a_url_that_is_the_subject_stays_in_the_question(text: str) -> None:
+    assert [f for _, f in fronts(text)] == [text.strip()]

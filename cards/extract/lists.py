@@ -11,7 +11,7 @@ from cards.extract.answers import only_questions, trim
 from cards.extract.definitions import is_label
 from cards.extract.parse import Block
 from cards.extract.questions import QMARKS
-from cards.extract.text import InlineText
+from cards.extract.text import ATOM_URL, InlineText, strip_special
 
 __all__ = ["ListHit", "find_list_card"]
 
@@ -64,6 +64,8 @@ def find_list_card(
             if _count_value(counts[-1].group(0)) != len(target.children):
                 return None  # without a colon, the count must be the list's length
     plain = inline.plain(lead)
+    if not strip_special(lead).strip() and inline.kinds(lead) == [ATOM_URL]:
+        return None  # a bare link before a list: it names nothing
     if len(plain) < 2 or is_label(plain) or len(plain) > 80 or _CONDITION.match(plain):
         return None
     if target is not None and (
