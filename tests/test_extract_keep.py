@@ -509,3 +509,26 @@ def test_a_remark_on_a_url_is_no_question(text: str) -> None:
 )
 def test_a_url_that_is_the_subject_stays_in_the_question(text: str) -> None:
     assert [f for _, f in fronts(text)] == [text.strip()]
+
+
+# --- a C++ class's base list is no definition --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: a class from a code generator, and its base
+        "- [ ] class JIT : public blockjit::BaseTranslate creates many methods\n",
+        "class SSAGenCWalker : public SSANodeWalker : 23 derives\n",
+        # shapes seen in other authors' public C++ notes and lab outlines on GitHub
+        "- class Derived : public Base<Derived> - what that buys\n",
+        "- class Derived : protected Base 的成员在子类中都变成 protected\n",
+    ],
+)
+def test_a_cpp_base_class_list_is_no_definition(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_an_access_word_in_an_explanation_stays() -> None:
+    # course notes: public is the explanation's first word, not a base class
+    assert fronts("- 可见性: public 成员可以被外部访问\n") == [("definition", "可见性")]

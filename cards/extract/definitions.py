@@ -170,6 +170,9 @@ _COMMAND = re.compile(
     r"export|mkdir|rm|cp|mv|grep|find|ssh|docker|kubectl|systemctl|qemu-system-\w+)\s|\s--?\w"
 )
 _IDENTIFIER = re.compile(r"^\s*[A-Za-z0-9_.:>-]+(?:\(\))?\s*$")  # ext4_da_write_begin(), a->b
+# A C++ base-class list after the colon: ``public Base``, ``private a::B``, ``virtual public B``.
+_BASE_CLASS = re.compile(r"\s*(?:virtual\s+)?(?:public|protected|private)\s+[A-Za-z_]")
+_CLASS_HEAD = re.compile(r"(?:^|\s)(?:class|struct)\s+[A-Za-z_][\w:<>]*\s*$")
 _DATA = re.compile(r"^[\s\d.,:;/%x+\-*=()\[\]<>#@_|~^$&!{}]*$")
 
 
@@ -314,6 +317,8 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
     term_mask, expl = body[: match.start()], body[match.end() :]
     if not expl.strip() or not is_prose(inline, expl):
         return None
+    if _BASE_CLASS.match(expl) and _CLASS_HEAD.search(term_mask):
+        return None  # ``class JIT : public Base``: a C++ class's bases, not an explanation
     if expl.lstrip()[:2] == "//" or (
         body[match.start() : match.end()].strip() == ":"
         and (body[match.start() - 1 : match.start()].isdigit() and expl[:1].isdigit())
