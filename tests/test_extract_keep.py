@@ -532,3 +532,35 @@ def test_a_cpp_base_class_list_is_no_definition(text: str) -> None:
 def test_an_access_word_in_an_explanation_stays() -> None:
     # course notes: public is the explanation's first word, not a base class
     assert fronts("- 可见性: public 成员可以被外部访问\n") == [("definition", "可见性")]
+
+
+# --- a lead-in that leans on the sentence before it, or tells what happened ---------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: a demonstrative after a circumstance, a step that is done
+        "在当前内核源码中，这一机制已被彻底重写：\n\n- 旧机制：计数器\n- 新机制：状态位\n",
+        "最后就可以解析的大致流程了:\n- 解析选项\n- 查找选项表\n",
+        "现在改成了：\n- 先更新 vruntime\n- 再选下一个任务\n",
+        # shapes seen in other authors' public notes on GitHub (Tomcat notes, DataX notes)
+        "从图上你可以看到，这个过程是：\n\n1. 浏览器发出请求\n2. 服务端处理请求\n",
+        "最后就可以运行 DataX 了：\n\n- 执行 datax.py\n- 看到同步结果\n",
+    ],
+)
+def test_a_lead_in_that_leans_back_or_tells_what_happened_is_no_list_card(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # shape seen in other authors' public notes on GitHub (simulation notes): what X implies
+        "辛积分器保持相空间体积不变，这意味着：\n- 长期能量误差有界\n- 适合长时间仿真\n",
+        # kernel notes: a count keeps it a list to learn
+        "所以，这里分析的三种情况就是：\n- 缺页\n- 写保护\n- 换出\n",
+    ],
+)
+def test_what_something_implies_or_a_counted_lead_in_stays_a_list_card(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == ["list"]

@@ -73,8 +73,12 @@ def find_list_card(
         or only_questions(target)
     ):
         return None  # a call tree, or only further questions and TODOs: nothing to learn
-    if _NO_SUBJECT.match(plain) and not _COUNT.search(plain):
-        return None  # 这些对象：, with the following contents: the subject is elsewhere
+    clauses = _LEAD_CLAUSE.split(plain)
+    leans = _POINTS_BACK.match(clauses[-1]) and not (
+        len(clauses) > 1 and _IMPLIES.match(clauses[-1])
+    )
+    if not _COUNT.search(plain) and (_NO_SUBJECT.match(plain) or leans or _DONE.search(plain)):
+        return None  # 这些对象：, …，这一机制已被重写：, 最后就可以解析了：: no subject of its own
     if (
         _JUDGEMENT.search(plain)
         and (not _COUNT.search(plain) or _OPINION.match(plain))
@@ -127,6 +131,14 @@ _NO_SUBJECT = re.compile(
     r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|"
     r"^(?:In|With|For|As|At|On|By)\s(?:the|this|that|these|those|such|a|an)\b"
 )
+# A lead-in whose last clause opens with a demonstrative leans on what came before it (在当前
+# 源码中，这一机制已被彻底重写：, 从图上可以看到，这个过程是：); one that ends in 了 tells what
+# happened (最后就可以解析了：, 现在改成了：): neither names a list to learn.
+_LEAD_CLAUSE = re.compile(r"[，,]")
+_POINTS_BACK = re.compile(r"\s*(?:这|那(?!么))")
+_DONE = re.compile(r"了\s*$")
+# (but ``X 保持相空间体积不变，这意味着：`` asks what X implies)
+_IMPLIES = re.compile(r"\s*(?:这|那)(?:也|就|将|会|便)?(?:意味着|说明|表明|导致|使得)")
 # A lead-in that ends in a verdict on what follows (解释的很好, 这样很复杂, 有点问题, really
 # interesting, 将会大大加分) names no list to learn.
 _JUDGEMENT = re.compile(
