@@ -564,3 +564,43 @@ def test_a_lead_in_that_leans_back_or_tells_what_happened_is_no_list_card(text: 
 )
 def test_what_something_implies_or_a_counted_lead_in_stays_a_list_card(text: str) -> None:
     assert [k for k, _ in fronts(text) if k == "list"] == ["list"]
+
+
+# --- a question that leans on a pronoun takes its heading ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # kernel notes: a heading question about "the current code", under its topic
+        (
+            "## NVMe 迁移\n\n### 当前代码是怎么支持的\n\n合入的提交是 5320d335。\n",
+            "NVMe 迁移: 当前代码是怎么支持的",
+        ),
+        # kernel notes: a question in the section, its subject only a demonstrative
+        ("## tdp_mmu\n\n这是为什么?\n", "tdp_mmu: 这是为什么?"),
+        # shapes seen in other authors' public notes on GitHub (Spring notes, CNN notes): a
+        # "why is that?" heading under the heading that names the thing
+        (
+            "## 卷积层\n\n### 这是为什么？\n\n每个神经元只受它的邻居影响。\n",
+            "卷积层: 这是为什么？",
+        ),
+        (
+            "### @Configuration 的作用\n\n#### 这是为什么？\n\n容器会给这个类创建一个代理。\n",
+            "@Configuration 的作用: 这是为什么？",
+        ),
+    ],
+)
+def test_a_question_that_leans_on_a_pronoun_takes_its_heading(text: str, front: str) -> None:
+    assert ("question", front) in fronts(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "## fuse\n\n那么为什么 fuse 会性能很差?\n",  # kernel notes: 那么 is a connective
+        "## X\n\n其实 RCU 的宽限期为什么要等所有 CPU?\n",  # 其实 is an adverb
+    ],
+)
+def test_a_connective_before_the_subject_takes_no_heading(text: str) -> None:
+    assert [f for _, f in fronts(text)] == [text.split("\n\n", 1)[1].strip()]

@@ -109,7 +109,13 @@ _CALLOUT = re.compile(r"^\s*\[![\w-]+\][+-]?")
 # An explanation that stops mid-sentence (a copula, a preposition, a particle, a comma or
 # a colon at its end) on a block's last line: what it was going to say is not there.
 _DANGLING = re.compile(r"(?:是|到|的|和|与|及|或|为|在|把|被|将|就是|比如|[:：,，、])\s*$")
-_LEANS_ON_HEADING = re.compile(r"^(它|这|那|其|this|that|it)\b", re.IGNORECASE)
+# A question whose subject is only a pronoun or a demonstrative (这是为什么, 当前代码是怎么支持的,
+# 两者有什么不同, this …) leans on its heading (``那么``, ``其实`` are connectives, not subjects).
+_LEANS_ON_HEADING = re.compile(
+    r"^[\s*_>]*(?:它|这(?!么)|那(?:个|些|里|是|种|段|一|样的)|其(?![实他中次余])|两者|二者|"
+    r"当前(?:的)?代码|(?:this|that|it|these|those)\b)",
+    re.IGNORECASE,
+)
 
 
 def may_hold_card(block: Block) -> bool:
@@ -155,10 +161,16 @@ def questions(text: BlockText) -> list[Candidate]:
 
 
 def _with_subject(text: BlockText, front: str) -> str:
-    """A question that leans on its heading (``它``/``this``) gets the heading as a prefix."""
+    """A question that leans on its heading (``它``/``这``/``this``) gets the heading as a
+    prefix: the section's heading, or for a heading, the one above it (``## ROB`` then
+    ``### 这是为什么?`` asks ``ROB: 这是为什么?``); a heading that leans too is no subject."""
+    if not _LEANS_ON_HEADING.match(fold(front)):
+        return front
     context = text.walk.context(text.block)
-    if context and text.role != "heading" and _LEANS_ON_HEADING.match(fold(front)):
-        return f"{context[-1]}: {front}"
+    headings = context[:-1] if text.role == "heading" else context
+    for heading in reversed(headings):
+        if not _LEANS_ON_HEADING.match(fold(heading)):
+            return f"{heading}: {front}"
     return front
 
 
