@@ -604,3 +604,48 @@ def test_a_question_that_leans_on_a_pronoun_takes_its_heading(text: str, front: 
 )
 def test_a_connective_before_the_subject_takes_no_heading(text: str) -> None:
     assert [f for _, f in fronts(text)] == [text.split("\n\n", 1)[1].strip()]
+
+
+# --- a part the lead-in names takes the section's subject ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        # kernel notes: the two sides of recovering from a branch misprediction
+        (
+            "## 从分支预测错误中恢复\n\n恢复分前端和后端两部分:\n"
+            "- 前端: 清空中间 buffer，矫正分支预测器\n- 后端: 清除错误指令留下的影响\n",
+            ["从分支预测错误中恢复 的前端", "从分支预测错误中恢复 的后端"],
+        ),
+        # shapes seen in other authors' public notes on GitHub (Kubernetes notes, notes on a
+        # conferencing system): a thing split into a front and a back end
+        (
+            "### K8S Service\n\n可以把 Service 理解为前端和后端两部分：\n\n"
+            "- 前端：名称、IP 和端口等不变的部分。\n- 后端：符合标签选择条件的 Pod 集合。\n",
+            ["K8S Service 的前端", "K8S Service 的后端"],
+        ),
+        (
+            "### 会议系统的架构\n\n架构可以分为前端和后端两部分：\n\n"
+            "- **前端**：采集、编码和传输音视频。\n- **后端**：信令服务器和媒体服务器。\n",
+            ["会议系统的架构 的前端", "会议系统的架构 的后端"],
+        ),
+    ],
+)
+def test_a_part_the_lead_in_names_takes_the_sections_subject(text: str, terms: list[str]) -> None:
+    assert [f for k, f in fronts(text) if k == "definition"] == terms
+
+
+def test_a_part_under_a_heading_that_asks_is_no_definition() -> None:
+    # kernel notes: the heading asks, so nothing names whose moments these are
+    text = (
+        "## 为什么 ROB 能实现精确异常\n\n异常在执行时被发现，只在提交时生效。两个时刻分离:\n\n"
+        "1. **执行时**: 只在 entry 里记下异常\n2. **提交时**: 清空更年轻的 entry\n"
+    )
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_a_named_part_that_is_a_name_keeps_its_term() -> None:
+    # course notes: `$(cmd)` is a name of its own, though the lead-in names it
+    text = "命令替换有两种形式：`$(cmd)` 和反引号：\n\n- `$(cmd)`：可以嵌套使用的写法\n"
+    assert ("definition", "`$(cmd)`") in fronts(text)

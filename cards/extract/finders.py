@@ -18,7 +18,7 @@ from cards.extract.definitions import find_definition
 from cards.extract.lists import find_list_card
 from cards.extract.parse import Block
 from cards.extract.questions import find_questions
-from cards.extract.subjects import with_subject
+from cards.extract.subjects import heading_subject, named_in_lead, with_subject
 from cards.extract.text import InlineText, cjk_count, fold
 from cards.extract.walk import Walk
 
@@ -195,7 +195,11 @@ def definitions(text: BlockText) -> list[Candidate]:
             continue
         if li == len(lines) - 1 and _DANGLING.search(line):
             continue  # ``data tables 是提供的表单数据，definition blocks 是``: cut off
-        term = with_subject(text.walk, text.block, hit.term)
+        if li == 0 and text.role == "lead" and named_in_lead(text.block, hit.term):
+            # ``- 前端：…`` after ``恢复分前端和后端两部分：``: a side of the section's subject
+            term = heading_subject(text.walk, text.block, hit.term)
+        else:
+            term = with_subject(text.walk, text.block, hit.term)
         if term is None:
             continue  # ``优点：…`` with nothing named that it is an advantage of
         out.append(Candidate("definition", li, li, DEFINITION, term))
