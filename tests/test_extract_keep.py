@@ -649,3 +649,27 @@ def test_a_named_part_that_is_a_name_keeps_its_term() -> None:
     # course notes: `$(cmd)` is a name of its own, though the lead-in names it
     text = "命令替换有两种形式：`$(cmd)` 和反引号：\n\n- `$(cmd)`：可以嵌套使用的写法\n"
     assert ("definition", "`$(cmd)`") in fronts(text)
+
+
+# --- a connective that ends a lead-in carries the sentence into the list -----------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # shapes seen in other authors' public notes on GitHub (notes on a video site's API,
+        # notes on test-first development): "X, actually:" and the list finishes the sentence
+        "H5 版本相比 PC 而言，其实：\n\n- url 不同\n- 参数不同\n",
+        "你以为全测了，其实：\n- 没有测试记录\n- 改代码后无法重跑\n",
+        # kernel notes: the same connective with the subject before it
+        "- 多队列的实现很简单，其实：\n  - 先选硬件队列\n  - 再派发请求\n",
+    ],
+)
+def test_a_lead_in_ending_in_a_connective_is_no_list_card(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == []
+
+
+def test_a_lead_in_ending_in_therefore_stays_a_list_card() -> None:
+    # shape seen in other authors' public notes on GitHub (IoT notes): what follows from X
+    text = "子设备没有直接连接云端，因此：\n- 无法使用遗嘱消息\n- 由网关维护在线状态\n"
+    assert [k for k, _ in fronts(text)] == ["list"]

@@ -74,9 +74,9 @@ def find_list_card(
     ):
         return None  # a call tree, or only further questions and TODOs: nothing to learn
     clauses = _LEAD_CLAUSE.split(plain)
-    leans = _POINTS_BACK.match(clauses[-1]) and not (
-        len(clauses) > 1 and _IMPLIES.match(clauses[-1])
-    )
+    tail, joined = clauses[-1], len(clauses) > 1
+    leans = bool(_POINTS_BACK.match(tail)) and not (joined and _IMPLIES.match(tail))
+    leans = leans or (joined and bool(_CONNECTIVE.match(tail)))
     if not _COUNT.search(plain) and (_NO_SUBJECT.match(plain) or leans or _DONE.search(plain)):
         return None  # 这些对象：, …，这一机制已被重写：, 最后就可以解析了：: no subject of its own
     if (
@@ -137,6 +137,13 @@ _NO_SUBJECT = re.compile(
 _LEAD_CLAUSE = re.compile(r"[，,]")
 _POINTS_BACK = re.compile(r"\s*(?:这|那(?!么))")
 _DONE = re.compile(r"了\s*$")
+# A last clause that is only a connective continues the sentence into the list (X 很简单，
+# 其实：); ``因此``/``所以`` ask what follows from X, like ``这意味着``.
+_CONNECTIVE = re.compile(
+    r"\s*(?:其实|具体来说|具体而言|也就是说|换句话说|简而言之|总之|总的来说|然后|另外|此外|"
+    r"in fact|actually|that is|in other words|basically)\s*$",
+    re.IGNORECASE,
+)
 # (but ``X 保持相空间体积不变，这意味着：`` asks what X implies)
 _IMPLIES = re.compile(r"\s*(?:这|那)(?:也|就|将|会|便)?(?:意味着|说明|表明|导致|使得)")
 # A lead-in that ends in a verdict on what follows (解释的很好, 这样很复杂, 有点问题, really
