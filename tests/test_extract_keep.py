@@ -673,3 +673,26 @@ def test_a_lead_in_ending_in_therefore_stays_a_list_card() -> None:
     # shape seen in other authors' public notes on GitHub (IoT notes): what follows from X
     text = "子设备没有直接连接云端，因此：\n- 无法使用遗嘱消息\n- 由网关维护在线状态\n"
     assert [k for k, _ in fronts(text)] == ["list"]
+
+
+# --- an explanation that opens with a bracketed shrug is no explanation -------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # shape seen in other authors' public notes on GitHub (notes on rpm package names):
+        # a field, a shrug in brackets, then only examples
+        "4.Arch : (不知道怎么解释), 有 i386, i686, x86_64, noarch\n",
+        # kernel notes: a flag, "can't follow it" in brackets, then a pointer elsewhere
+        "tls : (使用什么优化，看不懂) 见 JEMALLOC_TLS_MODEL 的说明\n",
+        "- ept_fetch : (todo 再看一遍) 遍历 guest page table\n",
+    ],
+)
+def test_an_explanation_that_opens_with_a_shrug_is_no_definition(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_a_gloss_in_brackets_before_an_explanation_stays() -> None:
+    # kernel notes: the bracket glosses, the explanation follows
+    assert fronts("- ext4 : (默认文件系统) 基于日志的文件系统\n") == [("definition", "ext4")]

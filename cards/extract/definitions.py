@@ -151,6 +151,12 @@ _MAYBE = re.compile(
 )
 _ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
 _ASIDE = re.compile(r"^\s*(?:(?:\([^()]*\)|（[^（）]*）)\s*)+$")
+# An explanation that opens with a bracketed shrug or to-do: the note has no explanation yet.
+_SHRUG = re.compile(
+    r"^\s*[(（]\s*@?(?:[^()（）]{0,12}?(?:不知道|不清楚|没看懂|看不懂|不懂|不理解|不会|待补充|待定)|"
+    r"todo|fixme|tbd|\?|？|not sure|no idea)",
+    re.IGNORECASE,
+)
 _SENTENCE_PUNCT = re.compile(r"[，。；;！!？?,]")
 _NUMERIC = re.compile(r"^[\d\s:.-]+$")
 _EN_COPULA_AT = re.compile(r"\s(is|are|means|refers to|stands for)\s", re.IGNORECASE)
@@ -324,8 +330,9 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         and (body[match.start() - 1 : match.start()].isdigit() and expl[:1].isdigit())
     ):
         return None
-    if _ASIDE.match(inline.plain(expl)):
-        return None  # ``X: (调查一下 …)``: a note to self in brackets, not an explanation
+    expl_plain = inline.plain(expl)
+    if _ASIDE.match(expl_plain) or _SHRUG.match(expl_plain):
+        return None  # ``X: (调查一下 …)``, ``X : (不知道怎么解释), …``: a note to self
     term = _term_text(inline, term_mask)
     if term is None or (not term[1] and _CN_TERM_END.search(term[0])):
         return None
