@@ -696,3 +696,28 @@ def test_an_explanation_that_opens_with_a_shrug_is_no_definition(text: str) -> N
 def test_a_gloss_in_brackets_before_an_explanation_stays() -> None:
     # kernel notes: the bracket glosses, the explanation follows
     assert fronts("- ext4 : (默认文件系统) 基于日志的文件系统\n") == [("definition", "ext4")]
+
+
+# --- the second sentence of an offer is the same offer -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # notes that keep a pasted conversation: the offer and its alternative
+        "需要我把这段展开吗？或加一个对比 ARM 的例子？\n",
+        "要不要我画一张时序图？\n或者把 used ring 的更新也一起讲一遍？\n",
+        # shapes seen in other authors' public notes on GitHub (a pasted debugging session,
+        # an assistant's reply kept in a README)
+        "需要我帮你查一下数据库里的值吗？或者直接看看映射表有没有新增？\n",
+        "Would you like me to add a diagram? Or shall I expand the example?\n",
+    ],
+)
+def test_the_second_sentence_of_an_offer_is_no_question(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_a_rephrased_question_after_a_question_stays() -> None:
+    # kernel notes: 或者说 rephrases a real question, it is no offer
+    text = "为什么要关中断？或者说，为什么不能用锁？\n"
+    assert [k for k, _ in fronts(text)] == ["question"]

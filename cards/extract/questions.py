@@ -96,6 +96,8 @@ _POINTS_BACK = re.compile(
 _LINK_SEPARATORS = " \t:：,，-—(（"
 # Text that binds to the URL before it: the URL is the subject (``URL 和 X 是什么关系?``).
 _BINDS_TO_LINK = re.compile(r"^\s*(?:和|与|跟|中|里|的|是|有|上|\band\b|\bvs\b)", re.IGNORECASE)
+# A second sentence that offers an alternative (或加一个…？, 或者我可以…？, or shall I …?).
+_ALTERNATIVE = re.compile(r"^\s*(?:或|还是|要不|or\b)", re.IGNORECASE)
 _TODO_WORDS = re.compile(r"^\s*[(（]?\s*@?(todo|fixme|xxx)\b", re.IGNORECASE)
 
 
@@ -214,6 +216,7 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
     hits: list[QuestionHit] = []
     lines = inline.lines
     taken: set[int] = set()
+    offered = False  # an offer to the reader was made in this block
     for li, text in enumerate(lines):
         pos = _question_mark(text, 0)
         found = False
@@ -227,6 +230,9 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
                     break
                 front = linked
             plain = inline.plain(front)
+            if offered and _ALTERNATIVE.match(plain):
+                pos = _question_mark(text, pos + 1)  # ``需要我…吗？或加一个…？``: the same offer
+                continue
             if sl not in taken and _has_subject(front.rstrip("?？ "), inline):
                 if not _TODO_WORDS.search(plain):
                     rest = text[pos + 1 :].lstrip("?？ ")
@@ -234,6 +240,7 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
                     taken.add(sl)
                 found = True
                 break
+            offered = offered or bool(_OFFER.search(plain))
             if _is_aside(plain.rstrip("?？ ")) and not text[pos + 1 :].isascii():
                 found = True  # ``ticket spinlock ? 什么鬼东西 ?``: a remark on the aside
                 break
