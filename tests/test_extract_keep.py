@@ -721,3 +721,26 @@ def test_a_rephrased_question_after_a_question_stays() -> None:
     # kernel notes: 或者说 rephrases a real question, it is no offer
     text = "为什么要关中断？或者说，为什么不能用锁？\n"
     assert [k for k, _ in fronts(text)] == ["question"]
+
+
+# --- "X 下" is a circumstance, not a term ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: the name of a tool on one distribution and on another
+        "nixos 下是 execsnoop 而 debian 是另一个名字\n",
+        "- x86_64 上：第一个参数在 di 寄存器\n",
+        # shapes seen in other authors' public notes on GitHub (a guide to nmap, a README)
+        "最好用有权限的用户运行，Linux 下是 root，Windows 下是 administrator\n",
+        "Windows 下是 `%LOCALAPPDATA%` 下的目录\n",
+    ],
+)
+def test_a_name_with_a_place_word_is_no_term(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_a_word_ending_in_a_place_character_stays_a_term() -> None:
+    # course notes: 线上 is one word, not "on X"
+    assert fronts("线上是指通过网络进行的活动\n") == [("definition", "线上")]

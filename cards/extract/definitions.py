@@ -144,6 +144,8 @@ _CN_SPLIT = re.compile(
 _CN_TERM_END = re.compile(
     r"[都也还就只不才又再却便总很最更已的了着过在于为把被让给对从向和与及或说看想要会能可得地而所但算中里时后仅]$"
 )
+# A name with 下/上 after it is a circumstance (nixos 下是 …, Linux 上: …), not a term.
+_PLACE_END = re.compile(r"[A-Za-z0-9_)）]\s*[下上]$")
 # A line without any of these holds no definition (a cheap first test).
 _MAYBE = re.compile(
     r"[:：—–是指即]| - | -- |\b(?:is|are|means|refers|stands)\b|called|known as|称|叫|定义为|译为",
@@ -334,7 +336,9 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
     if _ASIDE.match(expl_plain) or _SHRUG.match(expl_plain):
         return None  # ``X: (调查一下 …)``, ``X : (不知道怎么解释), …``: a note to self
     term = _term_text(inline, term_mask)
-    if term is None or (not term[1] and _CN_TERM_END.search(term[0])):
+    if term is None:
+        return None
+    if not term[1] and (_CN_TERM_END.search(term[0]) or _PLACE_END.search(term[0])):
         return None
     if _VERB_IN_TERM.search(f" {term[0]} "):
         return None
@@ -387,6 +391,8 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         elif not _COPULA_EN.match(strip_special(predicate)):
             continue
         subject_plain = inline.plain(subject)
+        if cn is not None and _PLACE_END.search(subject_plain):
+            return None  # ``nixos 下是 …``: the sentence opens with a circumstance
         if cn is not None and (_CN_TERM_END.search(subject_plain) or cjk_count(subject_plain) > 14):
             continue
         if _ASKS.search(subject_plain):
