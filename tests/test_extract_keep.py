@@ -744,3 +744,32 @@ def test_a_name_with_a_place_word_is_no_term(text: str) -> None:
 def test_a_word_ending_in_a_place_character_stays_a_term() -> None:
     # course notes: 线上 is one word, not "on X"
     assert fronts("线上是指通过网络进行的活动\n") == [("definition", "线上")]
+
+
+# --- a yes/no clause before a name describes the name -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: what each job-control flag records
+        "- group stop 计数是否要消费：JOBCTL_STOP_CONSUME\n"
+        "- ptrace 是否要求进入 trap stop：JOBCTL_TRAP_STOP\n",
+        # shapes seen in other authors' public notes on GitHub (troubleshooting checklists)
+        "1. 补全插件是否启用：`completion.enabled: true`\n",
+        "- 定时任务是否启用：`cron.enabled`\n",
+    ],
+)
+def test_a_yes_no_clause_before_a_name_is_no_question(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "question"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "什么是 closure : https://example.com/what-is-a-closure\n",  # kernel notes: a reference
+        "- 为什么要关中断：preempt\n",  # a why-question answered in one word
+    ],
+)
+def test_a_question_before_a_reference_or_a_short_reply_stays(text: str) -> None:
+    assert [k for k, _ in fronts(text)] == ["question"]

@@ -96,6 +96,11 @@ _POINTS_BACK = re.compile(
 _LINK_SEPARATORS = " \t:：,，-—(（"
 # Text that binds to the URL before it: the URL is the subject (``URL 和 X 是什么关系?``).
 _BINDS_TO_LINK = re.compile(r"^\s*(?:和|与|跟|中|里|的|是|有|上|\band\b|\bvs\b)", re.IGNORECASE)
+# A clause that describes the name after its colon (a flag, a setting): ``是否启用：`x.enabled```.
+_LABELS_A_NAME = re.compile(
+    r"^(?!.*(?:为什么|为何|为啥|如何|怎|://))[^:：]+[:：]\s*"
+    r"[A-Za-z0-9_.:/<>=-]+(?:\s*[:=]\s*[A-Za-z0-9_.]+)?\s*$"
+)
 # A second sentence that offers an alternative (或加一个…？, 或者我可以…？, or shall I …?).
 _ALTERNATIVE = re.compile(r"^\s*(?:或|还是|要不|or\b)", re.IGNORECASE)
 _TODO_WORDS = re.compile(r"^\s*[(（]?\s*@?(todo|fixme|xxx)\b", re.IGNORECASE)
@@ -291,6 +296,8 @@ def _interrogative_clause(
         if linked is None:
             return None
         body = linked
+    if ("：" in body or ":" in body) and _LABELS_A_NAME.match(inline.plain(body)):
+        return None  # ``计数是否要消费：JOBCTL_STOP_CONSUME``: what a flag means, not a question
     rest = ""
     because = _BECAUSE.search(body)
     if because:
