@@ -773,3 +773,43 @@ def test_a_yes_no_clause_before_a_name_is_no_question(text: str) -> None:
 )
 def test_a_question_before_a_reference_or_a_short_reply_stays(text: str) -> None:
     assert [k for k, _ in fronts(text)] == ["question"]
+
+
+# --- "本章的…" names a side of the note's own subject -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # kernel notes (a book's chapter notes): the chapter's thesis
+        (
+            "# Hardware and its Habits\n\n## 小结\n\n本章的核心论点是：并行程序员必须理解硬件。\n",
+            "Hardware and its Habits 的核心论点",
+        ),
+        # shapes seen in other authors' public notes on GitHub (C++ concurrency notes,
+        # statistics notes): the chapter's core idea, under the chapter's title
+        (
+            "# 第2章：线程管理\n\n本章的核心思想是：**用 RAII 管理线程**。\n",
+            "线程管理 的核心思想",
+        ),
+        (
+            "# 充分统计量\n\n本章的核心思想是：参数只通过统计量影响样本。\n",
+            "充分统计量 的核心思想",
+        ),
+    ],
+)
+def test_a_side_of_this_chapter_takes_the_notes_title(text: str, front: str) -> None:
+    assert ("definition", front) in fronts(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: what the chapter does, not a side of it
+        "# Formal Verification\n\n本章以 Knuth 的名言开篇：Beware of bugs in the above code\n",
+        "# X\n\n本章的 Table 3.4 展示了缓存几何结构：L0 和 L1 是每个核私有的\n",
+        "本章的核心思想是：用 RAII 管理线程。\n",  # no title to name the chapter
+    ],
+)
+def test_a_remark_about_this_chapter_is_no_definition(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []

@@ -18,7 +18,12 @@ from cards.extract.definitions import find_definition
 from cards.extract.lists import find_list_card
 from cards.extract.parse import Block
 from cards.extract.questions import find_questions
-from cards.extract.subjects import heading_subject, named_in_lead, with_subject
+from cards.extract.subjects import (
+    heading_subject,
+    named_in_lead,
+    of_this_document,
+    with_subject,
+)
 from cards.extract.text import InlineText, cjk_count, fold
 from cards.extract.walk import Walk
 
@@ -200,6 +205,8 @@ def definitions(text: BlockText) -> list[Candidate]:
             term = heading_subject(text.walk, text.block, hit.term)
         else:
             term = with_subject(text.walk, text.block, hit.term)
+        if term is not None and term[:1] in "本这":
+            term = of_this_document(text.walk, text.block, term)  # 本章的核心论点：…
         if term is None:
             continue  # ``优点：…`` with nothing named that it is an advantage of
         out.append(Candidate("definition", li, li, DEFINITION, term))

@@ -11,7 +11,14 @@ from cards.extract.definitions import is_label
 from cards.extract.parse import Block
 from cards.extract.walk import Walk
 
-__all__ = ["heading_subject", "is_attribute", "named_in_lead", "subject_of", "with_subject"]
+__all__ = [
+    "heading_subject",
+    "is_attribute",
+    "named_in_lead",
+    "of_this_document",
+    "subject_of",
+    "with_subject",
+]
 
 # Words that name a side of a thing rather than a thing (compared on the plain term).
 _ATTRIBUTE = re.compile(
@@ -117,6 +124,27 @@ def heading_subject(walk: Walk, block: Block, term: str) -> str | None:
         return None
     bare = term.strip(" *_：:")
     return f"{subject} 的{bare}"
+
+
+# A term about the note itself: 本章的核心论点, 本节的数据.
+_THIS_DOCUMENT = re.compile(
+    r"^(?:本|这一?)(?:章|节|篇|文|书|课)(?:的\s*(?P<rest>[^\s的]{1,6}?)(?:是|为)?\s*$)?"
+)
+
+
+def of_this_document(walk: Walk, block: Block, term: str) -> str | None:
+    """``term`` itself, or for a term about the note itself (``本章的核心论点``), the same side
+    of what the note's title names (``Hardware and its Habits 的核心论点``); ``None`` when
+    the term is a clause about the note (``本章以 Knuth 的名言开篇``) or nothing names it."""
+    match = _THIS_DOCUMENT.match(term)
+    if match is None:
+        return term
+    rest = match.group("rest")
+    if not rest:
+        return None
+    context = walk.context(block)
+    title = _name(context[0]) if context else ""
+    return f"{title} 的{rest}" if title else None
 
 
 def _name(line: str) -> str:
