@@ -813,3 +813,28 @@ def test_a_side_of_this_chapter_takes_the_notes_title(text: str, front: str) -> 
 )
 def test_a_remark_about_this_chapter_is_no_definition(text: str) -> None:
     assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+# --- a term that holds "I" is a remark -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: how the author understands or feels about something
+        "实现方法我理解是，先让内核在 fork 的时候写入共享内存\n",
+        "- 写代码我感觉是最好的方式，主要是资源较少\n",
+        # shapes seen in other authors' public notes on GitHub (notes on thread pools, on
+        # Kubernetes): "X, I think, is …"
+        "合适的线程池大小我觉得是没有固定公式的\n",
+        "Eureka 的定位我认为是历史遗留问题\n",
+    ],
+)
+def test_a_term_that_holds_i_is_no_term(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_self_in_a_term_is_no_first_person() -> None:
+    # kernel notes (a book's chapter notes): 自我 is a word
+    text = "3. **Self-Inspection（自我检查）**：无法请他人审查时的替代方案\n"
+    assert fronts(text) == [("definition", "Self-Inspection（自我检查）")]

@@ -171,6 +171,7 @@ _GLOSS = re.compile(r"（[^（）]*）|\([^()]*\)")
 _ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|aka)\s*")
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_FIRST_PERSON = re.compile(r"(?<!自)我")  # (自我 is a word: 自我检查)
 _ATOM_CHAR = re.compile("[\U000f0000-\U0010ffff]")  # the characters is_atom accepts
 # A term that holds a path or is a shell command: ``读取 ~/.config/x``, ``sudo tcpdump -i lo``.
 _COMMAND = re.compile(
@@ -285,6 +286,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
         return None
     if _NOT_TERM.match(plain) or _NOT_TERM_CN.match(plain) or is_label(plain):
         return None
+    if "我" in plain and _FIRST_PERSON.search(_GLOSS.sub("", plain)):
+        return None  # ``实现方法我理解是…``, ``写代码我感觉是…``: a remark, not a term
     if _NUMERIC.match(plain) or _PATH.match(plain) or _COMMAND.search(plain):
         return None
     if plain.count("(") != plain.count(")") or plain.count("（") != plain.count("）"):
