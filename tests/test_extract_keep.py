@@ -606,6 +606,17 @@ def test_a_connective_before_the_subject_takes_no_heading(text: str) -> None:
     assert [f for _, f in fronts(text)] == [text.split("\n\n", 1)[1].strip()]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "## 参考\n\n这个不是还有吗?\n",  # kernel notes: a label heading names nothing
+        "### Notes\n\nIs this really needed?\n",  # the same shape in English notes
+    ],
+)
+def test_a_label_heading_is_not_folded_into_the_question(text: str) -> None:
+    assert [f for _, f in fronts(text)] == [text.split("\n\n", 1)[1].strip()]
+
+
 # --- a part the lead-in names takes the section's subject ---------------------------------
 
 

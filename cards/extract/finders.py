@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cards.extract.answers import trim
-from cards.extract.definitions import find_definition
+from cards.extract.definitions import find_definition, is_label
 from cards.extract.lists import find_list_card
 from cards.extract.parse import Block
 from cards.extract.questions import find_questions
@@ -174,6 +174,8 @@ def _with_subject(text: BlockText, front: str) -> str:
     context = text.walk.context(text.block)
     headings = context[:-1] if text.role == "heading" else context
     for heading in reversed(headings):
+        if is_label(heading):
+            return front  # ``## 参考``: a label names nothing to lean on
         if not _LEANS_ON_HEADING.match(fold(heading)):
             return f"{heading}: {front}"
     return front
