@@ -460,3 +460,392 @@ def test_emoji_labels_numerals_and_connectives_are_no_terms(text: str) -> None:
 def test_a_premise_gets_its_subject() -> None:
     text = "## human-monitor-command\n\n前提：QMP 命令返回 HumanReadableText\n"
     assert ("definition", "human-monitor-command 的前提") in fronts(text)
+
+
+# --- a question after a bare URL is the text after it ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # kernel notes: a forum thread, then the question it answers
+        ("- https://news.example.com/item?id=1 : ssh-agent 的工作原理是什么 ?\n",
+         "ssh-agent 的工作原理是什么 ?"),
+        ("- https://blog.example.com/tun-mode/ : 如何利用 TUN 实现代理\n", "如何利用 TUN 实现代理"),
+        # shapes seen in other authors' public notes on GitHub (a blog post cited in a Python
+        # study file, a router doc cited in a compose file): the URL, then its question
+        ("https://blog.example.net/thread.html 为什么有人说 Python 多线程是鸡肋？\n",
+         "为什么有人说 Python 多线程是鸡肋？"),
+        ("https://doc.example.io/routers/ : How to handle Server First protocols?\n",
+         "How to handle Server First protocols?"),
+    ],
+)
+def test_a_question_after_a_url_is_the_text_after_it(text: str, front: str) -> None:
+    assert fronts(text) == [("question", front)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: guesses at what the link is
+        "https://github.com/someone/package-example : cmake 模板 ?\n",
+        "https://github.com/someone/pprof-rs : 给 rs 来实现 perf 的 ?\n",
+        # shape seen in other authors' public link lists on GitHub: a note on a repository
+        "https://github.com/someone/tool : 感觉不更新了？\n",
+    ],
+)
+def test_a_remark_on_a_url_is_no_question(text: str) -> None:
+    assert fronts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: the URL names one side of the comparison
+        "https://github.com/someone/libvhost 和 subprojects/libvhost-user 是什么关系?\n",
+        # kernel notes: the question points back to the link (labelled seed notes want it)
+        "https://example.org/getting-started/ : 2021 年的项目，所以这些都有什么不同吗?\n",
+    ],
+)
+def test_a_url_that_is_the_subject_stays_in_the_question(text: str) -> None:
+    assert [f for _, f in fronts(text)] == [text.strip()]
+
+
+# --- a C++ class's base list is no definition --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: a class from a code generator, and its base
+        "- [ ] class JIT : public blockjit::BaseTranslate creates many methods\n",
+        "class SSAGenCWalker : public SSANodeWalker : 23 derives\n",
+        # shapes seen in other authors' public C++ notes and lab outlines on GitHub
+        "- class Derived : public Base<Derived> - what that buys\n",
+        "- class Derived : protected Base 的成员在子类中都变成 protected\n",
+    ],
+)
+def test_a_cpp_base_class_list_is_no_definition(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_an_access_word_in_an_explanation_stays() -> None:
+    # course notes: public is the explanation's first word, not a base class
+    assert fronts("- 可见性: public 成员可以被外部访问\n") == [("definition", "可见性")]
+
+
+# --- a lead-in that leans on the sentence before it, or tells what happened ---------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: a demonstrative after a circumstance, a step that is done
+        "在当前内核源码中，这一机制已被彻底重写：\n\n- 旧机制：计数器\n- 新机制：状态位\n",
+        "最后就可以解析的大致流程了:\n- 解析选项\n- 查找选项表\n",
+        "现在改成了：\n- 先更新 vruntime\n- 再选下一个任务\n",
+        # shapes seen in other authors' public notes on GitHub (Tomcat notes, DataX notes)
+        "从图上你可以看到，这个过程是：\n\n1. 浏览器发出请求\n2. 服务端处理请求\n",
+        "最后就可以运行 DataX 了：\n\n- 执行 datax.py\n- 看到同步结果\n",
+    ],
+)
+def test_a_lead_in_that_leans_back_or_tells_what_happened_is_no_list_card(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # shape seen in other authors' public notes on GitHub (simulation notes): what X implies
+        "辛积分器保持相空间体积不变，这意味着：\n- 长期能量误差有界\n- 适合长时间仿真\n",
+        # kernel notes: a count keeps it a list to learn
+        "所以，这里分析的三种情况就是：\n- 缺页\n- 写保护\n- 换出\n",
+    ],
+)
+def test_what_something_implies_or_a_counted_lead_in_stays_a_list_card(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == ["list"]
+
+
+# --- a question that leans on a pronoun takes its heading ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # kernel notes: a heading question about "the current code", under its topic
+        (
+            "## NVMe 迁移\n\n### 当前代码是怎么支持的\n\n合入的提交是 5320d335。\n",
+            "NVMe 迁移: 当前代码是怎么支持的",
+        ),
+        # kernel notes: a question in the section, its subject only a demonstrative
+        ("## tdp_mmu\n\n这是为什么?\n", "tdp_mmu: 这是为什么?"),
+        # shapes seen in other authors' public notes on GitHub (Spring notes, CNN notes): a
+        # "why is that?" heading under the heading that names the thing
+        (
+            "## 卷积层\n\n### 这是为什么？\n\n每个神经元只受它的邻居影响。\n",
+            "卷积层: 这是为什么？",
+        ),
+        (
+            "### @Configuration 的作用\n\n#### 这是为什么？\n\n容器会给这个类创建一个代理。\n",
+            "@Configuration 的作用: 这是为什么？",
+        ),
+    ],
+)
+def test_a_question_that_leans_on_a_pronoun_takes_its_heading(text: str, front: str) -> None:
+    assert ("question", front) in fronts(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "## fuse\n\n那么为什么 fuse 会性能很差?\n",  # kernel notes: 那么 is a connective
+        "## X\n\n其实 RCU 的宽限期为什么要等所有 CPU?\n",  # 其实 is an adverb
+    ],
+)
+def test_a_connective_before_the_subject_takes_no_heading(text: str) -> None:
+    assert [f for _, f in fronts(text)] == [text.split("\n\n", 1)[1].strip()]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "## 参考\n\n这个不是还有吗?\n",  # kernel notes: a label heading names nothing
+        "### Notes\n\nIs this really needed?\n",  # the same shape in English notes
+    ],
+)
+def test_a_label_heading_is_not_folded_into_the_question(text: str) -> None:
+    assert [f for _, f in fronts(text)] == [text.split("\n\n", 1)[1].strip()]
+
+
+# --- a part the lead-in names takes the section's subject ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        # kernel notes: the two sides of recovering from a branch misprediction
+        (
+            "## 从分支预测错误中恢复\n\n恢复分前端和后端两部分:\n"
+            "- 前端: 清空中间 buffer，矫正分支预测器\n- 后端: 清除错误指令留下的影响\n",
+            ["从分支预测错误中恢复 的前端", "从分支预测错误中恢复 的后端"],
+        ),
+        # shapes seen in other authors' public notes on GitHub (Kubernetes notes, notes on a
+        # conferencing system): a thing split into a front and a back end
+        (
+            "### K8S Service\n\n可以把 Service 理解为前端和后端两部分：\n\n"
+            "- 前端：名称、IP 和端口等不变的部分。\n- 后端：符合标签选择条件的 Pod 集合。\n",
+            ["K8S Service 的前端", "K8S Service 的后端"],
+        ),
+        (
+            "### 会议系统的架构\n\n架构可以分为前端和后端两部分：\n\n"
+            "- **前端**：采集、编码和传输音视频。\n- **后端**：信令服务器和媒体服务器。\n",
+            ["会议系统的架构 的前端", "会议系统的架构 的后端"],
+        ),
+    ],
+)
+def test_a_part_the_lead_in_names_takes_the_sections_subject(text: str, terms: list[str]) -> None:
+    assert [f for k, f in fronts(text) if k == "definition"] == terms
+
+
+def test_a_part_under_a_heading_that_asks_is_no_definition() -> None:
+    # kernel notes: the heading asks, so nothing names whose moments these are
+    text = (
+        "## 为什么 ROB 能实现精确异常\n\n异常在执行时被发现，只在提交时生效。两个时刻分离:\n\n"
+        "1. **执行时**: 只在 entry 里记下异常\n2. **提交时**: 清空更年轻的 entry\n"
+    )
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_a_named_part_that_is_a_name_keeps_its_term() -> None:
+    # course notes: `$(cmd)` is a name of its own, though the lead-in names it
+    text = "命令替换有两种形式：`$(cmd)` 和反引号：\n\n- `$(cmd)`：可以嵌套使用的写法\n"
+    assert ("definition", "`$(cmd)`") in fronts(text)
+
+
+# --- a connective that ends a lead-in carries the sentence into the list -----------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # shapes seen in other authors' public notes on GitHub (notes on a video site's API,
+        # notes on test-first development): "X, actually:" and the list finishes the sentence
+        "H5 版本相比 PC 而言，其实：\n\n- url 不同\n- 参数不同\n",
+        "你以为全测了，其实：\n- 没有测试记录\n- 改代码后无法重跑\n",
+        # kernel notes: the same connective with the subject before it
+        "- 多队列的实现很简单，其实：\n  - 先选硬件队列\n  - 再派发请求\n",
+    ],
+)
+def test_a_lead_in_ending_in_a_connective_is_no_list_card(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == []
+
+
+def test_a_lead_in_ending_in_therefore_stays_a_list_card() -> None:
+    # shape seen in other authors' public notes on GitHub (IoT notes): what follows from X
+    text = "子设备没有直接连接云端，因此：\n- 无法使用遗嘱消息\n- 由网关维护在线状态\n"
+    assert [k for k, _ in fronts(text)] == ["list"]
+
+
+# --- an explanation that opens with a bracketed shrug is no explanation -------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # shape seen in other authors' public notes on GitHub (notes on rpm package names):
+        # a field, a shrug in brackets, then only examples
+        "4.Arch : (不知道怎么解释), 有 i386, i686, x86_64, noarch\n",
+        # kernel notes: a flag, "can't follow it" in brackets, then a pointer elsewhere
+        "tls : (使用什么优化，看不懂) 见 JEMALLOC_TLS_MODEL 的说明\n",
+        "- ept_fetch : (todo 再看一遍) 遍历 guest page table\n",
+    ],
+)
+def test_an_explanation_that_opens_with_a_shrug_is_no_definition(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_a_gloss_in_brackets_before_an_explanation_stays() -> None:
+    # kernel notes: the bracket glosses, the explanation follows
+    assert fronts("- ext4 : (默认文件系统) 基于日志的文件系统\n") == [("definition", "ext4")]
+
+
+# --- the second sentence of an offer is the same offer -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # notes that keep a pasted conversation: the offer and its alternative
+        "需要我把这段展开吗？或加一个对比 ARM 的例子？\n",
+        "要不要我画一张时序图？\n或者把 used ring 的更新也一起讲一遍？\n",
+        # shapes seen in other authors' public notes on GitHub (a pasted debugging session,
+        # an assistant's reply kept in a README)
+        "需要我帮你查一下数据库里的值吗？或者直接看看映射表有没有新增？\n",
+        "Would you like me to add a diagram? Or shall I expand the example?\n",
+    ],
+)
+def test_the_second_sentence_of_an_offer_is_no_question(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_a_rephrased_question_after_a_question_stays() -> None:
+    # kernel notes: 或者说 rephrases a real question, it is no offer
+    text = "为什么要关中断？或者说，为什么不能用锁？\n"
+    assert [k for k, _ in fronts(text)] == ["question"]
+
+
+# --- "X 下" is a circumstance, not a term ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: the name of a tool on one distribution and on another
+        "nixos 下是 execsnoop 而 debian 是另一个名字\n",
+        "- x86_64 上：第一个参数在 di 寄存器\n",
+        # shapes seen in other authors' public notes on GitHub (a guide to nmap, a README)
+        "最好用有权限的用户运行，Linux 下是 root，Windows 下是 administrator\n",
+        "Windows 下是 `%LOCALAPPDATA%` 下的目录\n",
+    ],
+)
+def test_a_name_with_a_place_word_is_no_term(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_a_word_ending_in_a_place_character_stays_a_term() -> None:
+    # course notes: 线上 is one word, not "on X"
+    assert fronts("线上是指通过网络进行的活动\n") == [("definition", "线上")]
+
+
+# --- a yes/no clause before a name describes the name -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: what each job-control flag records
+        "- group stop 计数是否要消费：JOBCTL_STOP_CONSUME\n"
+        "- ptrace 是否要求进入 trap stop：JOBCTL_TRAP_STOP\n",
+        # shapes seen in other authors' public notes on GitHub (troubleshooting checklists)
+        "1. 补全插件是否启用：`completion.enabled: true`\n",
+        "- 定时任务是否启用：`cron.enabled`\n",
+    ],
+)
+def test_a_yes_no_clause_before_a_name_is_no_question(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "question"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "什么是 closure : https://example.com/what-is-a-closure\n",  # kernel notes: a reference
+        "- 为什么要关中断：preempt\n",  # a why-question answered in one word
+    ],
+)
+def test_a_question_before_a_reference_or_a_short_reply_stays(text: str) -> None:
+    assert [k for k, _ in fronts(text)] == ["question"]
+
+
+# --- "本章的…" names a side of the note's own subject -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # kernel notes (a book's chapter notes): the chapter's thesis
+        (
+            "# Hardware and its Habits\n\n## 小结\n\n本章的核心论点是：并行程序员必须理解硬件。\n",
+            "Hardware and its Habits 的核心论点",
+        ),
+        # shapes seen in other authors' public notes on GitHub (C++ concurrency notes,
+        # statistics notes): the chapter's core idea, under the chapter's title
+        (
+            "# 第2章：线程管理\n\n本章的核心思想是：**用 RAII 管理线程**。\n",
+            "线程管理 的核心思想",
+        ),
+        (
+            "# 充分统计量\n\n本章的核心思想是：参数只通过统计量影响样本。\n",
+            "充分统计量 的核心思想",
+        ),
+    ],
+)
+def test_a_side_of_this_chapter_takes_the_notes_title(text: str, front: str) -> None:
+    assert ("definition", front) in fronts(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: what the chapter does, not a side of it
+        "# Formal Verification\n\n本章以 Knuth 的名言开篇：Beware of bugs in the above code\n",
+        "# X\n\n本章的 Table 3.4 展示了缓存几何结构：L0 和 L1 是每个核私有的\n",
+        "本章的核心思想是：用 RAII 管理线程。\n",  # no title to name the chapter
+    ],
+)
+def test_a_remark_about_this_chapter_is_no_definition(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+# --- a term that holds "I" is a remark -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: how the author understands or feels about something
+        "实现方法我理解是，先让内核在 fork 的时候写入共享内存\n",
+        "- 写代码我感觉是最好的方式，主要是资源较少\n",
+        # shapes seen in other authors' public notes on GitHub (notes on thread pools, on
+        # Kubernetes): "X, I think, is …"
+        "合适的线程池大小我觉得是没有固定公式的\n",
+        "Eureka 的定位我认为是历史遗留问题\n",
+    ],
+)
+def test_a_term_that_holds_i_is_no_term(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_self_in_a_term_is_no_first_person() -> None:
+    # kernel notes (a book's chapter notes): 自我 is a word
+    text = "3. **Self-Inspection（自我检查）**：无法请他人审查时的替代方案\n"
+    assert fronts(text) == [("definition", "Self-Inspection（自我检查）")]

@@ -144,6 +144,8 @@ _CN_SPLIT = re.compile(
 _CN_TERM_END = re.compile(
     r"[都也还就只不才又再却便总很最更已的了着过在于为把被让给对从向和与及或说看想要会能可得地而所但算中里时后仅]$"
 )
+# A name with 下/上 after it is a circumstance (nixos 下是 …, Linux 上: …), not a term.
+_PLACE_END = re.compile(r"[A-Za-z0-9_)）]\s*[下上]$")
 # A line without any of these holds no definition (a cheap first test).
 _MAYBE = re.compile(
     r"[:：—–是指即]| - | -- |\b(?:is|are|means|refers|stands)\b|called|known as|称|叫|定义为|译为",
@@ -151,6 +153,12 @@ _MAYBE = re.compile(
 )
 _ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
 _ASIDE = re.compile(r"^\s*(?:(?:\([^()]*\)|（[^（）]*）)\s*)+$")
+# An explanation that opens with a bracketed shrug or to-do: the note has no explanation yet.
+_SHRUG = re.compile(
+    r"^\s*[(（]\s*@?(?:[^()（）]{0,12}?(?:不知道|不清楚|没看懂|看不懂|不懂|不理解|不会|待补充|待定)|"
+    r"todo|fixme|tbd|\?|？|not sure|no idea)",
+    re.IGNORECASE,
+)
 _SENTENCE_PUNCT = re.compile(r"[，。；;！!？?,]")
 _NUMERIC = re.compile(r"^[\d\s:.-]+$")
 _EN_COPULA_AT = re.compile(r"\s(is|are|means|refers to|stands for)\s", re.IGNORECASE)
@@ -163,6 +171,7 @@ _GLOSS = re.compile(r"（[^（）]*）|\([^()]*\)")
 _ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|aka)\s*")
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_FIRST_PERSON = re.compile(r"(?<!自)我")  # (自我 is a word: 自我检查)
 _ATOM_CHAR = re.compile("[\U000f0000-\U0010ffff]")  # the characters is_atom accepts
 # A term that holds a path or is a shell command: ``读取 ~/.config/x``, ``sudo tcpdump -i lo``.
 _COMMAND = re.compile(
@@ -170,6 +179,9 @@ _COMMAND = re.compile(
     r"export|mkdir|rm|cp|mv|grep|find|ssh|docker|kubectl|systemctl|qemu-system-\w+)\s|\s--?\w"
 )
 _IDENTIFIER = re.compile(r"^\s*[A-Za-z0-9_.:>-]+(?:\(\))?\s*$")  # ext4_da_write_begin(), a->b
+# A C++ base-class list after the colon: ``public Base``, ``private a::B``, ``virtual public B``.
+_BASE_CLASS = re.compile(r"\s*(?:virtual\s+)?(?:public|protected|private)\s+[A-Za-z_]")
+_CLASS_HEAD = re.compile(r"(?:^|\s)(?:class|struct)\s+[A-Za-z_][\w:<>]*\s*$")
 _DATA = re.compile(r"^[\s\d.,:;/%x+\-*=()\[\]<>#@_|~^$&!{}]*$")
 
 
@@ -274,6 +286,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
         return None
     if _NOT_TERM.match(plain) or _NOT_TERM_CN.match(plain) or is_label(plain):
         return None
+    if "我" in plain and _FIRST_PERSON.search(_GLOSS.sub("", plain)):
+        return None  # ``实现方法我理解是…``, ``写代码我感觉是…``: a remark, not a term
     if _NUMERIC.match(plain) or _PATH.match(plain) or _COMMAND.search(plain):
         return None
     if plain.count("(") != plain.count(")") or plain.count("（") != plain.count("）"):
@@ -314,15 +328,20 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
     term_mask, expl = body[: match.start()], body[match.end() :]
     if not expl.strip() or not is_prose(inline, expl):
         return None
+    if _BASE_CLASS.match(expl) and _CLASS_HEAD.search(term_mask):
+        return None  # ``class JIT : public Base``: a C++ class's bases, not an explanation
     if expl.lstrip()[:2] == "//" or (
         body[match.start() : match.end()].strip() == ":"
         and (body[match.start() - 1 : match.start()].isdigit() and expl[:1].isdigit())
     ):
         return None
-    if _ASIDE.match(inline.plain(expl)):
-        return None  # ``X: (调查一下 …)``: a note to self in brackets, not an explanation
+    expl_plain = inline.plain(expl)
+    if _ASIDE.match(expl_plain) or _SHRUG.match(expl_plain):
+        return None  # ``X: (调查一下 …)``, ``X : (不知道怎么解释), …``: a note to self
     term = _term_text(inline, term_mask)
-    if term is None or (not term[1] and _CN_TERM_END.search(term[0])):
+    if term is None:
+        return None
+    if not term[1] and (_CN_TERM_END.search(term[0]) or _PLACE_END.search(term[0])):
         return None
     if _VERB_IN_TERM.search(f" {term[0]} "):
         return None
@@ -375,6 +394,8 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         elif not _COPULA_EN.match(strip_special(predicate)):
             continue
         subject_plain = inline.plain(subject)
+        if cn is not None and _PLACE_END.search(subject_plain):
+            return None  # ``nixos 下是 …``: the sentence opens with a circumstance
         if cn is not None and (_CN_TERM_END.search(subject_plain) or cjk_count(subject_plain) > 14):
             continue
         if _ASKS.search(subject_plain):

@@ -14,11 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cards.extract.answers import trim
-from cards.extract.definitions import find_definition
+from cards.extract.definitions import find_definition, is_label
 from cards.extract.lists import find_list_card
 from cards.extract.parse import Block
 from cards.extract.questions import find_questions
-from cards.extract.subjects import with_subject
+from cards.extract.subjects import (
+    heading_subject,
+    named_in_lead,
+    of_this_document,
+    with_subject,
+)
 from cards.extract.text import InlineText, cjk_count, fold
 from cards.extract.walk import Walk
 
@@ -89,7 +94,13 @@ _CALLOUT = re.compile(r"^\s*\[![\w-]+\][+-]?")
 # An explanation that stops mid-sentence (a copula, a preposition, a particle, a comma or
 # a colon at its end) on a block's last line: what it was going to say is not there.
 _DANGLING = re.compile(r"(?:是|到|的|和|与|及|或|为|在|把|被|将|就是|比如|[:：,，、])\s*$")
-_LEANS_ON_HEADING = re.compile(r"^(它|这|那|其|this|that|it)\b", re.IGNORECASE)
+# A question whose subject is only a pronoun or a demonstrative (这是为什么, 当前代码是怎么支持的,
+# 两者有什么不同, this …) leans on its heading (``那么``, ``其实`` are connectives, not subjects).
+_LEANS_ON_HEADING = re.compile(
+    r"^[\s*_>]*(?:它|这(?!么)|那(?:个|些|里|是|种|段|一|样的)|其(?![实他中次余])|两者|二者|"
+    r"当前(?:的)?代码|(?:this|that|it|these|those)\b)",
+    re.IGNORECASE,
+)
 
 
 def _role(block: Block) -> str:
@@ -126,10 +137,18 @@ def questions(text: BlockText) -> list[Candidate]:
 
 
 def _with_subject(text: BlockText, front: str) -> str:
-    """A question that leans on its heading (``它``/``this``) gets the heading as a prefix."""
+    """A question that leans on its heading (``它``/``这``/``this``) gets the heading as a
+    prefix: the section's heading, or for a heading, the one above it (``## ROB`` then
+    ``### 这是为什么?`` asks ``ROB: 这是为什么?``); a heading that leans too is no subject."""
+    if not _LEANS_ON_HEADING.match(fold(front)):
+        return front
     context = text.walk.context(text.block)
-    if context and text.role != "heading" and _LEANS_ON_HEADING.match(fold(front)):
-        return f"{context[-1]}: {front}"
+    headings = context[:-1] if text.role == "heading" else context
+    for heading in reversed(headings):
+        if is_label(heading):
+            return front  # ``## 参考``: a label names nothing to lean on
+        if not _LEANS_ON_HEADING.match(fold(heading)):
+            return f"{heading}: {front}"
     return front
 
 
@@ -154,7 +173,13 @@ def definitions(text: BlockText) -> list[Candidate]:
             continue
         if li == len(lines) - 1 and _DANGLING.search(line):
             continue  # ``data tables 是提供的表单数据，definition blocks 是``: cut off
-        term = with_subject(text.walk, text.block, hit.term)
+        if li == 0 and text.role == "lead" and named_in_lead(text.block, hit.term):
+            # ``- 前端：…`` after ``恢复分前端和后端两部分：``: a side of the section's subject
+            term = heading_subject(text.walk, text.block, hit.term)
+        else:
+            term = with_subject(text.walk, text.block, hit.term)
+        if term is not None and term[:1] in "本这":
+            term = of_this_document(text.walk, text.block, term)  # 本章的核心论点：…
         if term is None:
             continue  # ``优点：…`` with nothing named that it is an advantage of
         out.append(Candidate("definition", li, li, DEFINITION, term))

@@ -11,7 +11,7 @@ from cards.extract.answers import only_questions, trim
 from cards.extract.definitions import is_label
 from cards.extract.parse import Block
 from cards.extract.questions import QMARKS
-from cards.extract.text import InlineText
+from cards.extract.text import ATOM_URL, InlineText, strip_special
 
 __all__ = ["ListHit", "find_list_card"]
 
@@ -66,6 +66,8 @@ def find_list_card(
             if _count_value(counts[-1].group(0)) != len(target.children):
                 return None  # without a colon, the count must be the list's length
     plain = inline.plain(lead)
+    if not strip_special(lead).strip() and inline.kinds(lead) == [ATOM_URL]:
+        return None  # a bare link before a list: it names nothing
     if len(plain) < 2 or is_label(plain) or len(plain) > 80 or _CONDITION.match(plain):
         return None
     if target is not None and (
@@ -73,8 +75,12 @@ def find_list_card(
         or only_questions(target)
     ):
         return None  # a call tree, or only further questions and TODOs: nothing to learn
-    if _NO_SUBJECT.match(plain) and not _COUNT.search(plain):
-        return None  # 这些对象：, with the following contents: the subject is elsewhere
+    clauses = _LEAD_CLAUSE.split(plain)
+    tail, joined = clauses[-1], len(clauses) > 1
+    leans = bool(_POINTS_BACK.match(tail)) and not (joined and _IMPLIES.match(tail))
+    leans = leans or (joined and bool(_CONNECTIVE.match(tail)))
+    if not _COUNT.search(plain) and (_NO_SUBJECT.match(plain) or leans or _DONE.search(plain)):
+        return None  # 这些对象：, …，这一机制已被重写：, 最后就可以解析了：: no subject of its own
     if (
         _JUDGEMENT.search(plain)
         and (not _COUNT.search(plain) or _OPINION.match(plain))
@@ -127,6 +133,21 @@ _NO_SUBJECT = re.compile(
     r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|"
     r"^(?:In|With|For|As|At|On|By)\s(?:the|this|that|these|those|such|a|an)\b"
 )
+# A lead-in whose last clause opens with a demonstrative leans on what came before it (在当前
+# 源码中，这一机制已被彻底重写：, 从图上可以看到，这个过程是：); one that ends in 了 tells what
+# happened (最后就可以解析了：, 现在改成了：): neither names a list to learn.
+_LEAD_CLAUSE = re.compile(r"[，,]")
+_POINTS_BACK = re.compile(r"\s*(?:这|那(?!么))")
+_DONE = re.compile(r"了\s*$")
+# A last clause that is only a connective continues the sentence into the list (X 很简单，
+# 其实：); ``因此``/``所以`` ask what follows from X, like ``这意味着``.
+_CONNECTIVE = re.compile(
+    r"\s*(?:其实|具体来说|具体而言|也就是说|换句话说|简而言之|总之|总的来说|然后|另外|此外|"
+    r"in fact|actually|that is|in other words|basically)\s*$",
+    re.IGNORECASE,
+)
+# (but ``X 保持相空间体积不变，这意味着：`` asks what X implies)
+_IMPLIES = re.compile(r"\s*(?:这|那)(?:也|就|将|会|便)?(?:意味着|说明|表明|导致|使得)")
 # A lead-in that ends in a verdict on what follows (解释的很好, 这样很复杂, 有点问题, really
 # interesting, 将会大大加分) names no list to learn.
 _JUDGEMENT = re.compile(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cards.extract.text import InlineText, cjk_count, is_atom
+from cards.extract.text import ATOM_URL, InlineText, cjk_count, is_atom
 
 __all__ = ["QuestionHit", "find_questions", "has_question", "is_interrogative"]
 
@@ -80,6 +80,29 @@ _OFFER = re.compile(
     r"\b(?:would you like|do you want me to|shall i|want me to)\b",
     re.IGNORECASE,
 )
+# What a question after a bare URL needs to ask something of its own; without it, the text
+# is a guess at what the link is (``https://… : cmake 模板 ?``).
+_ASKS_AFTER_LINK = re.compile(
+    r"为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|呢|么|啥|哪|谁|几|多少|"
+    r"还是|难道|\b(?:what|why|how|when|where|who|which|whether|is|are|do|does|did|can|could|"
+    r"should|would|will)\b",
+    re.IGNORECASE,
+)
+# Text that points back to the link keeps it (``… : 2021 年的项目，所以这些都有什么不同?``).
+_POINTS_BACK = re.compile(
+    r"(?:^|[，,]\s*(?:所以|那么|但是?)?\s*)(?:这|那(?!么)|两者)|^(?:就是|是这样|是这个|this\b|that\b|it\b)",
+    re.IGNORECASE,
+)
+_LINK_SEPARATORS = " \t:：,，-—(（"
+# Text that binds to the URL before it: the URL is the subject (``URL 和 X 是什么关系?``).
+_BINDS_TO_LINK = re.compile(r"^\s*(?:和|与|跟|中|里|的|是|有|上|\band\b|\bvs\b)", re.IGNORECASE)
+# A clause that describes the name after its colon (a flag, a setting): ``是否启用：`x.enabled```.
+_LABELS_A_NAME = re.compile(
+    r"^(?!.*(?:为什么|为何|为啥|如何|怎|://))[^:：]+[:：]\s*"
+    r"[A-Za-z0-9_.:/<>=-]+(?:\s*[:=]\s*[A-Za-z0-9_.]+)?\s*$"
+)
+# A second sentence that offers an alternative (或加一个…？, 或者我可以…？, or shall I …?).
+_ALTERNATIVE = re.compile(r"^\s*(?:或|还是|要不|or\b)", re.IGNORECASE)
 _TODO_WORDS = re.compile(r"^\s*[(（]?\s*@?(todo|fixme|xxx)\b", re.IGNORECASE)
 
 
@@ -141,6 +164,30 @@ def _is_aside(plain: str) -> bool:
     )
 
 
+def _after_link(front: str, inline: InlineText) -> str | None:
+    """A question that opens with bare URLs is the text after them (``https://… :
+    ssh-agent 的工作原理是什么 ?`` asks ``ssh-agent 的工作原理是什么 ?``), unless the URL is
+    its subject (the text binds to it or points back to it); ``None`` when that text asks
+    nothing, only guesses at what the link is."""
+    i, n = 0, len(front)
+    while i < n:
+        c = front[i]
+        if c in _LINK_SEPARATORS:
+            i += 1
+            continue
+        atom = inline.atom(c) if is_atom(c) else None
+        if atom is None or atom.kind != ATOM_URL:
+            break
+        i += 1
+    if i == 0:
+        return front
+    rest = front[i:]
+    plain = inline.plain(rest)
+    if not _ASKS_AFTER_LINK.search(plain):
+        return None
+    return front if _BINDS_TO_LINK.match(rest) or _POINTS_BACK.search(plain) else rest
+
+
 def has_question(inline: InlineText) -> bool:
     """Whether any line of the mask holds a prose question mark."""
     return any("?" in line or "？" in line for line in inline.lines)
@@ -174,13 +221,23 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
     hits: list[QuestionHit] = []
     lines = inline.lines
     taken: set[int] = set()
+    offered = False  # an offer to the reader was made in this block
     for li, text in enumerate(lines):
         pos = _question_mark(text, 0)
         found = False
         while pos >= 0:
             sl, sp = _sentence_start(lines, li, pos)
             front = _join(lines, sl, sp, li, pos + 1)
+            if is_atom(front.lstrip()[:1] or " "):
+                linked = _after_link(front, inline)
+                if linked is None:
+                    found = True  # a remark on a link, not a question
+                    break
+                front = linked
             plain = inline.plain(front)
+            if offered and _ALTERNATIVE.match(plain):
+                pos = _question_mark(text, pos + 1)  # ``需要我…吗？或加一个…？``: the same offer
+                continue
             if sl not in taken and _has_subject(front.rstrip("?？ "), inline):
                 if not _TODO_WORDS.search(plain):
                     rest = text[pos + 1 :].lstrip("?？ ")
@@ -188,6 +245,7 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
                     taken.add(sl)
                 found = True
                 break
+            offered = offered or bool(_OFFER.search(plain))
             if _is_aside(plain.rstrip("?？ ")) and not text[pos + 1 :].isascii():
                 found = True  # ``ticket spinlock ? 什么鬼东西 ?``: a remark on the aside
                 break
@@ -233,6 +291,13 @@ def _interrogative_clause(
     if not _ANY_INTERROGATIVE.search(text) or cjk_count(text) < 2:
         return None
     body = text.strip()
+    if is_atom(body[:1] or " "):
+        linked = _after_link(body, inline)
+        if linked is None:
+            return None
+        body = linked
+    if ("：" in body or ":" in body) and _LABELS_A_NAME.match(inline.plain(body)):
+        return None  # ``计数是否要消费：JOBCTL_STOP_CONSUME``: what a flag means, not a question
     rest = ""
     because = _BECAUSE.search(body)
     if because:

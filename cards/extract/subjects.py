@@ -11,7 +11,14 @@ from cards.extract.definitions import is_label
 from cards.extract.parse import Block
 from cards.extract.walk import Walk
 
-__all__ = ["is_attribute", "subject_of", "with_subject"]
+__all__ = [
+    "heading_subject",
+    "is_attribute",
+    "named_in_lead",
+    "of_this_document",
+    "subject_of",
+    "with_subject",
+]
 
 # Words that name a side of a thing rather than a thing (compared on the plain term).
 _ATTRIBUTE = re.compile(
@@ -38,6 +45,8 @@ _CLAUSE_END = re.compile(r"(?:是|有|为|包括|如下|在|中|里|时|上|下|
 _PUNCT = re.compile(r"[，。；！,;!]")
 _LABELLED = re.compile(r"^[^:：]{1,12}[:：]\s*(\S.*)$")
 _MARK = re.compile(r"^[\W_]*?(?=[\w`*])")  # a leading emoji or symbol (✅, ➤)
+# A heading that is an errand names nothing (理解一下 fallocate 的基本语义, 分析 X).
+_ERRAND = re.compile(r"^(?:理解|分析|研究|看看|看一下|了解|调查|思考)(?:一下|下)?")
 _DEMONSTRATIVE = re.compile(r"^(?:这|那|其|它|以下|如下|下面|this|these|those|the following)", re.I)
 
 
@@ -85,6 +94,59 @@ def with_subject(walk: Walk, block: Block, term: str) -> str | None:
     return f"{subject}{joint}{bare}"
 
 
+def named_in_lead(block: Block, term: str) -> bool:
+    """Whether ``term`` (a list item's term) is one of the parts the lead-in before its list
+    already names (``恢复分前端和后端两部分：`` then ``- 前端：…``): a side of what the lead-in
+    speaks of, not a thing of its own. Only short plain words count (``前端``, ``提交时``)."""
+    item = block.parent
+    if item is None or item.kind != "item" or not item.children or item.children[0] is not block:
+        return False
+    bare = term.strip(" *_")
+    if not 0 < len(bare) <= 6 or "`" in bare or bare.isascii():
+        return False
+    lst = item.parent
+    outer = lst.parent if lst is not None else None
+    if lst is None or outer is None or lst.index == 0:
+        return False
+    before = outer.children[lst.index - 1]
+    if before.kind != "paragraph":
+        return False
+    lead = before.content.rstrip()
+    return lead.endswith((":", "：")) and bare in _MARKUP.sub("", lead)
+
+
+def heading_subject(walk: Walk, block: Block, term: str) -> str | None:
+    """``HEADING 的TERM`` for a term that is a side of what its section is about; ``None``
+    when the heading names nothing (it asks, or there is none)."""
+    context = walk.context(block)
+    subject = _name(context[-1]) if context else ""
+    if not subject:
+        return None
+    bare = term.strip(" *_：:")
+    return f"{subject} 的{bare}"
+
+
+# A term about the note itself: 本章的核心论点, 本节的数据.
+_THIS_DOCUMENT = re.compile(
+    r"^(?:本|这一?)(?:章|节|篇|文|书|课)(?:的\s*(?P<rest>[^\s的]{1,6}?)(?:是|为)?\s*$)?"
+)
+
+
+def of_this_document(walk: Walk, block: Block, term: str) -> str | None:
+    """``term`` itself, or for a term about the note itself (``本章的核心论点``), the same side
+    of what the note's title names (``Hardware and its Habits 的核心论点``); ``None`` when
+    the term is a clause about the note (``本章以 Knuth 的名言开篇``) or nothing names it."""
+    match = _THIS_DOCUMENT.match(term)
+    if match is None:
+        return term
+    rest = match.group("rest")
+    if not rest:
+        return None
+    context = walk.context(block)
+    title = _name(context[0]) if context else ""
+    return f"{title} 的{rest}" if title else None
+
+
 def _name(line: str) -> str:
     """A heading's or a lead-in's words as a name: no markup, numbering, trailing colon or
     trailing remark in brackets; ``""`` when they ask something or point elsewhere."""
@@ -99,6 +161,7 @@ def _name(line: str) -> str:
         not text
         or _ASKS.search(text)
         or _DEMONSTRATIVE.match(text)
+        or _ERRAND.match(text)
         or _CLAUSE_END.search(text)
         or is_attribute(text)
         or is_label(text)
