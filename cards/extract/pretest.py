@@ -40,7 +40,10 @@ _DEFINITION = re.compile(
             " - ",
             " -- ",
             f"是(?<![{_NOT_BEFORE_SHI}]是)(?![不否什啥哪谁多怎如])",
-            *(f"{c}(?<![{_NOT_BEFORE_COPULA}]{c})" for c in ("指", "即", "定义为", "译为", "可译为")),
+            *(
+                f"{c}(?<![{_NOT_BEFORE_COPULA}]{c})"
+                for c in ("指", "即", "定义为", "译为", "可译为")
+            ),
             *(
                 f"{space}(?i:(?:is|are)\\s+\\W{{0,3}}(?:a|an|the|one|used|just|simply|"
                 f"basically|short|shorthand)|means|refers|stands)\\s"
