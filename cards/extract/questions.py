@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from cards.extract.text import ATOM_URL, InlineText, cjk_count, is_atom
 
-__all__ = ["QuestionHit", "find_questions", "has_question", "is_interrogative"]
+__all__ = ["QuestionHit", "find_questions", "is_interrogative"]
 
 QMARKS = "?？"
 # Characters that end a sentence (a question's start is just after the previous one).
@@ -186,11 +186,6 @@ def _after_link(front: str, inline: InlineText) -> str | None:
     if not _ASKS_AFTER_LINK.search(plain):
         return None
     return front if _BINDS_TO_LINK.match(rest) or _POINTS_BACK.search(plain) else rest
-
-
-def has_question(inline: InlineText) -> bool:
-    """Whether any line of the mask holds a prose question mark."""
-    return any("?" in line or "？" in line for line in inline.lines)
 
 
 def _sentence_start(lines: list[str], li: int, pos: int) -> tuple[int, int]:
