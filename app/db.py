@@ -117,6 +117,7 @@ def utcnow() -> datetime:
 
 CHECKPOINT_EVERY = 200  # commits between two copies of SQLite's log into the database
 WAL_LIMIT = 32 * 1024 * 1024  # bytes: the log is reset past this, and cut back to it
+CHECKPOINT_EVERY_S = 0.5  # seconds, at most, between two copies while commits come
 CHECKPOINT_IDLE_S = 1.0  # seconds without a commit before the log is emptied
 CHECKPOINT_BUSY_MS = 1000  # how long a RESTART or TRUNCATE waits for readers
 
@@ -130,10 +131,15 @@ class WalCheckpointer:
     with ``wal_autocheckpoint=0`` and a thread of the checkpointer's own, alive
     while commits come, copies the log on a connection of its own:
 
-    - every :data:`CHECKPOINT_EVERY` commits a ``PASSIVE`` checkpoint (it
-      waits for no one and no one waits for it; SQLite releases the GIL while
-      it copies);
-    - and when, after it, the log file is still past ``limit`` bytes, a
+    - every :data:`CHECKPOINT_EVERY` commits, and at least every
+      :data:`CHECKPOINT_EVERY_S` seconds while commits come, a ``PASSIVE``
+      checkpoint (it waits for no one and no one waits for it; SQLite releases
+      the GIL while it copies). The seconds matter with several processes:
+      gunicorn's workers get even shares of the traffic, reach their counts
+      together and then all leave the log alone for as long again (four
+      workers at 230 answers a second checked it only every 3 s, while it grew
+      by 16 MB a second);
+    - and when, after it, the log holds more than half of ``limit`` bytes, a
       ``RESTART`` one: under sustained load some reader always holds an old
       snapshot or a writer commits while the log is copied, a passive
       checkpoint never copies the whole log, and SQLite never starts the log
@@ -144,7 +150,13 @@ class WalCheckpointer:
       ``journal_size_limit`` (the same ``limit``) cuts the file back. The
       passive checkpoint before it has copied all but the last few commits,
       so writers wait for those only (a ``RESTART`` copying the whole log held
-      answers back for 40 to 200 ms, every 400 answers of a busy reviewer);
+      answers back for 40 to 200 ms, every 400 answers of a busy reviewer).
+      What is measured is the log's content (the frames the checkpoint
+      reports), not the file: a file cut back to ``limit`` stays that size
+      while the log inside it starts again, so its size says nothing until the
+      log has already outgrown it; and half the limit leaves room for the
+      commits of the other processes until their next checkpoint (with four
+      gunicorn workers, a check on the file's size let it reach twice the limit);
     - after :data:`CHECKPOINT_IDLE_S` seconds without a commit, a ``TRUNCATE``
       one empties the log file; then the thread ends, until the next commit.
 
@@ -152,17 +164,21 @@ class WalCheckpointer:
     """
 
     def __init__(self, database: str, every: int = CHECKPOINT_EVERY, *,
-                 limit: int = WAL_LIMIT, idle_s: float = CHECKPOINT_IDLE_S) -> None:
+                 limit: int = WAL_LIMIT, every_s: float = CHECKPOINT_EVERY_S,
+                 idle_s: float = CHECKPOINT_IDLE_S) -> None:
         self.database = database
         self.every = every
         self.limit = limit
+        self.every_s = every_s
         self.idle_s = idle_s
         self.runs = 0  # checkpoints done
         self.modes: dict[str, int] = {}  # checkpoints done by mode
         self.commits = 0  # commits counted
+        self.logged_bytes = 0  # the log's content when the last checkpoint ran
         self._commits = 0  # since the last checkpoint
         self._dirty = False  # a commit since the log was last emptied
         self._last_commit = 0.0
+        self._last_copy = 0.0  # when the last passive checkpoint was started
         self._thread: threading.Thread | None = None
         self._wake = threading.Condition()
 
@@ -198,22 +214,28 @@ class WalCheckpointer:
         """The checkpoint to run next, waiting for it; None when idle and nothing to do."""
         with self._wake:
             while True:
-                if self._commits >= self.every:
-                    self._commits = 0
+                now = time.monotonic()
+                since_copy = now - self._last_copy
+                if self._commits >= self.every or (self._commits
+                                                   and since_copy >= self.every_s):
+                    self._commits, self._last_copy = 0, now
                     return "PASSIVE"
-                idle = time.monotonic() - self._last_commit
+                idle = now - self._last_commit
                 if idle >= self.idle_s:
                     if self._dirty:
                         self._dirty, self._commits = False, 0
                         return "TRUNCATE"
                     self._thread = None
                     return None
-                self._wake.wait(self.idle_s - idle)
+                wait = self.idle_s - idle
+                if self._commits:
+                    wait = min(wait, self.every_s - since_copy)
+                self._wake.wait(wait)
 
     def _loop(self) -> None:
         while (mode := self._next_mode()) is not None:
             self.checkpoint(mode)
-            if mode == "PASSIVE" and self.wal_bytes > self.limit:
+            if mode == "PASSIVE" and self.logged_bytes > self.limit // 2:
                 self.checkpoint("RESTART")  # the rest of the log: a few commits
 
     def checkpoint(self, mode: str) -> bool:
@@ -226,11 +248,14 @@ class WalCheckpointer:
                 busy, logged, copied = connection.execute(
                     f"PRAGMA wal_checkpoint({mode})"
                 ).fetchone()
+                page_bytes = connection.execute("PRAGMA page_size").fetchone()[0]
             finally:
                 connection.close()
         except sqlite3.Error:
             logger.exception("WAL checkpoint of %s failed", self.database)
             return False
+        # A frame of the log is a page and its 24-byte header; -1 when not in WAL mode.
+        self.logged_bytes = max(logged, 0) * (page_bytes + 24)
         self.runs += 1
         self.modes[mode] = self.modes.get(mode, 0) + 1
         return not busy and logged == copied

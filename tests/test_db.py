@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,7 +14,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from app.db import WAL_LIMIT, UTCDateTime, checkpointer, get_session, make_engine
+from app.db import (
+    WAL_LIMIT,
+    UTCDateTime,
+    checkpointer,
+    get_session,
+    make_engine,
+)
 from app.models import User
 
 
@@ -171,6 +178,51 @@ def test_a_log_past_its_limit_is_started_again(tmp_path: Path, limit: int) -> No
     assert found.modes.get("PASSIVE", 0) >= 1 and found.modes.get("TRUNCATE", 0) >= 1
     restarts = found.modes.get("RESTART", 0)
     assert restarts == (found.modes["PASSIVE"] if limit == 0 else 0)
+    engine.dispose()
+
+
+def test_the_log_is_measured_by_its_content_not_by_its_file(tmp_path: Path) -> None:
+    # A log file cut back to the limit keeps that size while the log inside it starts
+    # again; so what decides on a RESTART is what the checkpoint reports, and half the
+    # limit leaves room for other processes' commits until their own checkpoint.
+    measured = make_engine(f"sqlite:///{tmp_path / 'measured.sqlite3'}")
+    found = checkpointer(measured)
+    assert found is not None
+    found.every, found.every_s, found.idle_s = 10**9, 10.0**9, 2.0  # none of its own yet
+    fill_log(measured, 10)
+    written = found.wal_bytes
+    assert found.checkpoint("PASSIVE")
+    assert found.logged_bytes == written - 32  # all but the log's own 32-byte header
+
+    # Ten commits in a log whose file stays under the limit but holds more than half
+    # of it: the passive copy is followed by a RESTART.
+    engine = make_engine(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    other = checkpointer(engine)
+    assert other is not None
+    other.every, other.every_s, other.limit = 10, 10.0**9, int(written * 1.5)
+    fill_log(engine, 10)
+    other.wait()
+    assert other.modes.get("PASSIVE", 0) >= 1 and other.modes.get("RESTART", 0) >= 1
+    assert other.wal_bytes == 0
+    found.wait()
+    measured.dispose()
+    engine.dispose()
+
+
+def test_steady_commits_are_copied_by_time_not_only_by_count(tmp_path: Path) -> None:
+    # Several processes reach their counts together, then all leave the log alone for as
+    # long again; a copy at least every `every_s` seconds bounds the log all the same.
+    engine = make_engine(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    found = checkpointer(engine)
+    assert found is not None
+    found.every, found.every_s, found.idle_s = 10**9, 0.02, 1.5
+    fill_log(engine, 3)
+    deadline = time.monotonic() + 1.2
+    while not found.modes and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert found.modes == {"PASSIVE": 1}  # long before the log sat idle
+    found.wait()
+    assert found.modes == {"PASSIVE": 1, "TRUNCATE": 1} and found.wal_bytes == 0
     engine.dispose()
 
 
