@@ -111,3 +111,25 @@ def test_no_question_is_found_where_the_pre_test_sees_none(content: str) -> None
     for whole_block in (True, False):
         if find_questions(block.text(), whole_block=whole_block):
             assert may_ask(block.content)
+
+
+_DEFINITION_WORDS = [
+    "a", "x", " ", "\n", "是", "指", "即", "称", "叫", "定义为", "译为", ":", "：", "—", "–", " - ",
+    " -- ", "-", "is", "IS", "Is", "this", "isn't", "are", "Means", "refers", "Stands", "call",
+    "called", "CALLED", "known as", "Known As", "中", "_", "1", "é",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_DEFINITION_WORDS), max_size=12).map("".join))
+def test_the_definition_finders_first_test_is_its_plain_pattern(content: str) -> None:
+    # The literal-first spelling of the finder's cheap first test says what the plain
+    # pattern says (for ASCII words: the plain one also folds ı and ſ into "is").
+    from cards.extract.definitions import MAY_DEFINE
+
+    plain = re.compile(
+        r"[:：—–是指即]| - | -- |\b(?:is|are|means|refers|stands)\b|called|known as|称|叫|"
+        r"定义为|译为",
+        re.IGNORECASE,
+    )
+    assert bool(MAY_DEFINE.search(content)) == bool(plain.search(content))

@@ -25,7 +25,10 @@ from cards.extract.text import (
     strip_special,
 )
 
-__all__ = ["DefinitionHit", "find_definition", "is_label", "is_prose", "is_subject", "repo_name"]
+__all__ = [
+    "MAY_DEFINE", "DefinitionHit", "find_definition", "is_label", "is_prose", "is_subject",
+    "repo_name",
+]
 
 
 @dataclass(slots=True)
@@ -146,10 +149,28 @@ _CN_TERM_END = re.compile(
 )
 # A name with 下/上 after it is a circumstance (nixos 下是 …, Linux 上: …), not a term.
 _PLACE_END = re.compile(r"[A-Za-z0-9_)）]\s*[下上]$")
-# A line without any of these holds no definition (a cheap first test).
-_MAYBE = re.compile(
-    r"[:：—–是指即]| - | -- |\b(?:is|are|means|refers|stands)\b|called|known as|称|叫|定义为|译为",
-    re.IGNORECASE,
+# A line without any of these holds no definition (a cheap first test; public so that a
+# test holds it to its plain spelling).
+# Every alternative starts with a literal character, so that ``re`` jumps to the
+# characters that can start a match (see :mod:`cards.extract.pretest`); an English word's
+# boundaries are a look-behind after its first letter and ``\b`` after its last.
+MAY_DEFINE = re.compile(
+    "|".join(
+        [
+            *":：—–是指即称叫",
+            " - ",
+            " -- ",
+            "定义为",
+            "译为",
+            *(
+                rf"{first}(?<!\w{first})(?i:{rest})\b"
+                for word in ("is", "are", "means", "refers", "stands")
+                for first, rest in ((word[0], word[1:]), (word[0].upper(), word[1:]))
+            ),
+            *(f"{c}(?i:alled)" for c in "cC"),
+            *(f"{c}(?i:nown as)" for c in "kK"),
+        ]
+    )
 )
 _ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
 _ASIDE = re.compile(r"^\s*(?:(?:\([^()]*\)|（[^（）]*）)\s*)+$")
@@ -300,7 +321,7 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
 def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
     """A definition standing at the start of one mask line, if the line holds one."""
     body = line.strip()
-    if not body or not _MAYBE.search(body) or body[-1] in "?？":
+    if not body or not MAY_DEFINE.search(body) or body[-1] in "?？":
         return None  # (a line that ends asking: ``fn_name : use unusable cpu ?``, ``VZ : means ?``)
     so_called = _SO_CALLED.match(inline.plain(body)) if "所谓" in body[:4] else None
     if so_called and len(so_called.group("rest").strip()) >= 2:
