@@ -56,6 +56,47 @@ def test_an_attribute_term_gets_its_subject(text: str, front: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # an attribute with a modifier before it (核心作用, 关键设计) is still a side of what
+        # the heading names
+        ("## struct foo_dev\n\n**核心作用**：描述阵列里的一个成员盘\n",
+         "struct foo_dev 的核心作用"),
+        ("## 可抢占 RCU\n\n**关键设计**：\n\n- 读者可被抢占\n- 阻塞的读者排队\n",
+         "可抢占 RCU 的关键设计"),
+        # a lead-in that is an attribute and a copula (大致流程是：) asks for that attribute
+        ("## 块设备的备份\n\n大致流程是：\n\n- 建立位图\n- 复制数据块\n",
+         "块设备的备份 的大致流程"),
+        ("## Option<T>\n\n含义是：\n\n- 有一个值\n- 或者什么都没有\n", "Option<T> 的含义"),
+        # 行为 ends in 为 but is a word of its own, not 行 and a copula
+        ("## foo_read\n\n行为：\n\n- 到文件末尾时返回 0\n- 出错时返回负数\n", "foo_read 的行为"),
+    ],
+)
+def test_an_attribute_with_a_modifier_or_a_copula_gets_its_subject(
+    text: str, front: str
+) -> None:
+    assert front in [f for _, f in fronts(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no heading: nothing says whose flow or meaning it is
+        "大致流程是：\n\n- 建立位图\n- 复制数据块\n",
+        "**核心启示**：排序比时间更要紧\n",
+        # a heading that names a kind of section, not a thing (an explanation, a summary,
+        # a recollection), or holds a link, is no subject either
+        "## kimi 解释\n\n意思是：\n\n- 先停下来\n- 再继续\n",
+        "## 背景介绍\n\n典型使用场景：\n\n- 加密\n- 摘要\n",
+        "## 回忆一下迁移的切换过程\n\n关键区别是：\n\n- 谁先跑\n- 谁后跑\n",
+        "## Memory Window : https://example.org/p/1\n\n核心目的就是：\n\n- 授权\n- 撤销\n",
+    ],
+)
+def test_an_attribute_without_a_subject_is_no_card(text: str) -> None:
+    assert fronts(text) == []
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "- 优势：路径短，延迟低，性能高\n",  # no heading, no item: an advantage of nothing

@@ -22,16 +22,19 @@ __all__ = [
 
 # Words that name a side of a thing rather than a thing (compared on the plain term).
 _ATTRIBUTE = re.compile(
-    r"^(?:优点|缺点|优势|劣势|好处|坏处|弊端|长处|短处|特点|特性|特征|缺陷|局限性?|限制|"
+    r"^(?:(?:大致|大概|基本|主要|核心|关键|根本|整体|具体|最终|典型|常见|使用)(?:的\s*)?)?"
+    r"(?:优点|缺点|优势|劣势|好处|坏处|弊端|长处|短处|特点|特性|特征|缺陷|局限性?|限制|"
     r"作用|用途|功能|目的|原理|工作原理|机制|思路|思想|核心思想|基本思想|算法|实现|实现方式|"
     r"结构|组成|流程|过程|场景|使用场景|应用场景|适用场景|工作方式|用法|行为|语义|含义|"
     r"所有权|可变性|线程安全|生命周期|大小|长度|类型|格式|范围|取值|默认值|返回值|参数|"
     r"时间复杂度|空间复杂度|复杂度|性能|开销|代价|成本|效果|影响|风险|区别|"
     r"背景|原因|解决方案|解决办法|解决方法|典型场景|证明方法|证明的方法|关键点|要点|关键洞察|"
     r"关键结论|关键发现|一句话总结|典型产品|典型应用|前提|核心问题|关键字段|测试环境|状态|"
+    r"意思|结果|结论|步骤|做法|方法|策略|设计|启示|定位|目标|"
     r"pros|cons|advantages?|disadvantages?|benefits?|drawbacks?|downsides?|limitations?|"
     r"purpose|input|output|inputs|outputs|lifetime|size|semantics|ownership|mutability|"
-    r"complexity|cost|overhead|performance|behaviou?r|role|goal|idea)$",
+    r"complexity|cost|overhead|performance|behaviou?r|role|goal|idea)"
+    r"(?P<copula>\s*就?(?:是|为))?$",
     re.IGNORECASE,
 )
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
@@ -47,6 +50,11 @@ _LABELLED = re.compile(r"^[^:：]{1,12}[:：]\s*(\S.*)$")
 _MARK = re.compile(r"^[\W_]*?(?=[\w`*])")  # a leading emoji or symbol (✅, ➤)
 # A heading that is an errand names nothing (理解一下 fallocate 的基本语义, 分析 X).
 _ERRAND = re.compile(r"^(?:理解|分析|研究|看看|看一下|了解|调查|思考)(?:一下|下)?")
+# …and so does a heading that names a kind of section (背景介绍, kimi 解释, 具体分析, 回忆一下
+# X) or holds a link: what it is about is somewhere else.
+_SECTION_KIND = re.compile(
+    r"(?:介绍|解释|拆解|分析|总结|笔记|说明)$|^(?:回忆|回顾|先看|具体)|://"
+)
 _DEMONSTRATIVE = re.compile(r"^(?:这|那|其|它|以下|如下|下面|this|these|those|the following)", re.I)
 
 
@@ -90,6 +98,9 @@ def with_subject(walk: Walk, block: Block, term: str) -> str | None:
     if not subject:
         return None
     bare = term.strip(" *_：:")
+    attribute = _ATTRIBUTE.match(bare)
+    if attribute and attribute.group("copula"):  # 含义是： asks for the 含义
+        bare = bare[: attribute.start("copula")]
     joint = " 的" if not bare[:1].isascii() else " 的 "
     return f"{subject}{joint}{bare}"
 
@@ -162,6 +173,7 @@ def _name(line: str) -> str:
         or _ASKS.search(text)
         or _DEMONSTRATIVE.match(text)
         or _ERRAND.match(text)
+        or _SECTION_KIND.search(text)
         or _CLAUSE_END.search(text)
         or is_attribute(text)
         or is_label(text)
