@@ -890,3 +890,61 @@ def test_self_in_a_term_is_no_first_person() -> None:
     # kernel notes (a book's chapter notes): 自我 is a word
     text = "3. **Self-Inspection（自我检查）**：无法请他人审查时的替代方案\n"
     assert fronts(text) == [("definition", "Self-Inspection（自我检查）")]
+
+
+# --- a hard-wrapped sentence is read whole ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        # book notes and the English notes of dev2/til wrap English prose by hand: the
+        # lead-in is the sentence, not its last line (``steps``, ``factors``)
+        (
+            "## fork\n\nAfter the copy is made, the child performs the following\nsteps:\n\n"
+            "1. close the pipe\n2. exec the program\n",
+            "After the copy is made, the child performs the following steps",
+        ),
+        (
+            "## 4.2\n\nThe time of a vector sequence depends on three\nfactors:\n\n"
+            "1. the length of the vectors,\n2. structural hazards, and\n3. dependences.\n",
+            "The time of a vector sequence depends on three factors",
+        ),
+    ],
+)
+def test_a_hard_wrapped_lead_in_is_its_whole_sentence(text: str, front: str) -> None:
+    assert ("list", front) in fronts(text)
+
+
+def test_lines_of_chinese_notes_are_statements_not_a_wrapped_sentence() -> None:
+    # kernel notes: a line of its own, then a lead-in that starts with a lower-case name
+    text = (
+        "## X\n\ncpuacct：“用了多少 CPU”\ncpuacct 是一个统计控制器，负责：\n\n"
+        "- 统计时间\n- 统计次数\n"
+    )
+    assert ("list", "cpuacct 是一个统计控制器，负责") in fronts(text)
+
+
+def test_a_question_that_ends_open_takes_the_next_line() -> None:
+    # kernel notes: ``有没有`` at the end of a line, what it asks about on the next
+    text = (
+        "## 共识数\n\n并发计算中有没有\n一种对象，可以构建其它所有无等待的对象？"
+        "上面给了部分答案。\n"
+    )
+    assert fronts(text)[0] == (
+        "question", "并发计算中有没有 一种对象，可以构建其它所有无等待的对象？"
+    )
+    # …but a whole clause on its own line stays a question of its own
+    text = (
+        "## X\n\nslab 为什么 page 和 object 相同\n这说明一个 page 只有一个 object\n"
+        "这个 abc 是什么?\n"
+    )
+    assert fronts(text)[0] == ("question", "slab 为什么 page 和 object 相同")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["## X\n\nFor example:\n\n- a thing\n- b thing\n", "## X\n\n例如：\n\n- 一个\n- 两个\n"],
+)
+def test_for_example_alone_is_no_lead_in(text: str) -> None:
+    assert [k for k, _ in fronts(text) if k == "list"] == []

@@ -11,7 +11,7 @@ from cards.extract.answers import only_questions, trim
 from cards.extract.definitions import is_label
 from cards.extract.parse import Block
 from cards.extract.questions import QMARKS
-from cards.extract.text import ATOM_URL, InlineText, strip_special
+from cards.extract.text import ATOM_URL, InlineText, cjk_count, strip_special
 
 __all__ = ["ListHit", "find_list_card"]
 
@@ -45,6 +45,11 @@ def find_list_card(
         return None  # neither a colon at the end nor a count: no lead-in
     line = block.first_line + len(inline.lines) - 1
     sentence = _last_sentence(last)
+    first = len(inline.lines) - 1
+    while first > 0 and _wrapped(inline.lines[first - 1], inline.lines[first]):
+        first -= 1  # a hard-wrapped English paragraph (``… serve two special`` / ``purposes:``)
+    if first < len(inline.lines) - 1 and sentence == last.strip():
+        sentence = _last_sentence(" ".join(part.strip() for part in inline.lines[first:]))
     colon = _LEAD_COLON.search(sentence)
     if any(q in sentence for q in QMARKS):
         return None
@@ -91,6 +96,18 @@ def find_list_card(
     return ListHit(inline.render(lead), answer, line)
 
 
+# A line of English prose that carries on the sentence of the line before (a hard wrap):
+# it starts in lower case, after a line of English that ends in a word or a comma.
+_CONTINUES = re.compile(r"\s*[a-z(]")
+_CARRIES_ON = re.compile(r"[A-Za-z0-9,]\s*$")
+
+
+def _wrapped(before: str, line: str) -> bool:
+    """Whether ``line`` carries on the sentence of ``before`` (hard-wrapped English)."""
+    return bool(
+        _CONTINUES.match(line) and _CARRIES_ON.search(before) and not cjk_count(before)
+    )
+
 _SENTENCES = re.compile(r"(?<=[。！!；;])\s*|(?<=\.)\s+")
 # A condition introduces steps of an algorithm, not a list to learn.
 _CONDITION = re.compile(r"^(如果|若|假如|假设)|^(if|unless)\b", re.IGNORECASE)
@@ -129,6 +146,7 @@ _NUMBERS = {
 _NO_SUBJECT = re.compile(
     r"^(?:这|那)(?:些|个|里|样|种)|^相比之下|"
     r"^(?:因此|所以|其中|具体来说|具体而言|也就是说|也就是|换句话说|简而言之|直觉上|总之|于是|然后|其实|另外|此外)$|"
+    r"^(?:例如|比如|譬如|(?i:for example|for instance|e\.g\.))$|"
     r"^(?:文档|书|文章|代码|注释)(?:里|中|上)|^找一?些|"
     r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|"
     r"^(?:In|With|For|As|At|On|By)\s(?:the|this|that|these|those|such|a|an)\b"

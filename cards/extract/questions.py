@@ -233,8 +233,14 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
             if offered and _ALTERNATIVE.match(plain):
                 pos = _question_mark(text, pos + 1)  # ``需要我…吗？或加一个…？``: the same offer
                 continue
-            if sl not in taken and _has_subject(front.rstrip("?？ "), inline):
+            # An interrogative clause that ends open on the sentence's first line is the
+            # start of this sentence, wrapped onto the next (``并发计算中有没有`` / ``一种…？``).
+            clause = next((h for h in hits if h.first == sl and not h.marked
+                           and _ENDS_OPEN.search(h.front)), None)
+            if (sl not in taken or clause) and _has_subject(front.rstrip("?？ "), inline):
                 if not _TODO_WORDS.search(plain):
+                    if clause is not None:
+                        hits.remove(clause)
                     rest = text[pos + 1 :].lstrip("?？ ")
                     hits.append(QuestionHit(sl, li, front, rest))
                     taken.add(sl)
@@ -270,6 +276,10 @@ def _question_mark(text: str, start: int) -> int:
         if not after or _AFTER_OK.match(after) or is_atom(after):
             return pos
         start = pos + 1
+
+
+# An interrogative with nothing after it yet: what it asks about is on the next line.
+_ENDS_OPEN = re.compile(r"(?:有没有|是不是|是否|能否|能不能|可不可以|会不会|要不要|有哪些)\s*$")
 
 
 def _join(lines: list[str], sl: int, sp: int, el: int, ep: int) -> str:
