@@ -948,3 +948,32 @@ def test_a_question_that_ends_open_takes_the_next_line() -> None:
 )
 def test_for_example_alone_is_no_lead_in(text: str) -> None:
     assert [k for k, _ in fronts(text) if k == "list"] == []
+
+
+# --- a copula's subject with a clause comma is a sentence, not a term ----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: the last clause's pronoun or fragment before 是
+        "`call_rcu()` 的宽限期推进都由它驱动，它是真正常年干活的那个。\n",
+        "x86 上 `smp_mb()` 实现为 `lock; addl`，这是一个昂贵的全屏障。\n",
+        "`cpu.weight` 范围大，细粒度，区间是 `[1, 10000]`\n",
+        # the same in English: a clause before the subject
+        "In C, a pointer is a variable that holds an address.\n",
+    ],
+)
+def test_a_subject_with_a_clause_comma_is_no_term(text: str) -> None:
+    # None of the labelled definitions of the three authors has a comma in its term
+    # outside a bracketed gloss.
+    assert [k for k, _ in fronts(text) if k == "definition"] == []
+
+
+def test_a_comma_in_a_gloss_or_an_alias_stays_in_the_term() -> None:
+    assert ("definition", "切比雪夫距离（Chebyshev, L∞）") in fronts(
+        "切比雪夫距离（Chebyshev, L∞）是各坐标差的绝对值中的最大值\n"
+    )
+    assert ("definition", "棋盘距离，即切比雪夫距离") in fronts(
+        "- 棋盘距离，即切比雪夫距离：两点之间的最大坐标差\n"
+    )

@@ -189,6 +189,7 @@ _PATH = re.compile(r"^[\w.~-]*(?:/[\w.*-]+)+/?$")
 _VERB_IN_TERM = re.compile(r"\s(?:is|are|was|were|has|have|does|do)\s", re.IGNORECASE)
 _GLOSS = re.compile(r"（[^（）]*）|\([^()]*\)")
 # An alias within a term: 棋盘距离，即切比雪夫距离; X, also called Y.
+_CLAUSE_COMMA = re.compile(r"[，,]")
 _ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|aka)\s*")
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -414,6 +415,8 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
                 continue
         elif not _COPULA_EN.match(strip_special(predicate)):
             continue
+        if _CLAUSE_COMMA.search(_ALIAS.sub(" ", _GLOSS.sub("", subject))):
+            continue  # ``…都由它驱动，它是…``: the clauses of a sentence, not a term
         subject_plain = inline.plain(subject)
         if cn is not None and _PLACE_END.search(subject_plain):
             return None  # ``nixos 下是 …``: the sentence opens with a circumstance
