@@ -16,6 +16,7 @@ import time
 import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
@@ -242,8 +243,13 @@ class WalCheckpointer:
         """Run one checkpoint (``PASSIVE``, ``RESTART`` or ``TRUNCATE``) now; whether it
         copied the whole log (a busy reader or writer can stop all but ``PASSIVE``)."""
         assert mode in ("PASSIVE", "RESTART", "TRUNCATE")
+        path = Path(self.database).resolve()
+        if not path.exists():
+            return False  # the database was removed (a test's folder): nothing to copy
         try:
-            connection = sqlite3.connect(self.database, timeout=CHECKPOINT_BUSY_MS / 1000)
+            # ``mode=rw``: a checkpoint never creates a database where there is none.
+            connection = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True,
+                                         timeout=CHECKPOINT_BUSY_MS / 1000)
             try:
                 busy, logged, copied = connection.execute(
                     f"PRAGMA wal_checkpoint({mode})"

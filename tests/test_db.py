@@ -226,6 +226,23 @@ def test_steady_commits_are_copied_by_time_not_only_by_count(tmp_path: Path) -> 
     engine.dispose()
 
 
+def test_a_checkpoint_of_a_removed_database_creates_nothing(tmp_path: Path) -> None:
+    # A thread still waiting for its idle checkpoint when a test's folder is removed
+    # neither logs a failure nor leaves a new empty database behind.
+    path = tmp_path / "gone.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    found = checkpointer(engine)
+    assert found is not None
+    fill_log(engine, 2)
+    engine.dispose()
+    for leftover in tmp_path.iterdir():
+        leftover.unlink()
+    assert found.checkpoint("TRUNCATE") is False
+    assert list(tmp_path.iterdir()) == []
+    found.wait()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_in_memory_sqlite_has_no_checkpointer() -> None:
     engine = make_engine("sqlite://")
     assert checkpointer(engine) is None
