@@ -977,3 +977,25 @@ def test_a_comma_in_a_gloss_or_an_alias_stays_in_the_term() -> None:
     assert ("definition", "棋盘距离，即切比雪夫距离") in fronts(
         "- 棋盘距离，即切比雪夫距离：两点之间的最大坐标差\n"
     )
+
+
+# --- a term that points to another part of the note names nothing -------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kernel notes: "another reason", "the related code", "the accompanying talk"
+        "## TLB\n\n3. 另一个原因：TCP 栈必须读 header\n",
+        "## RDMA\n\n相关代码：\n\n- HMP 包装：block/monitor.c\n- QMP 入口：blockdev.c\n",
+        "配套的 lpc (2023) : Improve IRQ throughput with posted interrupts\n",
+        "## 迁移\n\n对应代码是：\n\n- 发送通知：migration/ram.c\n- 清除位图：migration/ram.c\n",
+    ],
+)
+def test_a_term_that_points_elsewhere_is_no_card(text: str) -> None:
+    # (the same as a demonstrative: course notes' ``上面这个式子是二次收敛的`` is no card)
+    assert fronts(text) == []
+
+
+def test_a_term_that_only_starts_like_a_pointer_stays() -> None:
+    assert ("definition", "相关系数") in fronts("相关系数：两个变量线性相关的程度\n")

@@ -72,7 +72,9 @@ _NOT_TERM_CN = re.compile(
     r"把|被|将|让|给|当|若|只|只是|才|再|找到|得到|可以|需要|要|会|能|的确|确实|当然|真的|显然|"
     r"其中|另外|此外|而且|并且|或者|还是|总的来说|简单来说|换句话说|也就是说|通过|根据|按照|"
     r"如果说|比如说|原来|到底|看上去|看起来|居然|竟然|最好|即使|直觉上|具体来说|具体而言|"
-    r"简而言之|总而言之|换言之|也就是)"
+    r"简而言之|总而言之|换言之|也就是|"
+    # what points to another part of the note: 另一个原因, 相关文档, 对应的代码, 配套的 lpc
+    r"另一|相关的|对应的?|配套的?|相关(?:文档|代码|源码|资料|链接|实现))"
 )
 _NOT_TERM = re.compile(
     r"^(it|this|that|these|those|there|here|he|she|they|we|you|i|what|which|who|why|how|"

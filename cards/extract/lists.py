@@ -148,6 +148,7 @@ _NO_SUBJECT = re.compile(
     r"^(?:因此|所以|其中|具体来说|具体而言|也就是说|也就是|换句话说|简而言之|直觉上|总之|于是|然后|其实|另外|此外)$|"
     r"^(?:例如|比如|譬如|(?i:for example|for instance|e\.g\.))$|"
     r"^(?:文档|书|文章|代码|注释)(?:里|中|上)|^找一?些|"
+    r"^(?:另一|相关的|对应的?|配套的?|相关(?:文档|代码|源码|资料|链接|实现))|"
     r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|"
     r"^(?:In|With|For|As|At|On|By)\s(?:the|this|that|these|those|such|a|an)\b"
 )
