@@ -999,3 +999,10 @@ def test_a_term_that_points_elsewhere_is_no_card(text: str) -> None:
 
 def test_a_term_that_only_starts_like_a_pointer_stays() -> None:
     assert ("definition", "相关系数") in fronts("相关系数：两个变量线性相关的程度\n")
+
+
+@pytest.mark.parametrize("text", ["两个看下来，都是不怎么样的\n", "这个工具不怎么好用\n"])
+def test_not_very_is_no_question(text: str) -> None:
+    # 不怎么 / 不怎样 means "not very": no question is asked (but 内核怎么处理缺页 asks)
+    assert fronts(text) == []
+    assert fronts("内核怎么处理缺页\n") == [("question", "内核怎么处理缺页")]

@@ -22,7 +22,7 @@ _AFTER_OK = re.compile(r"[\s?？!！)）\]】」』\"'”’.,，。:：;；~～
 
 # Interrogatives that make a Chinese clause a question without a question mark.
 _CN_LEADING = re.compile(
-    r"(?<!再)(为什么|为何|为啥|如何|怎么(?!也)|怎样|能不能|能否|可不可以|是不是|是否|有没有|"
+    r"(?<!再)(为什么|为何|为啥|如何|(?<!不)怎么(?!也)|(?<!不)怎样|能不能|能否|可不可以|是不是|是否|有没有|"
     r"^什么是|^什么东西是|^什么叫|^何为|到底.{0,20}什么)"
 )
 _SENTENCE_END = re.compile(r"[。；;!！]")
