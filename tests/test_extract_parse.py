@@ -4,11 +4,12 @@ tokens are those of one full markdown-it parse."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -83,10 +84,24 @@ _LINE = st.lists(
 ).map("".join)
 
 
+# The front-matter plugin takes ``---`` at the first line of a container too (``- ---a``):
+# the reference parse then holds front matter inside a list item, which no note has.
+_FRONT_MATTER_IN_CONTAINER = re.compile(r"^(?:[ \t]*(?:[-*+]|\d+[.)]|>)[ \t]*)+---")
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_LINE)
 def test_lazy_inline_parse_on_generated_markdown(text: str) -> None:
+    assume(not _FRONT_MATTER_IN_CONTAINER.match(text))
     _same(text)
+
+
+def test_front_matter_is_only_at_the_start_of_a_note() -> None:
+    # (the case the generated test leaves out: ours is a list item's text)
+    text = normalized("- ---a\na")
+    tokens = block_parser(text).parse(text, {})
+    assert [t.type for t in tokens if t.type == "front_matter"] == []
+    assert [t.content for t in tokens if t.type == "inline"] == ["---a\na"]
 
 
 def _stock_inline() -> MarkdownIt:
