@@ -14,7 +14,7 @@ from cards.extract.pretest import may_hold_card
 
 # What the pre-test means, written plainly (slow: each alternative is tried everywhere).
 _START = re.compile(
-    r"^[^\n]{0,100}?(?:[:：](?!//)|—|–| - | -- )|"
+    r"^[^\n]{0,100}?(?:[:：](?!//|[ \t]*$)|—|–| - | -- )|"
     r"^[^\n]{0,48}?(?<![但于还就都也总只真要可正若凡倒而或不算像])"
     r"(?:(?<![的了着过在为把被让给对从向和与及])是(?![不否什啥哪谁多怎如])|指|即|定义为|译为|可译为)|"
     r"^[^\n]{0,100}?\s(?:(?:is|are)\s+\W{0,3}(?:a|an|the|one|used|just|simply|basically|short|"
@@ -83,6 +83,9 @@ def test_the_pre_test_is_the_plain_patterns(kind: str, content: str) -> None:
         ("paragraph", "为什么要这样做", True),
         ("paragraph", "一些说明\n有三种方式", True),  # a count on the last line
         ("paragraph", "有三种方式\n一些说明", False),  # …but not before it
+        ("paragraph", "一维化的方法:\n从后往前扫一遍", False),  # a colon that ends its line
+        ("paragraph", "一维化的方法:  \n从后往前扫一遍", False),
+        ("paragraph", "一些说明\n一维化的方法:", True),  # …ends a lead-in on the last line
         ("heading", "TLB : 页表的缓存", False),  # a heading holds questions only
         ("heading", "为什么要这样做", True),
         ("term", "anything", True),

@@ -33,8 +33,9 @@ _COPULAS = "是指即定译可"  # the first characters of the copula alternativ
 _DEFINITION = re.compile(
     "|".join(
         [
-            ":(?!//)",
-            "：(?!//)",
+            # (a colon that ends its line starts no definition: a lead-in is _LEAD's)
+            ":(?!//|[ \t]*(?:\n|$))",
+            "：(?![ \t]*(?:\n|$))",
             "—",
             "–",
             " - ",
