@@ -962,6 +962,8 @@ def test_for_example_alone_is_no_lead_in(text: str) -> None:
         "`cpu.weight` 范围大，细粒度，区间是 `[1, 10000]`\n",
         # the same in English: a clause before the subject
         "In C, a pointer is a variable that holds an address.\n",
+        # a sentence ended before the copula: the subject is the next sentence's pronoun
+        "`VMStateInfo` 不只处理基础类型。它也可以是一整个子系统的适配器。\n",
     ],
 )
 def test_a_subject_with_a_clause_comma_is_no_term(text: str) -> None:
@@ -1006,3 +1008,16 @@ def test_not_very_is_no_question(text: str) -> None:
     # 不怎么 / 不怎样 means "not very": no question is asked (but 内核怎么处理缺页 asks)
     assert fronts(text) == []
     assert fronts("内核怎么处理缺页\n") == [("question", "内核怎么处理缺页")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> 1. 证明 : 还是没有看懂\n",
+        "- vring_virtqueue::last_used_idx : 不理解\n",
+        "- foo_bar : 不知道\n",
+    ],
+)
+def test_an_explanation_that_is_only_a_shrug_is_no_definition(text: str) -> None:
+    # (as ``X : (不知道怎么解释)`` is not: the note has no explanation yet)
+    assert fronts(text) == []

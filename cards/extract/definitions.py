@@ -177,9 +177,12 @@ MAY_DEFINE = re.compile(
 _ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
 _ASIDE = re.compile(r"^\s*(?:(?:\([^()]*\)|（[^（）]*）)\s*)+$")
 # An explanation that opens with a bracketed shrug or to-do: the note has no explanation yet.
+# …or that is only a shrug (``证明 : 还是没有看懂``).
 _SHRUG = re.compile(
     r"^\s*[(（]\s*@?(?:[^()（）]{0,12}?(?:不知道|不清楚|没看懂|看不懂|不懂|不理解|不会|待补充|待定)|"
-    r"todo|fixme|tbd|\?|？|not sure|no idea)",
+    r"todo|fixme|tbd|\?|？|not sure|no idea)|"
+    r"^\s*(?:还是|仍然|依然|也|完全)?(?:没有?|不)(?:看懂|搞懂|搞明白|懂|理解|明白|清楚)(?:了)?\s*[.。!！…]*\s*$|"
+    r"^\s*(?:不知道|not sure|no idea)\s*[.。!！…]*\s*$",
     re.IGNORECASE,
 )
 _SENTENCE_PUNCT = re.compile(r"[，。；;！!？?,]")
@@ -191,7 +194,7 @@ _PATH = re.compile(r"^[\w.~-]*(?:/[\w.*-]+)+/?$")
 _VERB_IN_TERM = re.compile(r"\s(?:is|are|was|were|has|have|does|do)\s", re.IGNORECASE)
 _GLOSS = re.compile(r"（[^（）]*）|\([^()]*\)")
 # An alias within a term: 棋盘距离，即切比雪夫距离; X, also called Y.
-_CLAUSE_COMMA = re.compile(r"[，,]")
+_CLAUSE_MARK = re.compile(r"[，,。；;！!]")
 _ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|aka)\s*")
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -417,8 +420,8 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
                 continue
         elif not _COPULA_EN.match(strip_special(predicate)):
             continue
-        if _CLAUSE_COMMA.search(_ALIAS.sub(" ", _GLOSS.sub("", subject))):
-            continue  # ``…都由它驱动，它是…``: the clauses of a sentence, not a term
+        if _CLAUSE_MARK.search(_ALIAS.sub(" ", _GLOSS.sub("", subject))):
+            continue  # ``…都由它驱动，它是…``, ``…基础类型。它也可以是…``: a sentence's clauses
         subject_plain = inline.plain(subject)
         if cn is not None and _PLACE_END.search(subject_plain):
             return None  # ``nixos 下是 …``: the sentence opens with a circumstance
