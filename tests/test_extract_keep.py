@@ -1021,3 +1021,20 @@ def test_not_very_is_no_question(text: str) -> None:
 def test_an_explanation_that_is_only_a_shrug_is_no_definition(text: str) -> None:
     # (as ``X : (不知道怎么解释)`` is not: the note has no explanation yet)
     assert fronts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "先不管这些，看看 passt 和虚拟化如何连起来\n",
+        "还是应该搞一个板子玩玩，看看 ejtag 是如何工作的\n",
+        "测试一下内存错误注入，分析内核中如何处理 uncorrectable error\n",
+    ],
+)
+def test_an_errand_after_a_clause_is_no_question(text: str) -> None:
+    # as an errand at the start is not (分析 X 是如何…, 看看为什么…)
+    assert fronts(text) == []
+
+
+def test_a_question_before_an_errand_stays() -> None:
+    assert fronts("X 为什么慢，分析一下\n") == [("question", "X 为什么慢，分析一下")]

@@ -127,13 +127,16 @@ def is_interrogative(clause: str) -> bool:
     if _ERRAND.search(stripped) or _INDIRECT_IN_CLAUSE.search(_CLAUSE_BREAK.split(stripped)[-1]):
         return False
     if _CN_TRAILING.search(stripped):
-        return True
+        # (an errand may open the asking clause too: ``先不说这个，看看 X 是什么``)
+        return not _ERRAND.search(_CLAUSE_BREAK.split(stripped)[-1])
     leading = _CN_LEADING.search(stripped)
     if not leading:
         return False
     before = stripped[: leading.start()]
     clause = _CLAUSE_BREAK.split(before)[-1]
-    return not (_INDIRECT.search(before) or _INDIRECT_IN_CLAUSE.search(clause))
+    return not (
+        _INDIRECT.search(before) or _INDIRECT_IN_CLAUSE.search(clause) or _ERRAND.search(clause)
+    )
 
 
 def _has_subject(text: str, inline: InlineText) -> bool:
