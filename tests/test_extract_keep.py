@@ -1038,3 +1038,17 @@ def test_an_errand_after_a_clause_is_no_question(text: str) -> None:
 
 def test_a_question_before_an_errand_stays() -> None:
     assert fronts("X 为什么慢，分析一下\n") == [("question", "X 为什么慢，分析一下")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这就是为什么需要 address_space 的原因\n",
+        "这也是为什么它的例子里，battery 节点要被 charger 引用\n",
+    ],
+)
+def test_that_is_why_tells_and_does_not_ask(text: str) -> None:
+    assert fronts(text) == []
+    # …but "why is that" asks, with or without its question mark
+    assert fronts("## tdp_mmu\n\n这是为什么?\n") == [("question", "tdp_mmu: 这是为什么?")]
+    assert [k for k, _ in fronts("但是 seabios 是没有的，这是为什么\n")] == ["question"]

@@ -38,6 +38,8 @@ _INDIRECT = re.compile(
 _INDIRECT_IN_CLAUSE = re.compile(
     r"检验|检查|判断|确认|确定|(?:无法|不能|没法|不|没有?)(?:理解|明白|懂|清楚|知道)"
 )
+# "That is why …": 为什么 after 这(就)是 with more said after it tells, it does not ask.
+_THAT_IS_WHY = re.compile(r"(?:这|那|此)(?:就|也|正|便)?是为什么\s*[^\s?？。!！…]")
 # An errand, not a question: 分析 Icache 是如何被使用的, 看看为什么 …
 _ERRAND = re.compile(r"(?:^|[:：])\s*(?:分析|研究|调查|看看|看一下|了解一下|检查|搞清楚|弄清楚)")
 _CLAUSE_BREAK = re.compile(r"[，,；;]")
@@ -126,6 +128,8 @@ def is_interrogative(clause: str) -> bool:
         return False
     if _ERRAND.search(stripped) or _INDIRECT_IN_CLAUSE.search(_CLAUSE_BREAK.split(stripped)[-1]):
         return False
+    if _THAT_IS_WHY.search(stripped):
+        return False  # ``这就是为什么需要 address_space``: "that is why", a statement
     if _CN_TRAILING.search(stripped):
         # (an errand may open the asking clause too: ``先不说这个，看看 X 是什么``)
         return not _ERRAND.search(_CLAUSE_BREAK.split(stripped)[-1])
