@@ -1052,3 +1052,51 @@ def test_that_is_why_tells_and_does_not_ask(text: str) -> None:
     # …but "why is that" asks, with or without its question mark
     assert fronts("## tdp_mmu\n\n这是为什么?\n") == [("question", "tdp_mmu: 这是为什么?")]
     assert [k for k, _ in fronts("但是 seabios 是没有的，这是为什么\n")] == ["question"]
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("快速排序就是分而治之的一种排序\n", "快速排序"),
+        ("- epoll 其实就是一个事件通知机制\n", "epoll"),
+        ("> self 其实本身就是指向当前进程的目录\n", "self"),  # adverbs one after another
+        ("Raft 本来就是一种好懂的共识算法\n", "Raft"),
+    ],
+)
+def test_jiu_shi_is_a_copula(text: str, term: str) -> None:
+    # X 就是 Y defines X, as X 是 Y does (the block's first test used to miss it)
+    assert fronts(text) == [("definition", term)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- dccp 似乎是一个传输层的协议\n",  # a hedge in the subject
+        "tcp 好像就是靠重传保证可靠\n",
+        "这个寄存器应该就是控制电源的\n",
+        "写入的地址正好是 604 啊\n",  # 正好, 确实: an observation, not a definition
+        "QEMU 的顺序确实是先同步，再清理\n",
+        "核心就是这么简单。\n",  # an explanation that only points back
+        "内核实际上就是这么做的，读写都不加锁\n",
+        "@todo 这一章就是分析命名空间的\n",  # a note to self is no term
+        "FIXME 这个翻译就是一团糟\n",
+        "TODO the cache is a mess\n",
+        "// 每个 head 是一个链表\n",  # a code comment
+        "最近的新闻就是去年的新闻了\n",  # a time or a step names nothing
+        "下一步就是构建层次结构\n",
+        "里的 or 就是表示复用\n",  # a fragment
+        "典型例子：每个 bucket 一个锁\n",  # an example is no term
+        "最经典的例子就是嵌套虚拟化\n",
+    ],
+)
+def test_guesses_remarks_and_notes_to_self_are_no_definitions(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_core_and_consequence_are_attributes() -> None:
+    # 核心, 后果, 本质…: an attribute of the section's subject, or nothing
+    assert fronts("## mmu_spte_update\n\n核心就是 WRITE_ONCE 而已\n") == [
+        ("definition", "mmu_spte_update 的核心")
+    ]
+    assert fronts("后果就是程序被 kill\n") == []
+    assert fronts("本质: 锁的顺序反了\n") == []

@@ -17,6 +17,7 @@ _START = re.compile(
     r"^[^\n]{0,100}?(?:[:：](?!//|[ \t]*$)|—|–| - | -- )|"
     r"^[^\n]{0,48}?(?<![但于还就都也总只真要可正若凡倒而或不算像])"
     r"(?:(?<![的了着过在为把被让给对从向和与及])是(?![不否什啥哪谁多怎如])|指|即|定义为|译为|可译为)|"
+    r"^[^\n]{0,48}?就是|"
     r"^[^\n]{0,100}?\s(?:(?:is|are)\s+\W{0,3}(?:a|an|the|one|used|just|simply|basically|short|"
     r"shorthand)|means|refers|stands)\s",
     re.IGNORECASE | re.MULTILINE,
@@ -34,17 +35,18 @@ _LEAD = re.compile(
 
 
 def _plain(kind: str, content: str) -> bool:
+    # (a block alone, with no list after it: a lead-in needs its items after a colon)
     if kind == "heading":
         return _ASK.search(content) is not None
     last = content[content.rfind("\n") + 1 :]
-    return kind == "term" or bool(
-        _START.search(content) or _ASK.search(content) or _LEAD.search(last)
-    )
+    lead = _LEAD.search(last) and re.search(r"[:：][ \t]*[^ \t]", last)
+    return kind == "term" or bool(_START.search(content) or _ASK.search(content) or lead)
 
 
 _PIECES = [
     "a", "x", " ", "  ", "\n", "\t", "\u3000", "中文", "术语", "https://a.b/c", ":", "：", "//",
-    "—", "–", " - ", " -- ", "-", "是", "的是", "但是", "是不是", "是什么", "是指", "指", "指针",
+    "—", "–", " - ", " -- ", "-", "是", "的是", "但是", "就是", "其实就是", "也就是", "是不是",
+    "是什么", "是指", "指", "指针",
     "即", "立即", "定义为", "被定义为", "可译为", "译为", " is ", " is a ", " are the ", " Is an ",
     " is **a** ", " means ", " refers to ", "Stands", "?", "？", "吗", "哪", "怎", "为什么",
     "何为", "如何", "能否", "能不能", "可不可以", "有没有", "是否", "是啥", "什么", "称为", "叫做",
@@ -81,11 +83,13 @@ def test_the_pre_test_is_the_plain_patterns(kind: str, content: str) -> None:
         ("paragraph", "A page table is a map", True),
         ("paragraph", "The PCI domain is only prepended when needed", False),
         ("paragraph", "为什么要这样做", True),
-        ("paragraph", "一些说明\n有三种方式", True),  # a count on the last line
-        ("paragraph", "有三种方式\n一些说明", False),  # …but not before it
+        ("paragraph", "一些说明\n有三种方式：甲、乙、丙", True),  # a count and its items
+        ("paragraph", "一些说明\n有三种方式", False),  # …without its items or a list after it
+        ("paragraph", "有三种方式\n一些说明", False),  # …and not before the last line
         ("paragraph", "一维化的方法:\n从后往前扫一遍", False),  # a colon that ends its line
         ("paragraph", "一维化的方法:  \n从后往前扫一遍", False),
-        ("paragraph", "一些说明\n一维化的方法:", True),  # …ends a lead-in on the last line
+        ("paragraph", "一些说明\n一维化的方法:", False),  # …ends a lead-in, but no list follows
+        ("paragraph", "快排就是分而治之", True),  # 就是 is a copula, though 就 stops a plain 是
         ("heading", "TLB : 页表的缓存", False),  # a heading holds questions only
         ("heading", "为什么要这样做", True),
         ("term", "anything", True),
@@ -93,6 +97,25 @@ def test_the_pre_test_is_the_plain_patterns(kind: str, content: str) -> None:
 )
 def test_the_pre_test_on_example_blocks(kind: str, content: str, holds: bool) -> None:
     assert may_hold_card(Block(kind, 0, 1, content=content)) is holds
+
+
+@pytest.mark.parametrize(
+    ("source", "holds"),
+    [
+        ("一些说明\n一维化的方法:\n\n- 从后往前\n- 从前往后\n", True),  # a list follows
+        ("一些说明\n有三种方式\n\n- 甲\n- 乙\n- 丙\n", True),
+        ("一些说明\n有三种方式\n\n![图](a.png)\n\n- 甲\n- 乙\n- 丙\n", True),  # an image between
+        ("一些说明\n有三种方式\n\n另一段\n\n- 甲\n", False),  # a paragraph between
+        ("- 一些说明，有三种方式\n  - 甲\n  - 乙\n  - 丙\n", True),  # the item's own list
+        ("- 一些说明，有三种方式\n- 甲\n", False),
+    ],
+)
+def test_a_lead_in_passes_when_a_list_follows(source: str, holds: bool) -> None:
+    from cards.extract.parse import parse_note
+    from cards.extract.walk import Walk
+
+    first = Walk(parse_note(source), frozenset()).blocks[0]
+    assert may_hold_card(first) is holds
 
 
 _ASKING = [

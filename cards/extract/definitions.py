@@ -72,12 +72,13 @@ _NOT_TERM_CN = re.compile(
     r"把|被|将|让|给|当|若|只|只是|才|再|找到|得到|可以|需要|要|会|能|的确|确实|当然|真的|显然|"
     r"其中|另外|此外|而且|并且|或者|还是|总的来说|简单来说|换句话说|也就是说|通过|根据|按照|"
     r"如果说|比如说|原来|到底|看上去|看起来|居然|竟然|最好|即使|直觉上|具体来说|具体而言|"
-    r"简而言之|总而言之|换言之|也就是|"
+    r"简而言之|总而言之|换言之|也就是|实际上|无非|最近|下一步|接下来|里的|中的|"
     # what points to another part of the note: 另一个原因, 相关文档, 对应的代码, 配套的 lpc
     r"另一|相关的|对应的?|配套的?|相关(?:文档|代码|源码|资料|链接|实现))"
 )
 _NOT_TERM = re.compile(
-    r"^(it|this|that|these|those|there|here|he|she|they|we|you|i|what|which|who|why|how|"
+    r"^(@?todo|fixme|xxx|tbd|//|"
+    r"it|this|that|these|those|there|here|he|she|they|we|you|i|what|which|who|why|how|"
     r"where|when|one|but|and|so|if|then|also|since|because|although|though|while|as|after|"
     r"before|once|until|unless|whether|thus|hence|however|therefore|even|just|only|now|"
     r"the answer|the result|the reason|the problem|"
@@ -87,6 +88,7 @@ _NOT_TERM = re.compile(
 # Lines whose colon only labels what follows.
 _LABELS = re.compile(
     r"^(参考|重点参考|参考资料|参考文献|资料|链接|来源|出处|备注|注|注意|提示|例如|比如|举例|例子|"
+    r"最?(?:经典|典型)的?(?:案例|例子)|"
     r"示例|总结|小结|结论|问题|答案|回答|解答|思考|说明|原文|翻译|摘要|引用|代码|输出|输入|结果|"
     r"步骤|方法|todo|fixme|note|notes|tip|tips|warning|example|examples|e\.g|eg|i\.e|"
     r"see also|see|ref|refs|reference|references|source|output|input|result|update|edit|"
@@ -149,8 +151,14 @@ _CN_SPLIT = re.compile(
 _CN_TERM_END = re.compile(
     r"[都也还就只不才又再却便总很最更已的了着过在于为把被让给对从向和与及或说看想要会能可得地而所但算中里时后仅]$"
 )
+# A hedge in the subject or a demonstrative just before the copula (X 似乎就是, X 感觉这就是,
+# X 正好是) makes a guess or a remark; an adverb there (X 其实就是, X 本身就是) still defines X.
+_HEDGE_END = re.compile(r"(?:应该|可能|大概|估计|感觉这?|这个|这|正好|确实)\s*$|似乎|好像")
+_ADVERB_END = re.compile(r"(?:\s*(?:其实|本来|本身|实际上))+\s*$")
 # A name with 下/上 after it is a circumstance (nixos 下是 …, Linux 上: …), not a term.
 _PLACE_END = re.compile(r"[A-Za-z0-9_)）]\s*[下上]$")
+# An explanation that only points back (这么简单, 这样做的) says nothing of its own.
+_POINTS_BACK = re.compile(r"\s*(?:这么|这样|如此|那样)")
 # A line without any of these holds no definition (a cheap first test; public so that a
 # test holds it to its plain spelling).
 # Every alternative starts with a literal character, so that ``re`` jumps to the
@@ -408,8 +416,14 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         if not subject.strip():
             continue
         cn = _COPULA_CN.match(predicate)
+        if cn is not None:
+            if _HEDGE_END.search(subject):
+                continue  # ``X 似乎就是 …``, ``X 感觉这就是 …``: a guess, not a definition
+            subject = _ADVERB_END.sub("", subject)  # ``X 其实就是 …`` defines X
         if cn:
             rest = predicate[cn.end() :]
+            if _POINTS_BACK.match(rest):
+                continue  # ``核心就是这么简单``, ``X 就是这样做的``: a remark on what came before
             clause = _CLAUSE_END.split(inline.plain(rest), maxsplit=1)[0].strip(" :：")
             if (
                 rest[:1] in ("不", "否", "什", "啥", "哪", "谁", "多", "怎", "如")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from cards.extract.answers import trim
 from cards.extract.definitions import find_definition, is_label
 from cards.extract.lists import find_list_card
-from cards.extract.parse import Block
+from cards.extract.parse import Block, block_role
 from cards.extract.questions import find_questions
 from cards.extract.subjects import (
     heading_subject,
@@ -103,19 +103,10 @@ _LEANS_ON_HEADING = re.compile(
 )
 
 
-def _role(block: Block) -> str:
-    parent = block.parent
-    if block.kind in ("heading", "term"):
-        return block.kind
-    if parent is not None and parent.kind == "item" and parent.children[0] is block:
-        return "lead"
-    return "paragraph"
-
-
 def block_text(walk: Walk, block: Block) -> BlockText:
     """A block's text for the finders: an Obsidian callout's ``[!note]`` and a task's
     ``[ ]`` (in a list item or a heading) are left out of the mask."""
-    role = _role(block)
+    role = block_role(block)
     inline = block.text()
     lines = inline.lines
     if lines and lines[0][:1] in " [" and _CALLOUT.match(lines[0]):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from cards.extract.answers import only_questions, trim
 from cards.extract.definitions import is_label
 from cards.extract.parse import Block
+from cards.extract.pretest import introduced_list
 from cards.extract.questions import QMARKS
 from cards.extract.text import ATOM_URL, InlineText, cjk_count, strip_special
 
@@ -38,7 +39,7 @@ def find_list_card(
     if role not in ("paragraph", "lead") or not inline.lines:
         return None
     last = inline.lines[-1].rstrip()
-    target = _following_list(block, role)
+    target = introduced_list(block, _only_images)
     if target is None and ":" not in last and "：" not in last:
         return None  # no list follows, and no colon before items on the line itself
     if not (last.endswith((":", "：")) or _COUNT.search(last)):
@@ -224,23 +225,6 @@ def _last_sentence(line: str) -> str:
     parts = _SENTENCES.split(line.strip())
     parts = [p for p in parts if p.strip(" 。.")]
     return parts[-1] if parts else line
-
-
-def _following_list(block: Block, role: str) -> Block | None:
-    """The list a lead-in introduces: nested in its item, or the next block (an image in
-    between is allowed)."""
-    if role == "lead" and block.parent is not None:
-        nested = [c for c in block.parent.children if c.kind == "list"]
-        return nested[0] if nested else None
-    siblings = block.parent.children if block.parent is not None else [block]
-    index = block.index
-    for nxt in siblings[index + 1 : index + 3]:
-        if nxt.kind == "list":
-            return nxt
-        if nxt.kind == "paragraph" and _only_images(nxt):
-            continue
-        return None
-    return None
 
 
 def _only_images(block: Block) -> bool:

@@ -24,7 +24,16 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from cards.extract.text import InlineText, inline_text, plain_inline_text
 
-__all__ = ["Block", "Note", "block_parser", "new_parser", "normalized", "parse_note", "parser"]
+__all__ = [
+    "Block",
+    "Note",
+    "block_parser",
+    "block_role",
+    "new_parser",
+    "normalized",
+    "parse_note",
+    "parser",
+]
 
 # Deeper nesting than this is left unparsed (markdown-it stops there): no recursion blow-up.
 MAX_NESTING = 40
@@ -233,6 +242,17 @@ class Block:
     def first_line(self) -> int:
         """0-based line of the block's first inline line."""
         return self.inline_start if self.inline_start >= 0 else self.start
+
+
+def block_role(block: Block) -> str:
+    """The part a text block plays for the finders: ``heading``, ``term``, ``lead`` (a list
+    item's first paragraph) or ``paragraph``."""
+    parent = block.parent
+    if block.kind in ("heading", "term"):
+        return block.kind
+    if parent is not None and parent.kind == "item" and parent.children[0] is block:
+        return "lead"
+    return "paragraph"
 
 
 @dataclass(slots=True)

@@ -3,8 +3,8 @@ spares most blocks their inline parse and the finders.
 
 A block passes when it has a colon, dash or copula near a line's start (a definition), an
 interrogative (a question, or ``称为``/``called`` naming a term), or a lead-in's colon or
-count on its last line (a list card). A heading only holds questions: the other finders
-pass headings by.
+count on its last line, with a list after it or its items after a colon (a list card). A
+heading only holds questions: the other finders pass headings by.
 
 The patterns run on every block of every note, so they are written for the speed of
 Python's ``re``: every alternative starts with a literal character, not a class, a group,
@@ -17,10 +17,11 @@ character, and a column limit (a definition's term starts a line) is checked on 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from cards.extract.parse import Block
+from cards.extract.parse import Block, block_role
 
-__all__ = ["may_ask", "may_hold_card"]
+__all__ = ["introduced_list", "may_ask", "may_hold_card"]
 
 # Whitespace that may stand before an English copula or count word (``\s``, spelled out).
 _SPACES = (" ", "\n", "\t", "\u3000", "\xa0")
@@ -28,7 +29,7 @@ _SPACES = (" ", "\n", "\t", "\u3000", "\xa0")
 _NOT_BEFORE_COPULA = "但于还就都也总只真要可正若凡倒而或不算像"
 # …and a 是 after these ends no term either: 的是, 在是, 为是, 和是…
 _NOT_BEFORE_SHI = _NOT_BEFORE_COPULA + "的了着过在为把被让给对从向和与及"
-_COPULAS = "是指即定译可"  # the first characters of the copula alternatives below
+_COPULAS = "是指即定译可就"  # the first characters of the copula alternatives below
 
 _DEFINITION = re.compile(
     "|".join(
@@ -41,6 +42,7 @@ _DEFINITION = re.compile(
             " - ",
             " -- ",
             f"是(?<![{_NOT_BEFORE_SHI}]是)(?![不否什啥哪谁多怎如])",
+            "就是",  # (X 就是 Y: a copula of the definition finder, though 就 stops a plain 是)
             *(
                 f"{c}(?<![{_NOT_BEFORE_COPULA}]{c})"
                 for c in ("指", "即", "定义为", "译为", "可译为")
@@ -86,6 +88,8 @@ _LEAD = re.compile(
         ]
     )
 )
+# (``X 有两个流：输入流和输出流``: a lead-in with its items on its own line)
+_ITEMS_AFTER_COLON = re.compile(r"[:：][ \t]*[^ \t]")
 
 
 def may_hold_card(block: Block) -> bool:
@@ -95,11 +99,35 @@ def may_hold_card(block: Block) -> bool:
         return may_ask(content)
     if kind == "term":
         return True
-    return (
-        _near_line_start(content)
-        or may_ask(content)
-        or _LEAD.search(content, content.rfind("\n") + 1) is not None  # a lead-in ends it
+    if _near_line_start(content) or may_ask(content):
+        return True
+    last = content.rfind("\n") + 1
+    return _LEAD.search(content, last) is not None and (  # a lead-in ends it…
+        # …that introduces a list, or has its items after a colon on its line
+        introduced_list(block, _may_be_images) is not None
+        or _ITEMS_AFTER_COLON.search(content, last) is not None
     )
+
+
+def introduced_list(block: Block, images: Callable[[Block], bool]) -> Block | None:
+    """The list a lead-in introduces: nested in its item, or the next block (a paragraph
+    between them that ``images`` says holds only images is allowed)."""
+    parent = block.parent
+    if parent is None:
+        return None
+    if block_role(block) == "lead":
+        return next((child for child in parent.children if child.kind == "list"), None)
+    for nxt in parent.children[block.index + 1 : block.index + 3]:
+        if nxt.kind == "list":
+            return nxt
+        if nxt.kind == "paragraph" and images(nxt):
+            continue
+        return None
+    return None
+
+
+def _may_be_images(block: Block) -> bool:
+    return block.content.lstrip().startswith(("![", "<img", "<p"))
 
 
 def may_ask(content: str) -> bool:
