@@ -1100,3 +1100,21 @@ def test_core_and_consequence_are_attributes() -> None:
     ]
     assert fronts("后果就是程序被 kill\n") == []
     assert fronts("本质: 锁的顺序反了\n") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "相关会议可以看看：\n\n- LPC 2017 的一个报告\n- KVM Forum 的一个报告\n",
+        "RCU 的文章值得看看:\n\n- 一篇讲 RCU\n- 一篇讲 SRCU\n",
+        "长期待办：\n\n- 整理 fs\n- 写 demo\n",
+    ],
+)
+def test_a_reading_tip_or_a_todo_list_is_no_list_card(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_a_term_that_ends_in_for_example_is_none() -> None:
+    # the colon belongs to ``E.g``, and what comes before it is the end of a sentence
+    assert fronts("Big locks in the kernel. E.g: on x86-64 it is 32 bytes\n") == []
+    assert fronts("缓存替换策略例如: LRU 和 LFU\n") == []

@@ -89,6 +89,7 @@ _NOT_TERM = re.compile(
 _LABELS = re.compile(
     r"^(参考|重点参考|参考资料|参考文献|资料|链接|来源|出处|备注|注|注意|提示|例如|比如|举例|例子|"
     r"最?(?:经典|典型)的?(?:案例|例子)|"
+    r"(?:长期|近期|短期|今日|今天)?(?:待办|代办)(?:事项|清单)?|"
     r"示例|总结|小结|结论|问题|答案|回答|解答|思考|说明|原文|翻译|摘要|引用|代码|输出|输入|结果|"
     r"步骤|方法|todo|fixme|note|notes|tip|tips|warning|example|examples|e\.g|eg|i\.e|"
     r"see also|see|ref|refs|reference|references|source|output|input|result|update|edit|"
@@ -207,6 +208,7 @@ _ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|ak
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _FIRST_PERSON = re.compile(r"(?<!自)我")  # (自我 is a word: 自我检查)
+_LABEL_END = re.compile(r"(?:(?:^|[\s.,;，])(?:e\.g|i\.e|eg|etc)\.?|例如|比如)$", re.IGNORECASE)
 _ATOM_CHAR = re.compile("[\U000f0000-\U0010ffff]")  # the characters is_atom accepts
 # A term that holds a path or is a shell command: ``读取 ~/.config/x``, ``sudo tcpdump -i lo``.
 _COMMAND = re.compile(
@@ -319,6 +321,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
     unglossed = _GLOSS.sub("", _ALIAS.sub(" ", plain))
     if _SENTENCE_PUNCT.search(unglossed) and ATOM_CODE not in atoms_kinds:
         return None
+    if _LABEL_END.search(plain):
+        return None  # ``locks in the kernel. E.g: …``: the colon is the label's
     if _NOT_TERM.match(plain) or _NOT_TERM_CN.match(plain) or is_label(plain):
         return None
     if "我" in plain and _FIRST_PERSON.search(_GLOSS.sub("", plain)):

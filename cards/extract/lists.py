@@ -172,7 +172,7 @@ _IMPLIES = re.compile(r"\s*(?:这|那)(?:也|就|将|会|便)?(?:意味着|说�
 # interesting, 将会大大加分) names no list to learn.
 _JUDGEMENT = re.compile(
     r"(?:(?:很|挺|非常|比较|还|真|太)好|不错|有趣|有意思|重要|复杂|有点?问题|加分|厉害|好用|"
-    r"值得一看|interesting|intesting|great|nice|cool|awesome|useful|important|tricky|"
+    r"值得一看|(?:可以|值得)(?:看看|参考)|推荐阅读|interesting|intesting|great|nice|cool|awesome|useful|important|tricky|"
     r"complicated|amazing|helpful|handy)"
     r"\s*(?:的|了|啊|呀|吧)?\s*$",
     re.IGNORECASE,
