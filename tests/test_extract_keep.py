@@ -1118,3 +1118,26 @@ def test_a_term_that_ends_in_for_example_is_none() -> None:
     # the colon belongs to ``E.g``, and what comes before it is the end of a sentence
     assert fronts("Big locks in the kernel. E.g: on x86-64 it is 32 bytes\n") == []
     assert fronts("缓存替换策略例如: LRU 和 LFU\n") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- [ ] 确认一下 : 切换模式时 TLB 是否全部清空\n",  # an errand
+        "- 分析一下: 当一个 vcpu 退出时\n",
+        "第一种情况 : 直接触发\n",  # a numbered case
+        "第二个步骤: 建立映射\n",
+        "C:\\Program Files\\Windows Kits\\10\\Include\n",  # a drive letter
+        "D:/games/save\n",
+    ],
+)
+def test_errands_numbered_cases_and_drive_letters_are_no_terms(text: str) -> None:
+    assert [kind for kind, _ in fronts(text)] != ["definition"]
+
+
+def test_a_numbered_question_label_leaves_the_question() -> None:
+    assert fronts("第一个问题: 如何实现 write(2)\n") == [
+        ("question", "第一个问题: 如何实现 write(2)")
+    ]
+    # a code term before a path is still a term
+    assert fronts("- `run_services`：/dev/fd 软链、挂载 9p\n") == [("definition", "`run_services`")]

@@ -265,7 +265,8 @@ _NUMBERED = re.compile(
     r"习题|题目?|任务|作业|问题|原因|step|case|example|phase|stage|part|round|option|question|"
     r"answer|exercise|task|scenario|problem|solution|method|approach|chap|chapter|lec|"
     r"lecture|lab|hw|homework|q|a)\s*[-#]?\s*[\d一二三四五六七八九十]+|"
-    r"第\s*[\d一二三四五六七八九十]+\s*[步种个条点章节部分次类]?|[一二三四五六七八九十]+)$",
+    r"第\s*[\d一二三四五六七八九十]+\s*[步种个条点章节部分次类]?"
+    r"(?:情况|情形|方法|方式|方案|场景|原因|阶段|问题|步骤)?|[一二三四五六七八九十]+)$",
     re.IGNORECASE,
 )
 
@@ -321,6 +322,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
     unglossed = _GLOSS.sub("", _ALIAS.sub(" ", plain))
     if _SENTENCE_PUNCT.search(unglossed) and ATOM_CODE not in atoms_kinds:
         return None
+    if plain.endswith("一下"):
+        return None  # ``确认一下 : …``, ``调查一下: …``: an errand, not a term
     if _LABEL_END.search(plain):
         return None  # ``locks in the kernel. E.g: …``: the colon is the label's
     if _NOT_TERM.match(plain) or _NOT_TERM_CN.match(plain) or is_label(plain):
@@ -369,6 +372,9 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         return None
     if _BASE_CLASS.match(expl) and _CLASS_HEAD.search(term_mask):
         return None  # ``class JIT : public Base``: a C++ class's bases, not an explanation
+    drive = term_mask.strip()
+    if expl[:1] in ("\\", "/") and len(drive) == 1 and drive.isascii() and drive.isalpha():
+        return None  # ``C:\Program Files\…``: a drive letter, not a term
     if expl.lstrip()[:2] == "//" or (
         body[match.start() : match.end()].strip() == ":"
         and (body[match.start() - 1 : match.start()].isdigit() and expl[:1].isdigit())
