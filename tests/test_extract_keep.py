@@ -1141,3 +1141,30 @@ def test_a_numbered_question_label_leaves_the_question() -> None:
     ]
     # a code term before a path is still a term
     assert fronts("- `run_services`：/dev/fd 软链、挂载 9p\n") == [("definition", "`run_services`")]
+
+
+def test_so_called_with_de_names_the_term() -> None:
+    # 所谓的 X 也就是 …: the term is X, not ``的 X 也``
+    assert fronts("所谓的 busyTable 也就是是否 ready 而已\n") == [("definition", "busyTable")]
+    assert fronts("所谓的 wqattrs 就是优先级和 cpu 限制\n") == [("definition", "wqattrs")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RAM memory by means of a fixed formula\n",  # ``by means of``
+        "By means of a small trick, the mapping holds more\n",
+        "Neither is the exact definition of the struct relevant here\n",
+        "│ 角色       │ 可以是 Target、Initiator 等 │\n",  # a table drawn in text
+        "├─ 如果是 passthrough 请求 → 直接插入队列\n",
+    ],
+)
+def test_idioms_pronouns_and_drawn_tables_hold_no_definition(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_a_lead_in_that_opens_with_they_has_no_subject() -> None:
+    assert fronts("它们被用于：\n\n- 验证常量关系\n- 检查数组大小\n") == []
+    assert fronts("他们的数量关系是:\n\n- a : b = 1 : 1\n- b : c = 1 : n\n") == []
+    # an option named none is still a term
+    assert fronts("- none：只同步新写入\n") == [("definition", "none")]

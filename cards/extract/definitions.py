@@ -46,7 +46,9 @@ _BULLETS = "·•◦▪‣-*+ \t"
 _COLON = re.compile(r"\s*(?<!:)[:：](?!:)\s*")
 _DASH = re.compile(r"\s*(?:——|—|–|\s-\s|\s--\s)\s*")
 _COPULA_CN = re.compile(r"^\s*(被定义为|定义为|可译为|译为|是指|指的是|就是|即为|即是|是|指|即)")
-_SO_CALLED = re.compile(r"^\s*所谓\s*(?P<term>.{1,24}?)\s*(?:就是|是指|是|指|即)(?P<rest>.+)$")
+_SO_CALLED = re.compile(
+    r"^\s*所谓的?\s*(?P<term>.{1,24}?)\s*(?:也|其实|本身)?\s*(?:就是|是指|是|指|即)(?P<rest>.+)$"
+)
 _COPULA_EN = re.compile(
     r"^\s*(?:is|are)\s+(?!the same\b)(?:a|an|the|one of|used to|just|simply|basically)\s|"
     r"^\s*(?:means|refers to|stands for|is short for|is shorthand for)\s",
@@ -77,7 +79,7 @@ _NOT_TERM_CN = re.compile(
     r"另一|相关的|对应的?|配套的?|相关(?:文档|代码|源码|资料|链接|实现))"
 )
 _NOT_TERM = re.compile(
-    r"^(@?todo|fixme|xxx|tbd|//|"
+    r"^(@?todo|fixme|xxx|tbd|//|neither|either|nor|such|"
     r"it|this|that|these|those|there|here|he|she|they|we|you|i|what|which|who|why|how|"
     r"where|when|one|but|and|so|if|then|also|since|because|although|though|while|as|after|"
     r"before|once|until|unless|whether|thus|hence|however|therefore|even|just|only|now|"
@@ -196,7 +198,7 @@ _SHRUG = re.compile(
 )
 _SENTENCE_PUNCT = re.compile(r"[，。；;！!？?,]")
 _NUMERIC = re.compile(r"^[\d\s:.-]+$")
-_EN_COPULA_AT = re.compile(r"\s(is|are|means|refers to|stands for)\s", re.IGNORECASE)
+_EN_COPULA_AT = re.compile(r"(?<!\bby)\s(is|are|means|refers to|stands for)\s", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[，,。；;！!]")
 _PATH = re.compile(r"^[\w.~-]*(?:/[\w.*-]+)+/?$")
 # A colon "term" holding a verb is a sentence: ``X is a property: …``.
@@ -208,6 +210,7 @@ _ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|ak
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _FIRST_PERSON = re.compile(r"(?<!自)我")  # (自我 is a word: 自我检查)
+_BOX_DRAWING = re.compile("[\u2500-\u257f]")
 _LABEL_END = re.compile(r"(?:(?:^|[\s.,;，])(?:e\.g|i\.e|eg|etc)\.?|例如|比如)$", re.IGNORECASE)
 _ATOM_CHAR = re.compile("[\U000f0000-\U0010ffff]")  # the characters is_atom accepts
 # A term that holds a path or is a shell command: ``读取 ~/.config/x``, ``sudo tcpdump -i lo``.
@@ -322,6 +325,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
     unglossed = _GLOSS.sub("", _ALIAS.sub(" ", plain))
     if _SENTENCE_PUNCT.search(unglossed) and ATOM_CODE not in atoms_kinds:
         return None
+    if _BOX_DRAWING.search(plain):
+        return None  # ``│ 角色 │ 可以是 …``: a row of a table drawn in text
     if plain.endswith("一下"):
         return None  # ``确认一下 : …``, ``调查一下: …``: an errand, not a term
     if _LABEL_END.search(plain):
