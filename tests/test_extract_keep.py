@@ -1168,3 +1168,21 @@ def test_a_lead_in_that_opens_with_they_has_no_subject() -> None:
     assert fronts("他们的数量关系是:\n\n- a : b = 1 : 1\n- b : c = 1 : n\n") == []
     # an option named none is still a term
     assert fronts("- none：只同步新写入\n") == [("definition", "none")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- kvm_arch_vcpu_create : 这样做对吗?\n  - 我很迷茫！\n",
+        "- 为什么要两次握手?\n  - 困惑\n",
+        "所以 kallsyms 里面的内容是如何获取的\n\n暂时没兴趣了\n",
+    ],
+)
+def test_a_shrug_or_a_shrugged_off_question_has_no_answer(text: str) -> None:
+    (card,) = cards(text)
+    assert card.kind == "question" and card.back == ""
+
+
+def test_a_guess_after_a_shrug_still_answers() -> None:
+    (card,) = cards("- i, k, j 可以随意嵌套吗 ?\n  - 并不知道，但是 k 在最外面必然是正确的\n")
+    assert "k 在最外面" in card.back

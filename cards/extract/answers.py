@@ -36,15 +36,19 @@ _BARE = re.compile(
 )
 
 
-# A remark that the author does not know (yet): 不知道发生了什么, 不明白这几个在做啥.
+# A remark that the author does not know (yet): 不知道发生了什么, 不明白这几个在做啥, 我很迷茫,
+# or does not care to (暂时没兴趣了).
 _CLUELESS = re.compile(
-    r"不知道|不明白|不清楚|搞不懂|没搞懂|搞不清|没看懂|不太懂|不理解|无法理解|"
+    r"不知道|不明白|不清楚|搞不懂|没搞懂|搞不清|没看懂|不太懂|不理解|无法理解|迷茫|困惑|"
+    r"没有?兴趣|不感兴趣|"
     r"\b(?:no idea|not sure|(?:don't|do not|didn't|did not) (?:know|understand)|unclear)\b",
     re.IGNORECASE,
 )
-# A reply that is only a shrug (``靠 URL 和参数吗？不知道``): it does not answer.
+# A reply that is only a shrug (``靠 URL 和参数吗？不知道``, ``- 我很迷茫！``): it does not answer.
+_ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 SHRUG = re.compile(
-    r"^\s*(?:不知道|不清楚|不明白|no idea|(?:i )?(?:don't|do not) know)\s*[.。!！…]*\s*$",
+    r"^\s*(?:不知道|不清楚|不明白|no idea|(?:i )?(?:don't|do not) know|"
+    r"我?(?:很|好|有点)?(?:迷茫|困惑)|暂时没兴趣了?)\s*[.。!！…]*\s*$",
     re.IGNORECASE,
 )
 # A rhetorical question: it pushes the question further, it does not reply.
@@ -179,7 +183,13 @@ def item_body(lines: list[str], item: Block, lead: Block, skip: set[int]) -> tup
     rest = [c for c in item.children if c is not lead]
     if not rest or all(only_questions(c) for c in rest):
         return None
-    return trim(lines, rest[0].start, item.end - 1, skip)
+    body = trim(lines, rest[0].start, item.end - 1, skip)
+    if body is not None and all(
+        SHRUG.match(_ITEM_MARK.sub("", line)) or not line.strip()
+        for line in lines[body[0] : body[1] + 1]
+    ):
+        return None  # ``- 我很迷茫！``: a shrug does not reply
+    return body
 
 
 def next_reply(
