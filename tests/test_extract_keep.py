@@ -1186,3 +1186,22 @@ def test_a_shrug_or_a_shrugged_off_question_has_no_answer(text: str) -> None:
 def test_a_guess_after_a_shrug_still_answers() -> None:
     (card,) = cards("- i, k, j 可以随意嵌套吗 ?\n  - 并不知道，但是 k 在最外面必然是正确的\n")
     assert "k 在最外面" in card.back
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "它的主要特点包括：\n\n- 封装在 GRE 中\n- 跨三层\n",  # its subject is elsewhere
+        "所以它本质上是：\n\n- 先过滤\n- 再选择\n",
+        "具体包括：\n\n- 模糊测试\n- 锁依赖检查\n",
+        "These changes include:\n\n- a new stack\n- a new heap\n",
+        "They serve the following purpose:\n\n- to map\n- to unmap\n",
+        "**内容**：\n\n- hash_map.bpf.c\n- array_map.bpf.c\n",  # a label
+    ],
+)
+def test_a_lead_in_that_leans_on_a_pronoun_or_a_label_is_no_card(text: str) -> None:
+    assert fronts(text) == []
+    # a lead-in with its own subject stays
+    assert fronts("ERSPAN 的主要特点包括：\n\n- 封装在 GRE 中\n- 跨三层\n") == [
+        ("list", "ERSPAN 的主要特点包括")
+    ]

@@ -145,12 +145,13 @@ _NUMBERS = {
 # starts in lower case (``with the following contents``), a circumstance (``In the first
 # case, …``), a remark about a source (文档里写了) or an errand (找一些 reference).
 _NO_SUBJECT = re.compile(
-    r"^(?:这|那)(?:些|个|里|样|种)|^[他她它]们|^相比之下|"
+    r"^(?:这|那)(?:些|个|里|样|种)|^(?:所以|因此|于是|但是?|而且?)?\s*[他她它]|^相比之下|"
+    r"^(?:具体|主要|分别|一般)?(?:包括|包含)$|"
     r"^(?:因此|所以|其中|具体来说|具体而言|也就是说|也就是|换句话说|简而言之|直觉上|总之|于是|然后|其实|另外|此外)$|"
     r"^(?:例如|比如|譬如|(?i:for example|for instance|e\.g\.))$|"
     r"^(?:文档|书|文章|代码|注释)(?:里|中|上)|^找一?些|"
     r"^(?:另一|相关的|对应的?|配套的?|相关(?:文档|代码|源码|资料|链接|实现))|"
-    r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|"
+    r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|^(?:This|It|These|They)\s|"
     r"^(?:In|With|For|As|At|On|By)\s(?:the|this|that|these|those|such|a|an)\b"
 )
 # A lead-in whose last clause opens with a demonstrative leans on what came before it (在当前
