@@ -1205,3 +1205,32 @@ def test_a_lead_in_that_leans_on_a_pronoun_or_a_label_is_no_card(text: str) -> N
     assert fronts("ERSPAN 的主要特点包括：\n\n- 封装在 GRE 中\n- 跨三层\n") == [
         ("list", "ERSPAN 的主要特点包括")
     ]
+
+
+def test_a_colon_terms_copula_is_left_out() -> None:
+    # ``X 的核心思想是：…`` defines X 的核心思想 …
+    assert fronts("MCS 锁的核心思想是：每个等待线程在自己的节点上自旋\n") == [
+        ("definition", "MCS 锁的核心思想")
+    ]
+    assert fronts("- 伙伴系统的分配粒度是 : 2^n 个页\n") == [("definition", "伙伴系统的分配粒度")]
+    # …but ``X 处理的是：…`` keeps it: ``X 处理的`` names nothing
+    assert fronts("rmap_add 处理的是 : gfn 和 pte 的对应关系\n") == [
+        ("definition", "rmap_add 处理的是")
+    ]
+
+
+def test_an_adverb_before_the_copula_leaves_the_subject() -> None:
+    assert fronts("函数对象通常是泛型算法的实参\n") == [("definition", "函数对象")]
+    assert fronts("ARM LL/SC 一般是读取时设置 reservation\n") == [("definition", "ARM LL/SC")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4. exit.c:do_exit 的 set_fs\n",  # a place in the source
+        "见 fs/ext4/inode.c:1283 和 fs/ext4/inode.c:3115。\n",
+        "core.c:5873 和 kernel/sched/core.c:5834。\n",
+    ],
+)
+def test_a_source_file_and_line_is_no_term(text: str) -> None:
+    assert fronts(text) == []

@@ -44,6 +44,8 @@ _ARROWS = "=<>→←⇒|"
 _BULLETS = "·•◦▪‣-*+ \t"
 # (a ``::`` is a path separator: ``file_operations::get_link``, ``std::atomic``)
 _COLON = re.compile(r"\s*(?<!:)[:：](?!:)\s*")
+_TERM_COPULA = re.compile(r"\s*(?:指的是|就是|即是|是)$")
+_SOURCE_FILE = re.compile(r"\w\.(?:c|h|S|cc|cpp|hpp|rs|go|py|java|js|ts)$")
 _DASH = re.compile(r"\s*(?:——|—|–|\s-\s|\s--\s)\s*")
 _COPULA_CN = re.compile(r"^\s*(被定义为|定义为|可译为|译为|是指|指的是|就是|即为|即是|是|指|即)")
 _SO_CALLED = re.compile(
@@ -153,12 +155,13 @@ _CN_SPLIT = re.compile(
 )
 # A Chinese subject does not end in an adverb, particle or preposition (…都是, …于是).
 _CN_TERM_END = re.compile(
-    r"[都也还就只不才又再却便总很最更已的了着过在于为把被让给对从向和与及或说看想要会能可得地而所但算中里时后仅]$"
+    r"(?:[都也还就只不才又再却便总很最更已的了着过在于为把被让给对从向和与及或说看要会能可得地而所但算中里时后仅]"
+    r"|(?<![思理设猜构联])想)$"  # (思想, 猜想: nouns)
 )
 # A hedge in the subject or a demonstrative just before the copula (X 似乎就是, X 感觉这就是,
 # X 正好是) makes a guess or a remark; an adverb there (X 其实就是, X 本身就是) still defines X.
 _HEDGE_END = re.compile(r"(?:应该|可能|大概|估计|感觉这?|这个|这|正好|确实)\s*$|似乎|好像")
-_ADVERB_END = re.compile(r"(?:\s*(?:其实|本来|本身|实际上))+\s*$")
+_ADVERB_END = re.compile(r"(?:\s*(?:其实|本来|本身|实际上|通常|一般|往往|常常|经常))+\s*$")
 # A name with 下/上 after it is a circumstance (nixos 下是 …, Linux 上: …), not a term.
 _PLACE_END = re.compile(r"[A-Za-z0-9_)）]\s*[下上]$")
 # An explanation that only points back (这么简单, 这样做的) says nothing of its own.
@@ -389,9 +392,17 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
     expl_plain = inline.plain(expl)
     if _ASIDE.match(expl_plain) or _SHRUG.match(expl_plain):
         return None  # ``X: (调查一下 …)``, ``X : (不知道怎么解释), …``: a note to self
+    if body[match.start() : match.end()] == ":" and _SOURCE_FILE.search(term_mask):
+        return None  # ``exit.c:do_exit 的 set_fs``: a place in the source, not a term
     term = _term_text(inline, term_mask)
     if term is None:
         return None
+    copula = None if term[1] else _TERM_COPULA.search(term[0])
+    if copula is not None and copula.start() > 0:
+        bare = term[0][: copula.start()]
+        if not (_CN_TERM_END.search(bare) or _PLACE_END.search(bare)):
+            term = (bare, term[1])  # ``X 的核心思想是：…`` defines X 的核心思想
+        # (but ``rmap_add 处理的是：…`` keeps its 是: ``rmap_add 处理的`` names nothing)
     if not term[1] and (_CN_TERM_END.search(term[0]) or _PLACE_END.search(term[0])):
         return None
     if _VERB_IN_TERM.search(f" {term[0]} "):
