@@ -1234,3 +1234,22 @@ def test_an_adverb_before_the_copula_leaves_the_subject() -> None:
 )
 def test_a_source_file_and_line_is_no_term(text: str) -> None:
     assert fronts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- [ ] colo 在分布式存储出现之后，还有什么意义啊\n",  # an interrogative, then a particle
+        "ifu/frontend.scala 里的 Module 是什么含义呀\n",
+        "load-linked 是什么操作的啊\n",
+        "parent 都是些什么东西呀\n",
+        "-boot once=d 这个参数什么意思\n",  # 什么意思 without 是
+    ],
+)
+def test_a_question_without_a_question_mark_ends_in_a_particle(text: str) -> None:
+    assert [kind for kind, _ in fronts(text)] == ["question"]
+
+
+@pytest.mark.parametrize("text", ["感觉没什么干活啊\n", "这工具什么都能做啊\n", "这书没什么意思\n"])
+def test_a_statement_with_a_particle_asks_nothing(text: str) -> None:
+    assert fronts(text) == []
