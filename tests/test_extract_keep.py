@@ -1253,3 +1253,29 @@ def test_a_question_without_a_question_mark_ends_in_a_particle(text: str) -> Non
 @pytest.mark.parametrize("text", ["感觉没什么干活啊\n", "这工具什么都能做啊\n", "这书没什么意思\n"])
 def test_a_statement_with_a_particle_asks_nothing(text: str) -> None:
     assert fronts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Perfbook 第7章以 "Locking: Villain or Hero?" 为核心议题，讨论锁的双重角色\n',
+        "本章是《Is Parallel Programming Hard, And, If So, What Can You Do About It?》的一章\n",
+        'The coordinator sends "CanCommit?" to all cohorts\n',
+    ],
+)
+def test_a_title_or_quotation_inside_a_statement_asks_nothing(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_a_quoted_question_still_asks() -> None:
+    assert fronts('### 4.1 "per_cpu 读取为什么不需要 READ_ONCE？"\n\n因为只有本 CPU 会写\n') == [
+        ("question", '4.1 "per_cpu 读取为什么不需要 READ_ONCE？')
+    ]
+
+
+def test_a_question_that_opens_a_bracket_is_the_text_inside() -> None:
+    assert fronts("(为什么不是 tty0 ?\n") == [("question", "为什么不是 tty0 ?")]
+    # a bracket later in the sentence keeps what comes before it
+    assert fronts("为什么需要做符号处理(又是特有的东西吗 ?\n") == [
+        ("question", "为什么需要做符号处理(又是特有的东西吗 ?")
+    ]

@@ -343,6 +343,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
         return None
     if plain.count("(") != plain.count(")") or plain.count("（") != plain.count("）"):
         return None  # ``ept_fetch : (应该``: cut inside a bracket
+    if plain.count('"') % 2 or plain.count("“") != plain.count("”"):
+        return None  # ``第7章以 "Locking: Villain or Hero?" 为…``: cut inside a quotation
     if atoms_kinds and all(k == ATOM_CODE for k in atoms_kinds):
         return inline.render(mask).strip(_BULLETS), True  # `$?` keeps its backticks
     return plain, marked or ATOM_LINK in atoms_kinds

@@ -232,6 +232,10 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
         while pos >= 0:
             sl, sp = _sentence_start(lines, li, pos)
             front = _join(lines, sl, sp, li, pos + 1)
+            if _QUOTES.search(front) and _quoted_in_statement(front, text, pos):
+                pos = _question_mark(text, pos + 1)  # ``以 "Locking: Hero or Villain?" 为…``
+                continue
+            front = _after_open_bracket(front)
             if is_atom(front.lstrip()[:1] or " "):
                 linked = _after_link(front, inline)
                 if linked is None:
@@ -268,6 +272,40 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
             hits.append(QuestionHit(li, li, front, rest, marked=False))
             taken.add(li)
     return hits
+
+
+_QUOTES = re.compile("[\"“「《]")
+_BRACKETS = ("(", "（")
+
+
+def _quoted_in_statement(front: str, text: str, pos: int) -> bool:
+    """Whether the question mark at ``text[pos]`` ends a title or a quotation inside a
+    sentence that goes on after it (``以 "Locking: Hero or Villain?" 为核心议题``), not a
+    quoted question (``用户问："这里为什么不需要 READ_ONCE？"``)."""
+    closing = None
+    if front.count('"') % 2 == 1:
+        closing = '"'
+    else:
+        for open_, close in (("“", "”"), ("「", "」"), ("《", "》")):
+            if front.count(open_) > front.count(close):
+                closing = close
+                break
+    if closing is None:
+        return False
+    end = text.find(closing, pos + 1)
+    if end < 0:
+        return False
+    after = text[end + 1 :].lstrip(" *_")
+    return bool(after) and (after[0].isalnum() or cjk_count(after[0]) > 0)
+
+
+def _after_open_bracket(front: str) -> str:
+    """A question that opens with a bracket it never closes (``(为什么没有 initrd 来着?``)
+    is the text after the bracket."""
+    body = front.lstrip(" *_>")
+    if body[:1] in _BRACKETS and ")" not in body and "）" not in body and body[1:].strip(" ?？"):
+        return body[1:]
+    return front
 
 
 def _question_mark(text: str, start: int) -> int:
