@@ -1279,3 +1279,13 @@ def test_a_question_that_opens_a_bracket_is_the_text_inside() -> None:
     assert fronts("为什么需要做符号处理(又是特有的东西吗 ?\n") == [
         ("question", "为什么需要做符号处理(又是特有的东西吗 ?")
     ]
+
+
+@pytest.mark.parametrize("text", ["什么问题?\n\n一些说明\n", "啥意思？\n", "什么东西?\n"])
+def test_what_problem_alone_asks_nothing(text: str) -> None:
+    assert [kind for kind, _ in fronts(text)] != ["question"]
+
+
+@pytest.mark.parametrize("text", ["**已完成**：\n\n- 测试 A\n- 测试 B\n", "- 进行中：迁移测试\n"])
+def test_a_status_label_is_no_card(text: str) -> None:
+    assert fronts(text) == []

@@ -53,7 +53,7 @@ _BECAUSE = re.compile(r"[,，;；]\s*(因为|因此|所以|应该|可能|答[:�
 # Words that carry no subject: a bare ``为什么?`` is not a card.
 _HOLLOW = re.compile(
     r"^[\s\W]*(为什么|为何|为啥|(?:如何|怎么|怎样)(?:理解|解释)(?:这个|一下)?呢?|如何|怎么办?|怎么|"
-    r"怎样|why|how|what|what\?|是啥|是什么|什么|"
+    r"怎样|why|how|what|what\?|是啥|是什么|什么|(?:什么|啥)(?:问题|意思|情况|东西|鬼)|"
     r"啥|吗|呢|[干做]啥的|干嘛的|[干做]什么的|真的吗|是吗|对吗|好吗|"
     r"why not|really|huh|eh|ok|and|or|so|then|那么|所以|然后|这个|这|那|"
     r"它|[A-Za-z]{1,4})?[\s\W]*$",
