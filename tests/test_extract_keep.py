@@ -1289,3 +1289,22 @@ def test_what_problem_alone_asks_nothing(text: str) -> None:
 @pytest.mark.parametrize("text", ["**已完成**：\n\n- 测试 A\n- 测试 B\n", "- 进行中：迁移测试\n"])
 def test_a_status_label_is_no_card(text: str) -> None:
     assert fronts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "或者：\n\n- 内核后端完成了 DMA\n- 线程直接修改显存\n",  # a connective alone
+        "而是下面这套流程：\n\n- 先注册\n- 再轮询\n",
+        "**纠正**：\n\n- Probe 是探测机制\n- Tracer 是功能实现\n",  # a label
+        "doc:\n\n1. 观察 page 的定义\n2. 观察 folio 的定义\n",
+    ],
+)
+def test_a_connective_or_label_lead_in_is_no_card(text: str) -> None:
+    assert "list" not in [kind for kind, _ in fronts(text)]
+
+
+def test_constraints_and_common_values_take_their_subject() -> None:
+    text = "## memorder\n\n常见值：\n\n- RELAXED：只保证原子性\n- ACQUIRE：后续读写不前移\n"
+    assert fronts(text)[0] == ("list", "memorder 的常见值")
+    assert fronts("约束：\n\n- 必须同时启用\n- 必须先设置\n") == []
