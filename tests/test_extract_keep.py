@@ -1308,3 +1308,16 @@ def test_constraints_and_common_values_take_their_subject() -> None:
     text = "## memorder\n\n常见值：\n\n- RELAXED：只保证原子性\n- ACQUIRE：后续读写不前移\n"
     assert fronts(text)[0] == ("list", "memorder 的常见值")
     assert fronts("约束：\n\n- 必须同时启用\n- 必须先设置\n") == []
+
+
+def test_definition_and_path_take_their_subject() -> None:
+    assert fronts("## SCC\n\n定义 : 任何一点可以到达任何一点\n") == [("definition", "SCC 的定义")]
+    assert fronts("定义 : 从任何一个点可以到达任何一个点\n") == []
+    assert fronts("## 总结\n\n**总结建议**：\n\n- 默认选 ipvlan\n- macvlan 作为备选\n") == []
+
+
+def test_a_headings_numbering_and_subtitle_are_not_its_name() -> None:
+    text = "### B. 滞后量 (Lag) —— 衡量公平的尺子\n\n- 定义：任务应得的服务与实际得到的服务之差\n"
+    assert fronts(text) == [("definition", "滞后量 的定义")]
+    text = "### 2.2 lockdep — 锁依赖验证器\n\n**功能**: 检测死锁、锁顺序违规等问题。\n"
+    assert fronts(text) == [("definition", "lockdep 的功能")]

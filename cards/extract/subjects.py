@@ -22,7 +22,7 @@ __all__ = [
 
 # Words that name a side of a thing rather than a thing (compared on the plain term).
 _ATTRIBUTE = re.compile(
-    r"^(?:(?:大致|大概|基本|主要|核心|关键|根本|整体|具体|最终|典型|常见|使用)(?:的\s*)?)?"
+    r"^(?:(?:大致|大概|基本|主要|核心|关键|根本|整体|具体|最终|典型|常见|使用|技术)(?:的\s*)?)?"
     r"(?:优点|缺点|优势|劣势|好处|坏处|弊端|长处|短处|特点|特性|特征|缺陷|局限性?|限制|"
     r"作用|用途|功能|目的|原理|工作原理|机制|思路|思想|核心思想|基本思想|算法|实现|实现方式|"
     r"结构|组成|流程|过程|场景|使用场景|应用场景|适用场景|工作方式|用法|行为|语义|含义|"
@@ -30,7 +30,7 @@ _ATTRIBUTE = re.compile(
     r"时间复杂度|空间复杂度|复杂度|性能|开销|代价|成本|效果|影响|风险|区别|"
     r"背景|原因|解决方案|解决办法|解决方法|典型场景|证明方法|证明的方法|关键点|要点|关键洞察|"
     r"关键结论|关键发现|一句话总结|典型产品|典型应用|前提|核心问题|关键字段|测试环境|状态|"
-    r"意思|结果|结论|步骤|做法|方法|策略|设计|启示|定位|目标|核心|关键|本质|后果|动机|难点|重点|约束|常见值|可选值|"
+    r"意思|结果|结论|步骤|做法|方法|策略|设计|启示|定位|目标|核心|关键|本质|后果|动机|难点|重点|约束|常见值|可选值|定义|路径|调用路径|"
     r"pros|cons|advantages?|disadvantages?|benefits?|drawbacks?|downsides?|limitations?|"
     r"purpose|input|output|inputs|outputs|lifetime|size|semantics|ownership|mutability|"
     r"complexity|cost|overhead|performance|behaviou?r|role|goal|idea)"
@@ -39,8 +39,10 @@ _ATTRIBUTE = re.compile(
 )
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
 _NUMBERING = re.compile(
-    r"^\s*(?:#+\s*)?(?:[-*+]\s+)?(?:\d+(?:\.\d+)*[.)、:：]?|[一二三四五六七八九十]+[、.])\s*"
+    r"^\s*(?:#+\s*)?(?:[-*+]\s+)?(?:\d+(?:\.\d+)*[.)、:：]?|[一二三四五六七八九十]+[、.]|[A-Z][.)、]\s)\s*"
 )
+# A subtitle after a dash (``滞后量 (Lag) —— 衡量公平的尺子``): the name is before it.
+_SUBTITLE = re.compile(r"\s+(?:——|—|--)\s+.*$")
 _TRAILING_GLOSS = re.compile(r"\s*(?:\([^()]*\)|（[^（）]*）)\s*$")
 _ASKS = re.compile(r"[?？]|什么|为什么|如何|怎么|哪|吗\s*$|\b(?:what|why|how|which)\b", re.I)
 # A lead-in that ends in a verb or a place word is a clause, not a name (``X 的取舍是：``).
@@ -162,6 +164,7 @@ def _name(line: str) -> str:
     """A heading's or a lead-in's words as a name: no markup, numbering, trailing colon or
     trailing remark in brackets; ``""`` when they ask something or point elsewhere."""
     text = _NUMBERING.sub("", _MARKUP.sub("", _MARK.sub("", line))).strip().rstrip(":：").strip()
+    text = _SUBTITLE.sub("", text) or text
     labelled = _LABELLED.match(text)
     if labelled:  # ``主要技术：基于 IP 的负载均衡`` names the second part
         text = labelled.group(1)
