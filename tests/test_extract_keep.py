@@ -1321,3 +1321,21 @@ def test_a_headings_numbering_and_subtitle_are_not_its_name() -> None:
     assert fronts(text) == [("definition", "滞后量 的定义")]
     text = "### 2.2 lockdep — 锁依赖验证器\n\n**功能**: 检测死锁、锁顺序违规等问题。\n"
     assert fronts(text) == [("definition", "lockdep 的功能")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "所以整体流程是：\n\n- 先建立连接\n- 再发送数据\n",  # it carries on the sentence before
+        "所以简单说：\n\n- 迁移存储\n- 备份\n",
+        "这两层主要负责：\n\n- 会话管理\n- 格式转换\n",  # what the sentence before named
+        "似乎想法是：\n\n1. 映射到一个文件\n2. 按需加载\n",  # a guess
+    ],
+)
+def test_a_lead_in_that_carries_on_or_guesses_is_no_card(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_a_question_mark_in_a_diagram_asks_nothing() -> None:
+    text = "submit_bio()\n│\n├─► [Merge 成功?] ──YES──► [Return]\n"
+    assert fronts(text) == []

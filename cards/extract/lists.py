@@ -85,6 +85,8 @@ def find_list_card(
     tail, joined = clauses[-1], len(clauses) > 1
     leans = bool(_POINTS_BACK.match(tail)) and not (joined and _IMPLIES.match(tail))
     leans = leans or (joined and bool(_CONNECTIVE.match(tail)))
+    if _THESE_FEW.match(plain):
+        return None  # ``这两层主要负责：``: its count counts what the sentence before named
     if not _COUNT.search(plain) and (_NO_SUBJECT.match(plain) or leans or _DONE.search(plain)):
         return None  # 这些对象：, …，这一机制已被重写：, 最后就可以解析了：: no subject of its own
     if (
@@ -144,8 +146,13 @@ _NUMBERS = {
 # Lead-ins whose subject stands elsewhere: a demonstrative (这些对象), a fragment that
 # starts in lower case (``with the following contents``), a circumstance (``In the first
 # case, …``), a remark about a source (文档里写了) or an errand (找一些 reference).
+_THESE_FEW = re.compile(r"^(?:这|那)[两二三四五六七八九十几]")
 _NO_SUBJECT = re.compile(
-    r"^(?:这|那)(?:些|个|里|样|种)|^(?:所以|因此|于是|但是?|而且?)?\s*[他她它]|^相比之下|"
+    r"^(?:这|那)(?:些|个|里|样|种)|^(?:但是?|而且?)?\s*[他她它]|"
+    # (a connective before a subject keeps it: 因此 mirror 常用于：; before none, it does not)
+    r"^(?:所以|因此|于是)[，,\s]*(?:$|这|那|以下|下面|如下|我|你|他|她|它|可以|可|在|当|就|也|都|"
+    r"结论|关键|整体|简单|其实|最终|现象|建议|问题)|"
+    r"^(?:似乎|好像|感觉|大概|也许)|^相比之下|"
     r"^(?:具体|主要|分别|一般)?(?:包括|包含)$|"
     r"^(?:因此|所以|其中|具体来说|具体而言|也就是说|也就是|换句话说|简而言之|直觉上|总之|于是|然后|其实|另外|此外|"
     r"或者|或是|以及|而且|并且|同时|还有)$|^(?:而是|那么)|"

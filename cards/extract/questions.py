@@ -232,6 +232,9 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
         while pos >= 0:
             sl, sp = _sentence_start(lines, li, pos)
             front = _join(lines, sl, sp, li, pos + 1)
+            if _DRAWING.search(front):
+                pos = _question_mark(text, pos + 1)  # ``│ ├─► [Merge 成功?]``: a diagram
+                continue
             if _QUOTES.search(front) and _quoted_in_statement(front, text, pos):
                 pos = _question_mark(text, pos + 1)  # ``以 "Locking: Hero or Villain?" 为…``
                 continue
@@ -274,6 +277,7 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
     return hits
 
 
+_DRAWING = re.compile("[\u2500-\u257f\u25ba]")  # box drawing and ►: a diagram in text
 _QUOTES = re.compile("[\"“「《]")
 _BRACKETS = ("(", "（")
 
