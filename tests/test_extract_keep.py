@@ -1339,3 +1339,41 @@ def test_a_lead_in_that_carries_on_or_guesses_is_no_card(text: str) -> None:
 def test_a_question_mark_in_a_diagram_asks_nothing() -> None:
     text = "submit_bio()\n│\n├─► [Merge 成功?] ──YES──► [Return]\n"
     assert fronts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "arping 和 ping 有什么区别\n",  # 有/是 什么 and a short noun end the clause
+        "bmc 和 ipmi 是什么关系\n",
+        "modprobe 是什么东西\n",
+        "KALLSYMS_ALL 选项是什么作用\n",
+    ],
+)
+def test_what_relation_without_a_question_mark_asks(text: str) -> None:
+    assert [kind for kind, _ in fronts(text)] == ["question"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "也不是什么大问题了\n",  # a statement
+        "两者没有什么区别\n",
+        "终于知道我们的问题是什么了\n",
+        "这里的 slot 需要有什么锁吧\n",  # a guess
+        "先看看这些选项有什么作用吧\n",  # an errand
+        "应该测试一下没有 scheduler 时的性能是什么样的\n",
+        "所以，现在需要分析一下 IP 和 ARP 的层次还有什么东西\n",
+    ],
+)
+def test_what_in_a_statement_guess_or_errand_asks_nothing(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_a_question_lead_in_is_a_question_not_a_list() -> None:
+    text = "sudo systemctl kexec 和 sudo kexec -e 有什么区别\n\n- systemd 会先关闭各种服务\n"
+    assert [kind for kind, _ in fronts(text)] == ["question"]
+
+
+def test_a_remark_ending_in_de_and_a_particle_is_no_definition() -> None:
+    assert fronts("- LoyenWang 是分析过 ARM 中断过程的哇\n") == []

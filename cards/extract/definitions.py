@@ -456,6 +456,7 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
             if _POINTS_BACK.match(rest):
                 continue  # ``核心就是这么简单``, ``X 就是这样做的``: a remark on what came before
             clause = _CLAUSE_END.split(inline.plain(rest), maxsplit=1)[0].strip(" :：")
+            clause = clause.rstrip("啊呀哇吧呢哦嘛~～ ")  # (``…的过程的哇``: a remark all the same)
             if (
                 rest[:1] in ("不", "否", "什", "啥", "哪", "谁", "多", "怎", "如")
                 or len(inline.plain(rest)) < 4

@@ -11,7 +11,7 @@ from cards.extract.answers import only_questions, trim
 from cards.extract.definitions import is_label
 from cards.extract.parse import Block
 from cards.extract.pretest import introduced_list
-from cards.extract.questions import QMARKS
+from cards.extract.questions import QMARKS, is_interrogative
 from cards.extract.text import ATOM_URL, InlineText, cjk_count, strip_special
 
 __all__ = ["ListHit", "find_list_card"]
@@ -52,8 +52,8 @@ def find_list_card(
     if first < len(inline.lines) - 1 and sentence == last.strip():
         sentence = _last_sentence(" ".join(part.strip() for part in inline.lines[first:]))
     colon = _LEAD_COLON.search(sentence)
-    if any(q in sentence for q in QMARKS):
-        return None
+    if any(q in sentence for q in QMARKS) or is_interrogative(sentence):
+        return None  # a question, with or without its mark: the list answers it
     if colon:  # the lead-in ends in a colon
         lead = sentence[: colon.start()]
         if target is None:

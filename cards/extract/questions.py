@@ -41,13 +41,18 @@ _INDIRECT_IN_CLAUSE = re.compile(
 # "That is why …": 为什么 after 这(就)是 with more said after it tells, it does not ask.
 _THAT_IS_WHY = re.compile(r"(?:这|那|此)(?:就|也|正|便)?是为什么\s*[^\s?？。!！…]")
 # An errand, not a question: 分析 Icache 是如何被使用的, 看看为什么 …
-_ERRAND = re.compile(r"(?:^|[:：])\s*(?:分析|研究|调查|看看|看一下|了解一下|检查|搞清楚|弄清楚)")
+_ERRAND = re.compile(
+    r"(?:^|[:：])\s*(?:先|再|现在|需要|应该|得|让我们)*\s*"
+    r"(?:分析|研究|调查|看看|看一下|了解一下|检查|搞清楚|弄清楚|测试一下|理解一下|总结一下)"
+)
 _CLAUSE_BREAK = re.compile(r"[，,；;]")
 _CN_TRAILING = re.compile(
     r"(吗|是啥|是什么|是啥子|如何|[是用]来?[做干]什么的|有什么用|(?<!没)(?<!没有)什么意思|在哪里?|"
     r"有多[少大小高低快慢长久远重][啊呢呀]|"
     # an interrogative, then a particle: 还有什么意义啊, 在哪儿呢 (not 什么都行啊, 没什么用啊)
-    r"(?:(?<!没)(?:什么|啥)(?![都也])|哪|谁|多少)[^\s，,。；;!！]{0,8}[呢啊呀])[\s。~～…]*$"
+    r"(?:(?<!没)(?:什么|啥)(?![都也])|哪|谁|多少)[^\s，,。；;!！]{0,8}[呢啊呀]|"
+    # ``X 和 Y 有什么区别``, ``…是什么关系``: 有/是 什么 and a short noun ends the clause
+    r"(?<!没)(?<!没有)(?<!不)(?:是|有)什么[^\s，,。；;!！:：]{1,4}(?<![了吧]))[\s。~～…]*$"
 )
 _BECAUSE = re.compile(r"[,，;；]\s*(因为|因此|所以|应该|可能|答[:：])")
 # Words that carry no subject: a bare ``为什么?`` is not a card.
