@@ -1377,3 +1377,21 @@ def test_a_question_lead_in_is_a_question_not_a_list() -> None:
 
 def test_a_remark_ending_in_de_and_a_particle_is_no_definition() -> None:
     assert fronts("- LoyenWang 是分析过 ARM 中断过程的哇\n") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "想不到 : vmx_init_syscall 可以动态添加 syscall\n",  # surprise, not a term
+        "- 作为额外的问题 : 多个 updater 可以不锁整个链表\n",
+    ],
+)
+def test_a_surprise_or_an_aside_is_no_term(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_a_question_with_its_answer_on_one_line_stays_a_card() -> None:
+    # ``X 的作用是什么 : …``: the note's own question and answer, kept as they stand
+    assert fronts("median3 的作用是什么 : 选出三个数的中位数作为枢轴\n") == [
+        ("definition", "median3 的作用是什么")
+    ]
