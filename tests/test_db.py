@@ -174,10 +174,17 @@ def test_a_log_past_its_limit_is_started_again(tmp_path: Path, limit: int) -> No
     found.every, found.limit, found.idle_s = 10, limit, 0.5
     fill_log(engine, 30)
     found.wait()
-    # Every 10 commits a passive copy; past the limit, a RESTART after it for the rest.
+    # Every 10 commits a passive copy; past the limit, a RESTART after it for the rest. (On a
+    # loaded machine a commit can come after the idle time: the log is emptied, and the
+    # next commit wakes a copy before it is written, SQLAlchemy's commit event coming
+    # first; that copy finds an empty log and needs no RESTART. CI saw 3 copies, 2 restarts;
+    # a 0.7 s pause mid-way gives the same.)
     assert found.modes.get("PASSIVE", 0) >= 1 and found.modes.get("TRUNCATE", 0) >= 1
     restarts = found.modes.get("RESTART", 0)
-    assert restarts == (found.modes["PASSIVE"] if limit == 0 else 0)
+    if limit == 0:
+        assert 1 <= restarts <= found.modes["PASSIVE"]
+    else:
+        assert restarts == 0
     engine.dispose()
 
 
