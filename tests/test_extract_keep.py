@@ -1395,3 +1395,11 @@ def test_a_question_with_its_answer_on_one_line_stays_a_card() -> None:
     assert fronts("median3 的作用是什么 : 选出三个数的中位数作为枢轴\n") == [
         ("definition", "median3 的作用是什么")
     ]
+
+
+def test_a_dash_term_holding_a_verb_is_a_sentence() -> None:
+    text = "`find_or_create_page` does what the name promises — it looks up a page\n"
+    assert fronts(text) == []
+    assert fronts("**`SoftIRQs`** — are used to implement deferred activities\n") == [
+        ("definition", "`SoftIRQs`")
+    ]

@@ -424,8 +424,8 @@ def _dash_definition(inline: InlineText, body: str) -> DefinitionHit | None:
     if not is_prose(inline, expl):
         return None
     term = _term_text(inline, term_mask)
-    if term is None or not term[1]:
-        return None
+    if term is None or not term[1] or _VERB_IN_TERM.search(f" {term[0]} "):
+        return None  # (``X does what the name promises — …``: a sentence, not a term)
     return DefinitionHit(term[0], expl.strip(), marked=term[1])
 
 
