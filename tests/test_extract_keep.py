@@ -1403,3 +1403,21 @@ def test_a_dash_term_holding_a_verb_is_a_sentence() -> None:
     assert fronts("**`SoftIRQs`** — are used to implement deferred activities\n") == [
         ("definition", "`SoftIRQs`")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有点这个意思，但是不是完全对的\n",  # 但是 + 不是, not 是不是
+        "acpi 真的会探测设备, 但是不是所有的设备都是从 acpi 中探测的\n",
+        "思考一下，asahi linux 是如何调试硬件的\n",  # an errand
+        "- do_signal : TODO 需要处理 syscall restart\n",  # an explanation still to write
+        "2. yield 函数主动放弃 : @todo 检查 yield 函数的内容\n",
+    ],
+)
+def test_but_not_errands_and_todo_explanations_are_no_cards(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_is_it_or_not_still_asks() -> None:
+    assert [k for k, _ in fronts("这个 page 是不是 anon 的\n")] == ["question"]

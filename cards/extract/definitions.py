@@ -192,6 +192,7 @@ MAY_DEFINE = re.compile(
     )
 )
 _ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
+_TODO_FIRST = re.compile(r"\s*@?(?:todo|fixme|tbd)\b", re.IGNORECASE)  # ``X : @todo 检查…``
 _ASIDE = re.compile(r"^\s*(?:(?:\([^()]*\)|（[^（）]*）)\s*)+$")
 # An explanation that opens with a bracketed shrug or to-do: the note has no explanation yet.
 # …or that is only a shrug (``证明 : 还是没有看懂``).
@@ -394,7 +395,7 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
     ):
         return None
     expl_plain = inline.plain(expl)
-    if _ASIDE.match(expl_plain) or _SHRUG.match(expl_plain):
+    if _ASIDE.match(expl_plain) or _SHRUG.match(expl_plain) or _TODO_FIRST.match(expl_plain):
         return None  # ``X: (调查一下 …)``, ``X : (不知道怎么解释), …``: a note to self
     if body[match.start() : match.end()] == ":" and _SOURCE_FILE.search(term_mask):
         return None  # ``exit.c:do_exit 的 set_fs``: a place in the source, not a term

@@ -22,7 +22,7 @@ _AFTER_OK = re.compile(r"[\s?？!！)）\]】」』\"'”’.,，。:：;；~～
 
 # Interrogatives that make a Chinese clause a question without a question mark.
 _CN_LEADING = re.compile(
-    r"(?<!再)(为什么|为何|为啥|如何|(?<!不)怎么(?!也)|(?<!不)怎样|能不能|能否|可不可以|是不是|是否|有没有|"
+    r"(?<!再)(为什么|为何|为啥|如何|(?<!不)怎么(?!也)|(?<!不)怎样|能不能|能否|可不可以|(?<!但)是不是|是否|有没有|"
     r"^什么是|^什么东西是|^什么叫|^何为|到底.{0,20}什么)"
 )
 _SENTENCE_END = re.compile(r"[。；;!！]")
@@ -43,7 +43,7 @@ _THAT_IS_WHY = re.compile(r"(?:这|那|此)(?:就|也|正|便)?是为什么\s*[^
 # An errand, not a question: 分析 Icache 是如何被使用的, 看看为什么 …
 _ERRAND = re.compile(
     r"(?:^|[:：])\s*(?:先|再|现在|需要|应该|得|让我们)*\s*"
-    r"(?:分析|研究|调查|看看|看一下|了解一下|检查|搞清楚|弄清楚|测试一下|理解一下|总结一下)"
+    r"(?:分析|研究|调查|看看|看一下|了解一下|检查|搞清楚|弄清楚|测试一下|理解一下|总结一下|思考一下|想一下)"
 )
 _CLAUSE_BREAK = re.compile(r"[，,；;]")
 _CN_TRAILING = re.compile(

@@ -30,7 +30,7 @@ _ATTRIBUTE = re.compile(
     r"时间复杂度|空间复杂度|复杂度|性能|开销|代价|成本|效果|影响|风险|区别|"
     r"背景|原因|解决方案|解决办法|解决方法|典型场景|证明方法|证明的方法|关键点|要点|关键洞察|"
     r"关键结论|关键发现|一句话总结|典型产品|典型应用|前提|核心问题|关键字段|测试环境|状态|"
-    r"意思|结果|结论|步骤|做法|方法|策略|设计|启示|定位|目标|核心|关键|本质|后果|动机|难点|重点|约束|常见值|可选值|定义|路径|调用路径|"
+    r"意思|结果|结论|步骤|做法|方法|策略|设计|启示|定位|目标|核心|关键|本质|后果|动机|难点|重点|约束|常见值|可选值|定义|路径|调用路径|优化|"
     r"pros|cons|advantages?|disadvantages?|benefits?|drawbacks?|downsides?|limitations?|"
     r"purpose|input|output|inputs|outputs|lifetime|size|semantics|ownership|mutability|"
     r"complexity|cost|overhead|performance|behaviou?r|role|goal|idea)"
