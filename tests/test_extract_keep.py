@@ -1421,3 +1421,21 @@ def test_but_not_errands_and_todo_explanations_are_no_cards(text: str) -> None:
 
 def test_is_it_or_not_still_asks() -> None:
     assert [k for k, _ in fronts("这个 page 是不是 anon 的\n")] == ["question"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- dfs / 前序 都是采用相同的模式 : 从栈顶取元素\n",  # a sentence before the colon
+        "unwritten extent 也是一致性工具：已分配未写入的块读出零\n",
+        "1. 创建的内存最好是就是在附近 ：分配器的策略\n",  # a recommendation
+        "但是也存在一些可以改进的地方：\n\n- 论文看得少\n- 睡得晚\n",  # 但是 + no subject
+    ],
+)
+def test_sentences_recommendations_and_but_lead_ins_are_no_cards(text: str) -> None:
+    assert fronts(text) == []
+
+
+def test_an_alternative_before_a_colon_and_an_adverb_before_a_copula_stay() -> None:
+    assert fronts("11. Rc<RefCell> 还是 RefCell<Rc> ： 可变多个\n") != []
+    assert fronts("测试变量一律是 volatile 加编译器屏障\n") == [("definition", "测试变量")]

@@ -162,8 +162,10 @@ _CN_TERM_END = re.compile(
 )
 # A hedge in the subject or a demonstrative just before the copula (X 似乎就是, X 感觉这就是,
 # X 正好是) makes a guess or a remark; an adverb there (X 其实就是, X 本身就是) still defines X.
-_HEDGE_END = re.compile(r"(?:应该|可能|大概|估计|感觉这?|这个|这|正好|确实)\s*$|似乎|好像")
-_ADVERB_END = re.compile(r"(?:\s*(?:其实|本来|本身|实际上|通常|一般|往往|常常|经常))+\s*$")
+_HEDGE_END = re.compile(r"(?:应该|可能|大概|估计|感觉这?|这个|这|正好|确实|最好)\s*$|似乎|好像")
+_ADVERB_END = re.compile(
+    r"(?:\s*(?:其实|本来|本身|实际上|通常|一般|往往|常常|经常|一律|统一))+\s*$"
+)
 # A name with 下/上 after it is a circumstance (nixos 下是 …, Linux 上: …), not a term.
 _PLACE_END = re.compile(r"[A-Za-z0-9_)）]\s*[下上]$")
 # An explanation that only points back (这么简单, 这样做的) says nothing of its own.
@@ -209,6 +211,7 @@ _EN_COPULA_AT = re.compile(r"(?<!\bby)\s(is|are|means|refers to|stands for)\s", 
 _CLAUSE_END = re.compile(r"[，,。；;！!]")
 _PATH = re.compile(r"^[\w.~-]*(?:/[\w.*-]+)+/?$")
 # A colon "term" holding a verb is a sentence: ``X is a property: …``.
+_CN_COPULA_IN_TERM = re.compile(r".(?:都|也|就|才)是.")  # (not 还是: ``X 还是 Y：`` compares)
 _VERB_IN_TERM = re.compile(r"\s(?:is|are|was|were|has|have|does|do)\s", re.IGNORECASE)
 _GLOSS = re.compile(r"（[^（）]*）|\([^()]*\)")
 # An alias within a term: 棋盘距离，即切比雪夫距离; X, also called Y.
@@ -410,8 +413,8 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
         # (but ``rmap_add 处理的是：…`` keeps its 是: ``rmap_add 处理的`` names nothing)
     if not term[1] and (_CN_TERM_END.search(term[0]) or _PLACE_END.search(term[0])):
         return None
-    if _VERB_IN_TERM.search(f" {term[0]} "):
-        return None
+    if _VERB_IN_TERM.search(f" {term[0]} ") or _CN_COPULA_IN_TERM.search(term[0]):
+        return None  # ``X is a property: …``, ``dfs / 前序 都是采用相同的模式 : …``: a sentence
     return DefinitionHit(term[0], expl.strip(), marked=term[1])
 
 
