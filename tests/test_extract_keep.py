@@ -1439,3 +1439,7 @@ def test_sentences_recommendations_and_but_lead_ins_are_no_cards(text: str) -> N
 def test_an_alternative_before_a_colon_and_an_adverb_before_a_copula_stay() -> None:
     assert fronts("11. Rc<RefCell> 还是 RefCell<Rc> ： 可变多个\n") != []
     assert fronts("测试变量一律是 volatile 加编译器屏障\n") == [("definition", "测试变量")]
+
+
+def test_a_scratch_label_is_no_term() -> None:
+    assert fronts("TMP : 只看到了 sessions 1B 的位置\n") == []

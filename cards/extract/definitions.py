@@ -96,7 +96,7 @@ _LABELS = re.compile(
     r"(?:主要|具体)?内容|"
     r"(?:长期|近期|短期|今日|今天)?(?:待办|代办)(?:事项|清单)?|"
     r"已完成|未完成|进行中|待完成|已解决|未解决|done|wip|"
-    r"纠正|更正|勘误|doc|docs|(?:总结)?建议|"
+    r"纠正|更正|勘误|doc|docs|(?:总结)?建议|tmp|temp|临时|"
     r"示例|总结|小结|结论|问题|答案|回答|解答|思考|说明|原文|翻译|摘要|引用|代码|输出|输入|结果|"
     r"步骤|方法|todo|fixme|note|notes|tip|tips|warning|example|examples|e\.g|eg|i\.e|"
     r"see also|see|ref|refs|reference|references|source|output|input|result|update|edit|"
