@@ -1443,3 +1443,18 @@ def test_an_alternative_before_a_colon_and_an_adverb_before_a_copula_stay() -> N
 
 def test_a_scratch_label_is_no_term() -> None:
     assert fronts("TMP : 只看到了 sessions 1B 的位置\n") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "它主要做四件事：\n\n1. 遍历\n2. 合并\n3. 映射\n4. 提交\n",  # a pronoun, counted
+        "你可以把它简单理解成：\n\n- 一条虚拟时间线\n- 一个账户余额\n",  # the reader
+        "四种状态：\n\n1. modified\n2. exclusive\n3. shared\n4. invalid\n",  # only a count
+        "- 三类：初始化、无返回值操作、有返回值操作\n",
+        "That means:\n\n1. new extents are unwritten\n2. reads see zeros\n",
+        "但要补充一下：\n\n1. 卡住的是派发者\n2. 调用方攒满一批\n",
+    ],
+)
+def test_a_lead_in_whose_subject_is_elsewhere_even_with_a_count_is_no_card(text: str) -> None:
+    assert fronts(text) == []

@@ -279,7 +279,9 @@ _NUMBERED = re.compile(
     r"answer|exercise|task|scenario|problem|solution|method|approach|chap|chapter|lec|"
     r"lecture|lab|hw|homework|q|a)\s*[-#]?\s*[\d一二三四五六七八九十]+|"
     r"第\s*[\d一二三四五六七八九十]+\s*[步种个条点章节部分次类]?"
-    r"(?:情况|情形|方法|方式|方案|场景|原因|阶段|问题|步骤)?|[一二三四五六七八九十]+)$",
+    r"(?:情况|情形|方法|方式|方案|场景|原因|阶段|问题|步骤)?|[一二三四五六七八九十]+|"
+    # only a count: 三类, 四种状态 (of what?)
+    r"[两二三四五六七八九十几\d]+\s*[个种类层点步项条件样](?:状态|类型|方式|方法|情况|模式|阶段|部分)?)$",
     re.IGNORECASE,
 )
 

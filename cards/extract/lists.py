@@ -86,7 +86,7 @@ def find_list_card(
     leans = bool(_POINTS_BACK.match(tail)) and not (joined and _IMPLIES.match(tail))
     leans = leans or (joined and bool(_CONNECTIVE.match(tail)))
     if _THESE_FEW.match(plain):
-        return None  # ``这两层主要负责：``: its count counts what the sentence before named
+        return None  # ``这两层主要负责：``, ``它主要做四件事``: what they count is named elsewhere
     if not _COUNT.search(plain) and (_NO_SUBJECT.match(plain) or leans or _DONE.search(plain)):
         return None  # 这些对象：, …，这一机制已被重写：, 最后就可以解析了：: no subject of its own
     if (
@@ -146,11 +146,10 @@ _NUMBERS = {
 # Lead-ins whose subject stands elsewhere: a demonstrative (这些对象), a fragment that
 # starts in lower case (``with the following contents``), a circumstance (``In the first
 # case, …``), a remark about a source (文档里写了) or an errand (找一些 reference).
-_THESE_FEW = re.compile(r"^(?:这|那)[两二三四五六七八九十几]")
 _NO_SUBJECT = re.compile(
     r"^(?:这|那)(?:些|个|里|样|种)|^(?:但是?|而且?)?\s*[他她它]|"
     # (a connective before a subject keeps it: 因此 mirror 常用于：; before none, it does not)
-    r"^(?:所以|因此|于是|但是?|不过|可是)[，,\s]*(?:$|这|那|以下|下面|如下|我|你|他|她|它|可以|可|在|当|就|也|都|"
+    r"^(?:所以|因此|于是|但是?|不过|可是)[，,\s]*(?:$|这|那|以下|下面|如下|我|你|他|她|它|可以|可|在|当|就|也|都|要|"
     r"还|又|存在|有|没有|需要|"
     r"结论|关键|整体|简单|其实|最终|现象|建议|问题)|"
     r"^(?:似乎|好像|感觉|大概|也许)|^相比之下|"
@@ -160,8 +159,13 @@ _NO_SUBJECT = re.compile(
     r"^(?:例如|比如|譬如|(?i:for example|for instance|e\.g\.))$|"
     r"^(?:文档|书|文章|代码|注释)(?:里|中|上)|^找一?些|"
     r"^(?:另一|相关的|对应的?|配套的?|相关(?:文档|代码|源码|资料|链接|实现))|"
-    r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|^(?:This|It|These|They)\s|"
+    r"^(?:with|in|for|as|at|on|by|and|or|but|so|which|that)\s|^(?:This|That|It|These|Those|They)\s|"
     r"^(?:In|With|For|As|At|On|By)\s(?:the|this|that|these|those|such|a|an)\b"
+)
+# …and so does one that counts what a pronoun or the reader stands for (它主要做四件事,
+# 这两层主要负责, 你可以把它理解成): its count is no subject of its own.
+_THESE_FEW = re.compile(
+    r"^(?:(?:这|那)[两二三四五六七八九十几]|(?:所以|因此|但是?|而且?)?\s*[他她它]|你)"
 )
 # A lead-in whose last clause opens with a demonstrative leans on what came before it (在当前
 # 源码中，这一机制已被彻底重写：, 从图上可以看到，这个过程是：); one that ends in 了 tells what
