@@ -1458,3 +1458,30 @@ def test_a_scratch_label_is_no_term() -> None:
 )
 def test_a_lead_in_whose_subject_is_elsewhere_even_with_a_count_is_no_card(text: str) -> None:
     assert fronts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- [ ] chen 描述 TLB refill 的时候，为什么每次都需要将 pagemask 清零。\n",  # a full stop
+        "如何批量的修改文件。\n",
+        "什么时候会调用 shmem_writepage\n",  # when
+        "- [ ] 在哪里可以找到 intel 的手册\n",  # where
+        "CONFIG_CONTIG_ALLOC 是做什么\n",
+        "- [ ] 所以这两种路径下触发的 io 存在什么区别啊!\n",
+    ],
+)
+def test_more_questions_without_a_question_mark(text: str) -> None:
+    assert [kind for kind, _ in fronts(text)] == ["question"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lockdep 可以验证底层函数是否偷偷释放了锁。\n",  # 是否 inside a statement
+        "librdmacm 管连上，libibverbs 管怎么传。\n",
+        "感觉内容和 demand paging 没有什么关系啊!\n",
+    ],
+)
+def test_an_embedded_interrogative_in_a_statement_asks_nothing(text: str) -> None:
+    assert fronts(text) == []

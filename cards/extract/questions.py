@@ -23,7 +23,11 @@ _AFTER_OK = re.compile(r"[\s?？!！)）\]】」』\"'”’.,，。:：;；~～
 # Interrogatives that make a Chinese clause a question without a question mark.
 _CN_LEADING = re.compile(
     r"(?<!再)(为什么|为何|为啥|如何|(?<!不)怎么(?!也)|(?<!不)怎样|能不能|能否|可不可以|(?<!但)是不是|是否|有没有|"
-    r"^什么是|^什么东西是|^什么叫|^何为|到底.{0,20}什么)"
+    r"^什么是|^什么东西是|^什么叫|^什么时候|^何时|^在哪(?:里|儿)?|^何为|到底.{0,20}什么)"
+)
+# A clause that opens with a why or how asks outright, even when it ends in a full stop.
+_ASKS_OUTRIGHT = re.compile(
+    r"\s*(?:所以|那么|但是?|可是|不过)?[，,\s]*(?:为什么|为何|为啥|如何|怎么|怎样)"
 )
 _SENTENCE_END = re.compile(r"[。；;!！]")
 _ANY_INTERROGATIVE = re.compile(
@@ -47,10 +51,10 @@ _ERRAND = re.compile(
 )
 _CLAUSE_BREAK = re.compile(r"[，,；;]")
 _CN_TRAILING = re.compile(
-    r"(吗|是啥|是什么|是啥子|如何|[是用]来?[做干]什么的|有什么用|(?<!没)(?<!没有)什么意思|在哪里?|"
+    r"(吗|是啥|是什么|是啥子|如何|[是用]来?[做干]什么的?|有什么用|(?<!没)(?<!没有)什么意思|在哪里?|"
     r"有多[少大小高低快慢长久远重][啊呢呀]|"
     # an interrogative, then a particle: 还有什么意义啊, 在哪儿呢 (not 什么都行啊, 没什么用啊)
-    r"(?:(?<!没)(?:什么|啥)(?![都也])|哪|谁|多少)[^\s，,。；;!！]{0,8}[呢啊呀]|"
+    r"(?:(?<!没)(?<!没有)(?:什么|啥)(?![都也])|哪|谁|多少)[^\s，,。；;!！]{0,8}[呢啊呀][!！]*|"
     # ``X 和 Y 有什么区别``, ``…是什么关系``: 有/是 什么 and a short noun ends the clause
     r"(?<!没)(?<!没有)(?<!不)(?:是|有)什么[^\s，,。；;!！:：]{1,4}(?<![了吧]))[\s。~～…]*$"
 )
@@ -131,8 +135,13 @@ def is_interrogative(clause: str) -> bool:
     if cjk_count(clause) < 2:
         return False
     stripped = clause.strip()
-    if stripped.endswith((":", "：", "。")):
+    if stripped.endswith((":", "：")):
         return False
+    if stripped.endswith("。"):
+        # a statement, unless its last clause asks outright (``…的时候，为什么每次都要清零。``)
+        stripped = stripped.rstrip("。")
+        if "。" in stripped or not _ASKS_OUTRIGHT.match(_CLAUSE_BREAK.split(stripped)[-1]):
+            return False
     if _ERRAND.search(stripped) or _INDIRECT_IN_CLAUSE.search(_CLAUSE_BREAK.split(stripped)[-1]):
         return False
     if _THAT_IS_WHY.search(stripped):
