@@ -29,6 +29,7 @@ _SPACES = (" ", "\n", "\t", "\u3000", "\xa0")
 _NOT_BEFORE_COPULA = "但于还就都也总只真要可正若凡倒而或不算像"
 # …and a 是 after these ends no term either: 的是, 在是, 为是, 和是…
 _NOT_BEFORE_SHI = _NOT_BEFORE_COPULA + "的了着过在为把被让给对从向和与及"
+_NOT_BEFORE_JIUSHI = "也，,这那么不乎该的都还"
 _COPULAS = "是指即定译可就"  # the first characters of the copula alternatives below
 
 _DEFINITION = re.compile(
@@ -42,7 +43,9 @@ _DEFINITION = re.compile(
             " - ",
             " -- ",
             f"是(?<![{_NOT_BEFORE_SHI}]是)(?![不否什啥哪谁多怎如])",
-            "就是",  # (X 就是 Y: a copula of the definition finder, though 就 stops a plain 是)
+            # (X 就是 Y: a copula of the definition finder, though 就 stops a plain 是; not
+            # after what ends no term, 也就是, 这就是, 似乎就是, nor 就是说)
+            f"就(?<![{_NOT_BEFORE_JIUSHI}]就)是(?!说)",
             *(
                 f"{c}(?<![{_NOT_BEFORE_COPULA}]{c})"
                 for c in ("指", "即", "定义为", "译为", "可译为")
