@@ -227,9 +227,11 @@ def test_steady_commits_are_copied_by_time_not_only_by_count(tmp_path: Path) -> 
     deadline = time.monotonic() + 1.2
     while not found.modes and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert found.modes == {"PASSIVE": 1}  # long before the log sat idle
+    assert "PASSIVE" in found.modes and "TRUNCATE" not in found.modes  # long before idle
     found.wait()
-    assert found.modes == {"PASSIVE": 1, "TRUNCATE": 1} and found.wal_bytes == 0
+    # (one copy, or two when the thread copied the first commit before the others came)
+    assert found.modes.get("TRUNCATE") == 1 and found.modes["PASSIVE"] in (1, 2)
+    assert found.wal_bytes == 0
     engine.dispose()
 
 
