@@ -16,9 +16,11 @@ from cards.extract.text import (
     ATOM_CODE,
     ATOM_LINK,
     ATOM_URL,
+    DRAWING,
     EM,
     STRONG_CLOSE,
     STRONG_OPEN,
+    TODO_FIRST,
     InlineText,
     cjk_count,
     is_atom,
@@ -194,7 +196,6 @@ MAY_DEFINE = re.compile(
     )
 )
 _ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
-_TODO_FIRST = re.compile(r"\s*@?(?:todo|fixme|tbd)\b", re.IGNORECASE)  # ``X : @todo 检查…``
 _ASIDE = re.compile(r"^\s*(?:(?:\([^()]*\)|（[^（）]*）)\s*)+$")
 # An explanation that opens with a bracketed shrug or to-do: the note has no explanation yet.
 # …or that is only a shrug (``证明 : 还是没有看懂``).
@@ -220,7 +221,6 @@ _ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|ak
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _FIRST_PERSON = re.compile(r"(?<!自)我")  # (自我 is a word: 自我检查)
-_BOX_DRAWING = re.compile("[\u2500-\u257f]")
 _LABEL_END = re.compile(r"(?:(?:^|[\s.,;，])(?:e\.g|i\.e|eg|etc)\.?|例如|比如)$", re.IGNORECASE)
 _ATOM_CHAR = re.compile("[\U000f0000-\U0010ffff]")  # the characters is_atom accepts
 # A term that holds a path or is a shell command: ``读取 ~/.config/x``, ``sudo tcpdump -i lo``.
@@ -337,7 +337,7 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
     unglossed = _GLOSS.sub("", _ALIAS.sub(" ", plain))
     if _SENTENCE_PUNCT.search(unglossed) and ATOM_CODE not in atoms_kinds:
         return None
-    if _BOX_DRAWING.search(plain):
+    if DRAWING.search(plain):
         return None  # ``│ 角色 │ 可以是 …``: a row of a table drawn in text
     if plain.endswith("一下"):
         return None  # ``确认一下 : …``, ``调查一下: …``: an errand, not a term
@@ -400,7 +400,7 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
     ):
         return None
     expl_plain = inline.plain(expl)
-    if _ASIDE.match(expl_plain) or _SHRUG.match(expl_plain) or _TODO_FIRST.match(expl_plain):
+    if _ASIDE.match(expl_plain) or _SHRUG.match(expl_plain) or TODO_FIRST.match(expl_plain):
         return None  # ``X: (调查一下 …)``, ``X : (不知道怎么解释), …``: a note to self
     if body[match.start() : match.end()] == ":" and _SOURCE_FILE.search(term_mask):
         return None  # ``exit.c:do_exit 的 set_fs``: a place in the source, not a term
@@ -410,14 +410,20 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
     copula = None if term[1] else _TERM_COPULA.search(term[0])
     if copula is not None and copula.start() > 0:
         bare = term[0][: copula.start()]
-        if not (_CN_TERM_END.search(bare) or _PLACE_END.search(bare)):
+        if not _ends_no_term(bare):
             term = (bare, term[1])  # ``X 的核心思想是：…`` defines X 的核心思想
         # (but ``rmap_add 处理的是：…`` keeps its 是: ``rmap_add 处理的`` names nothing)
-    if not term[1] and (_CN_TERM_END.search(term[0]) or _PLACE_END.search(term[0])):
+    if not term[1] and _ends_no_term(term[0]):
         return None
     if _VERB_IN_TERM.search(f" {term[0]} ") or _CN_COPULA_IN_TERM.search(term[0]):
         return None  # ``X is a property: …``, ``dfs / 前序 都是采用相同的模式 : …``: a sentence
     return DefinitionHit(term[0], expl.strip(), marked=term[1])
+
+
+def _ends_no_term(text: str) -> bool:
+    """Whether a Chinese subject ends where no term ends: an adverb or particle (``…都``,
+    ``…的``) or a circumstance (``nixos 下``)."""
+    return bool(_CN_TERM_END.search(text) or _PLACE_END.search(text))
 
 
 def _dash_definition(inline: InlineText, body: str) -> DefinitionHit | None:

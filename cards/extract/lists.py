@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from cards.extract.answers import only_questions, trim
 from cards.extract.definitions import is_label
 from cards.extract.parse import Block
-from cards.extract.pretest import introduced_list
+from cards.extract.pretest import introduced_list, may_hold_images
 from cards.extract.questions import QMARKS, is_interrogative
 from cards.extract.text import ATOM_URL, InlineText, cjk_count, strip_special
 
@@ -147,7 +147,7 @@ _NUMBERS = {
 # starts in lower case (``with the following contents``), a circumstance (``In the first
 # case, …``), a remark about a source (文档里写了) or an errand (找一些 reference).
 _NO_SUBJECT = re.compile(
-    r"^(?:这|那)(?:些|个|里|样|种)|^(?:但是?|而且?)?\s*[他她它]|"
+    r"^(?:这|那)(?:些|个|里|样|种)|"
     # (a connective before a subject keeps it: 因此 mirror 常用于：; before none, it does not)
     r"^(?:所以|因此|于是|但是?|不过|可是)[，,\s]*(?:$|这|那|以下|下面|如下|我|你|他|她|它|可以|可|在|当|就|也|都|要|"
     r"还|又|存在|有|没有|需要|"
@@ -242,7 +242,7 @@ def _last_sentence(line: str) -> str:
 
 
 def _only_images(block: Block) -> bool:
-    if not block.content.lstrip().startswith(("![", "<img", "<p")):
+    if not may_hold_images(block):
         return False
     inline = block.text()
     return all(

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from cards.extract.parse import Block, block_role
 
-__all__ = ["introduced_list", "may_ask", "may_hold_card"]
+__all__ = ["introduced_list", "may_ask", "may_hold_card", "may_hold_images"]
 
 # Whitespace that may stand before an English copula or count word (``\s``, spelled out).
 _SPACES = (" ", "\n", "\t", "\u3000", "\xa0")
@@ -107,7 +107,7 @@ def may_hold_card(block: Block) -> bool:
     last = content.rfind("\n") + 1
     return _LEAD.search(content, last) is not None and (  # a lead-in ends it…
         # …that introduces a list, or has its items after a colon on its line
-        introduced_list(block, _may_be_images) is not None
+        introduced_list(block, may_hold_images) is not None
         or _ITEMS_AFTER_COLON.search(content, last) is not None
     )
 
@@ -129,7 +129,9 @@ def introduced_list(block: Block, images: Callable[[Block], bool]) -> Block | No
     return None
 
 
-def _may_be_images(block: Block) -> bool:
+def may_hold_images(block: Block) -> bool:
+    """Whether a block's raw content opens with an image (the cheap test; what the list
+    finder then checks in the mask)."""
     return block.content.lstrip().startswith(("![", "<img", "<p"))
 
 

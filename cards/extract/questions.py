@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cards.extract.text import ATOM_URL, InlineText, cjk_count, is_atom
+from cards.extract.text import ATOM_URL, DRAWING, TODO_FIRST, InlineText, cjk_count, is_atom
 
 __all__ = ["QuestionHit", "find_questions", "is_interrogative"]
 
@@ -116,7 +116,6 @@ _LABELS_A_NAME = re.compile(
 )
 # A second sentence that offers an alternative (或加一个…？, 或者我可以…？, or shall I …?).
 _ALTERNATIVE = re.compile(r"^\s*(?:或|还是|要不|or\b)", re.IGNORECASE)
-_TODO_WORDS = re.compile(r"^\s*[(（]?\s*@?(todo|fixme|xxx)\b", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -137,18 +136,18 @@ def is_interrogative(clause: str) -> bool:
     stripped = clause.strip()
     if stripped.endswith((":", "：")):
         return False
-    if stripped.endswith("。"):
-        # a statement, unless its last clause asks outright (``…的时候，为什么每次都要清零。``)
-        stripped = stripped.rstrip("。")
-        if "。" in stripped or not _ASKS_OUTRIGHT.match(_CLAUSE_BREAK.split(stripped)[-1]):
-            return False
-    if _ERRAND.search(stripped) or _INDIRECT_IN_CLAUSE.search(_CLAUSE_BREAK.split(stripped)[-1]):
+    full_stop = stripped.endswith("。")
+    stripped = stripped.rstrip("。") if full_stop else stripped
+    last_clause = _CLAUSE_BREAK.split(stripped)[-1]
+    if full_stop and ("。" in stripped or not _ASKS_OUTRIGHT.match(last_clause)):
+        return False  # a statement, unless its last clause asks outright (``…，为什么要清零。``)
+    if _ERRAND.search(stripped) or _INDIRECT_IN_CLAUSE.search(last_clause):
         return False
     if _THAT_IS_WHY.search(stripped):
         return False  # ``这就是为什么需要 address_space``: "that is why", a statement
     if _CN_TRAILING.search(stripped):
         # (an errand may open the asking clause too: ``先不说这个，看看 X 是什么``)
-        return not _ERRAND.search(_CLAUSE_BREAK.split(stripped)[-1])
+        return not _ERRAND.search(last_clause)
     leading = _CN_LEADING.search(stripped)
     if not leading:
         return False
@@ -246,7 +245,7 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
         while pos >= 0:
             sl, sp = _sentence_start(lines, li, pos)
             front = _join(lines, sl, sp, li, pos + 1)
-            if _DRAWING.search(front):
+            if DRAWING.search(front):
                 pos = _question_mark(text, pos + 1)  # ``│ ├─► [Merge 成功?]``: a diagram
                 continue
             if _QUOTES.search(front) and _quoted_in_statement(front, text, pos):
@@ -268,7 +267,7 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
             clause = next((h for h in hits if h.first == sl and not h.marked
                            and _ENDS_OPEN.search(h.front)), None)
             if (sl not in taken or clause) and _has_subject(front.rstrip("?？ "), inline):
-                if not _TODO_WORDS.search(plain):
+                if not TODO_FIRST.match(plain):
                     if clause is not None:
                         hits.remove(clause)
                     rest = text[pos + 1 :].lstrip("?？ ")
@@ -291,7 +290,6 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
     return hits
 
 
-_DRAWING = re.compile("[\u2500-\u257f\u25ba]")  # box drawing and ►: a diagram in text
 _QUOTES = re.compile("[\"“「《]")
 _BRACKETS = ("(", "（")
 
@@ -381,6 +379,6 @@ def _interrogative_clause(
         return None
     if not is_interrogative(inline.plain(body)):
         return None
-    if not _has_subject(body, inline) or _TODO_WORDS.search(inline.plain(body)):
+    if not _has_subject(body, inline) or TODO_FIRST.match(inline.plain(body)):
         return None
     return body, rest

@@ -18,9 +18,11 @@ __all__ = [
     "ATOM_CODE",
     "ATOM_LINK",
     "ATOM_URL",
+    "DRAWING",
     "EM",
     "STRONG_CLOSE",
     "STRONG_OPEN",
+    "TODO_FIRST",
     "InlineText",
     "cjk_count",
     "fold",
@@ -29,6 +31,11 @@ __all__ = [
     "plain_inline_text",
     "strip_special",
 ]
+
+# Box drawing and ►: a table or a diagram drawn in text, where no term or question stands.
+DRAWING = re.compile("[\u2500-\u257f\u25ba]")
+# Text that opens with a to-do (``@todo 检查…``, ``(TODO …``): a note to self, nothing learnt.
+TODO_FIRST = re.compile(r"^\s*[(（]?\s*@?(?:todo|fixme|xxx|tbd)\b", re.IGNORECASE)
 
 # Fixed markers for emphasis; every other atom is a private-use character indexing ``atoms``.
 STRONG_OPEN = "\ue001"
