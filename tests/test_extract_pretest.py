@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cards.extract.parse import Block
-from cards.extract.pretest import may_hold_card
+from cards.extract.pretest import may_hold
 
 # What the pre-test means, written plainly (slow: each alternative is tried everywhere).
 _START = re.compile(
@@ -23,24 +23,37 @@ _START = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _ASK = re.compile(
-    r"[?？吗哪怎]|为[什何啥]|何为|如何|能[否不]|可不可以|有没有|是[不否啥]|什么|[称叫][为作做]|"
-    r"有多[少大小高低快慢长久远重][啊呢呀]|称[^\n。]{1,30}为|called|known as|所谓",
+    r"[?？吗哪怎]|为[什何啥]|何为|如何|能[否不]|可不可以|有没有|是[不否啥]|什么|"
+    r"有多[少大小高低快慢长久远重][啊呢呀]",
+)
+_NAMES = re.compile(r"[称叫][为作做]|称[^\n。]{1,30}为|called|known as|所谓", re.IGNORECASE)
+_COUNT = re.compile(
+    r"[两二三四五六七八九十几多数]\s*(?:个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样)|"
+    r"[0-9０-９]+\s*(?:个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样)|"
+    r"\b(?:two|three|four|five|six|seven|eight|several)\s+[a-z]|(?<![\w.])[0-9０-９]+\s+[a-z]",
     re.IGNORECASE,
 )
-_LEAD = re.compile(
-    r"[:：]\s*$|[两二三四五六七八九十几\d]\s*[个种类层点步项条件样]|"
-    r"\s(?:two|three|four|five|six|seven|eight|several)\s",
-    re.IGNORECASE | re.MULTILINE,
-)
 
 
-def _plain(kind: str, content: str) -> bool:
+def _plain(kind: str, content: str) -> frozenset[str]:
     # (a block alone, with no list after it: a lead-in needs its items after a colon)
     if kind == "heading":
-        return _ASK.search(content) is not None
+        return frozenset({"asks"} if _ASK.search(content) else ())
+    if kind == "term":
+        return frozenset({"asks", "defines", "leads", "term"})
     last = content[content.rfind("\n") + 1 :]
-    lead = _LEAD.search(last) and re.search(r"[:：][ \t]*[^ \t]", last)
-    return kind == "term" or bool(_START.search(content) or _ASK.search(content) or lead)
+    lead = (re.search(r"[:：]\s*$", last) or _COUNT.search(last)) and re.search(
+        r"[:：][ \t]*[^ \t]", last
+    )
+    holds = {
+        "asks": _ASK.search(content),
+        # (a link's target is not in the finder's text: its column is not counted)
+        "defines": _START.search(content)
+        or _START.search(re.sub(r"\]\([^()\s]*\)", "]", content))
+        or _NAMES.search(content),
+        "leads": lead,
+    }
+    return frozenset(name for name, found in holds.items() if found)
 
 
 _PIECES = [
@@ -53,6 +66,8 @@ _PIECES = [
     "何为", "如何", "能否", "能不能", "可不可以", "有没有", "是否", "是啥", "什么", "称为", "叫做",
     "称它为", "有多少啊", "有多快呢", "called", "Called", "known as", "Known as", "所谓", "三个",
     "两种", "3 层", "１２步", "十", " two ", " Several ", "\nthree\t", "x" * 24, "y" * 47, "x" * 60,
+    "两部分", "多个", "3 stages", "4.5.1 ", "Two", "kinds", "(", ".",
+    "[名字](https://a.b/" + "c" * 60 + ")", "[名字](https://a.b/" + "c" * 60 + ") 是",
 ]  # fmt: skip
 
 
@@ -63,7 +78,7 @@ _PIECES = [
 )
 def test_the_pre_test_is_the_plain_patterns(kind: str, content: str) -> None:
     block = Block(kind, 0, 1, content=content)
-    assert may_hold_card(block) == _plain(kind, content)
+    assert may_hold(block) == _plain(kind, content)
 
 
 @pytest.mark.parametrize(
@@ -90,14 +105,21 @@ def test_the_pre_test_is_the_plain_patterns(kind: str, content: str) -> None:
         ("paragraph", "一维化的方法:\n从后往前扫一遍", False),  # a colon that ends its line
         ("paragraph", "一维化的方法:  \n从后往前扫一遍", False),
         ("paragraph", "一些说明\n一维化的方法:", False),  # …ends a lead-in, but no list follows
-        ("paragraph", "快排就是分而治之", True),  # 就是 is a copula, though 就 stops a plain 是
+        ("paragraph", "快排就是分而治之", True),
+        # a link's target is not counted: the finder sees its text only
+        ("paragraph", "[名字](https://example.org/" + "x" * 60 + ") 是一种技术", True),
+        ("paragraph", "名字" * 30 + "是一种技术", False),
+        ("paragraph", "RMW 操作分为三部分：之前、操作本身、之后", True),  # a count the finder knows
+        ("paragraph", "Two things are certain: death and taxes", True),  # …at the line's start
+        ("paragraph", "4.5.1 Virtualized MMU: 一节", True),  # (the colon: a definition)
+  # 就是 is a copula, though 就 stops a plain 是
         ("heading", "TLB : 页表的缓存", False),  # a heading holds questions only
         ("heading", "为什么要这样做", True),
         ("term", "anything", True),
     ],
 )
 def test_the_pre_test_on_example_blocks(kind: str, content: str, holds: bool) -> None:
-    assert may_hold_card(Block(kind, 0, 1, content=content)) is holds
+    assert bool(may_hold(Block(kind, 0, 1, content=content))) is holds
 
 
 @pytest.mark.parametrize(
@@ -116,7 +138,7 @@ def test_a_lead_in_passes_when_a_list_follows(source: str, holds: bool) -> None:
     from cards.extract.walk import Walk
 
     first = Walk(parse_note(source), frozenset()).blocks[0]
-    assert may_hold_card(first) is holds
+    assert bool(may_hold(first)) is holds
 
 
 _ASKING = [
@@ -160,3 +182,37 @@ def test_the_definition_finders_first_test_is_its_plain_pattern(content: str) ->
         re.IGNORECASE,
     )
     assert bool(MAY_DEFINE.search(content)) == bool(plain.search(content))
+
+
+_NOTE_PIECES = [
+    "a", " ", "中文", "术语", "TLB", "**页表**", "`x`", "[名字](https://a.b/" + "c" * 60 + ")",
+    "https://a.b/c", ":", "：", " : ", "—", " - ", "是", "就是", "是指", "指", "即", "称为",
+    "我们称它为", "所谓", " is a ", " means ", " is called ", "?", "？", "吗", "为什么", "如何",
+    "什么", "有哪些", "三种", "两部分", "多个", "3 stages", "Two kinds", "two", "4.5.1 ", "，",
+    "。", "、", "和", "或", "x" * 40, "(", ")", "![图](a.png)", "一种缓存技术", "页表的缓存",
+    "[名字](https://a.b/" + "c" * 60 + ") 是一种缓存技术",
+]  # fmt: skip
+
+
+@settings(max_examples=1200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(_NOTE_PIECES), max_size=10).map("".join), max_size=3),
+    st.sampled_from(["", "## ", "- ", "Term\n: "]),
+    st.sampled_from(["", "\n\n- 甲\n- 乙\n- 丙\n", "\n  - 甲\n  - 乙\n"]),
+)
+def test_no_finder_finds_where_the_pre_test_sees_nothing(
+    lines: list[str], opening: str, after: str
+) -> None:
+    # Each finder runs only on a block whose raw content may hold what it finds: what it
+    # would find anywhere else would be lost.
+    from cards.extract.finders import FINDERS, block_text
+    from cards.extract.parse import parse_note
+    from cards.extract.walk import Walk
+
+    walk = Walk(parse_note(opening + "\n".join(lines) + after), frozenset())
+    for block in walk.blocks:
+        holds = may_hold(block)
+        text = block_text(walk, block)
+        for name, find in FINDERS:
+            if find(text):
+                assert name in holds, (name, block.content)

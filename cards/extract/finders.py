@@ -17,6 +17,8 @@ from cards.extract.answers import trim
 from cards.extract.definitions import find_definition, is_label
 from cards.extract.lists import find_list_card
 from cards.extract.parse import Block, block_role
+from cards.extract.pretest import ASKS, DEFINES, LEADS
+from cards.extract.pretest import TERM as TERM_NAME
 from cards.extract.questions import find_questions
 from cards.extract.subjects import (
     heading_subject,
@@ -218,7 +220,14 @@ def deflist_terms(text: BlockText) -> list[Candidate]:
     return [Candidate("definition", 0, 0, TERM, front, answer=answer)]
 
 
-FINDERS: tuple[Finder, ...] = (questions, definitions, list_leads, deflist_terms)
+# Each finder, under the name the pre-test gives what it may find (a finder is run only on
+# a block whose raw content may hold that: :func:`cards.extract.pretest.may_hold`).
+FINDERS: tuple[tuple[str, Finder], ...] = (
+    (ASKS, questions),
+    (DEFINES, definitions),
+    (LEADS, list_leads),
+    (TERM_NAME, deflist_terms),
+)
 
 
 def resolve(candidates: list[Candidate]) -> list[Candidate]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from cards.extract.answers import only_questions, trim
 from cards.extract.definitions import is_label
 from cards.extract.parse import Block
-from cards.extract.pretest import introduced_list, may_hold_images
+from cards.extract.pretest import COUNT, introduced_list, may_hold_images
 from cards.extract.questions import QMARKS, is_interrogative
 from cards.extract.text import ATOM_URL, InlineText, cjk_count, strip_special
 
@@ -42,7 +42,7 @@ def find_list_card(
     target = introduced_list(block, _only_images)
     if target is None and ":" not in last and "：" not in last:
         return None  # no list follows, and no colon before items on the line itself
-    if not (last.endswith((":", "：")) or _COUNT.search(last)):
+    if not (last.endswith((":", "：")) or COUNT.search(last)):
         return None  # neither a colon at the end nor a count: no lead-in
     line = block.first_line + len(inline.lines) - 1
     sentence = _last_sentence(last)
@@ -62,11 +62,11 @@ def find_list_card(
         inner = _INNER_COLON.search(sentence)
         if inner is not None:  # X 有两个流：输入流和输出流。
             lead, items = sentence[: inner.start()], sentence[inner.end() :]
-            if not _COUNT.search(inline.plain(lead)) or not _ENUM.search(items):
+            if not COUNT.search(inline.plain(lead)) or not _ENUM.search(items):
                 return None
         else:  # X 可以实现三种模型, then a list of three
             lead = sentence
-            counts = list(_COUNT.finditer(inline.plain(lead)))
+            counts = list(COUNT.finditer(inline.plain(lead)))
             if target is None or not counts or len(inline.lines) > 1:
                 return None
             if _count_value(counts[-1].group(0)) != len(target.children):
@@ -87,11 +87,11 @@ def find_list_card(
     leans = leans or (joined and bool(_CONNECTIVE.match(tail)))
     if _THESE_FEW.match(plain):
         return None  # ``这两层主要负责：``, ``它主要做四件事``: what they count is named elsewhere
-    if not _COUNT.search(plain) and (_NO_SUBJECT.match(plain) or leans or _DONE.search(plain)):
+    if not COUNT.search(plain) and (_NO_SUBJECT.match(plain) or leans or _DONE.search(plain)):
         return None  # 这些对象：, …，这一机制已被重写：, 最后就可以解析了：: no subject of its own
     if (
         _JUDGEMENT.search(plain)
-        and (not _COUNT.search(plain) or _OPINION.match(plain))
+        and (not COUNT.search(plain) or _OPINION.match(plain))
         and not _ASKS.search(plain)
     ):
         return None  # X 解释的很好：, really interesting: a verdict on what follows
@@ -115,12 +115,6 @@ _SENTENCES = re.compile(r"(?<=[。！!；;])\s*|(?<=\.)\s+")
 # A condition introduces steps of an algorithm, not a list to learn.
 _CONDITION = re.compile(r"^(如果|若|假如|假设)|^(if|unless)\b", re.IGNORECASE)
 _INNER_COLON = re.compile(r"\s*[:：]\s*(?=\S)")
-_COUNT = re.compile(
-    r"[两二三四五六七八九十几多数]\s*(个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样)|"
-    r"\d+\s*(个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样)|"
-    r"\b(two|three|four|five|six|seven|eight|several|\d+)\s+[a-z]+",
-    re.IGNORECASE,
-)
 _ENUM = re.compile(r"、|和|与|及|或|，|,|\band\b|\bor\b")
 _NUMBERS = {
     "两": 2,

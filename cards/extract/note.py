@@ -10,7 +10,7 @@ from cards.draft import Draft, make_key
 from cards.extract.explicit import ExplicitHit, find_explicit
 from cards.extract.finders import FINDERS, BlockText, Candidate, block_text, resolve
 from cards.extract.parse import Block, Note, parse_note
-from cards.extract.pretest import may_hold_card
+from cards.extract.pretest import may_hold
 from cards.extract.spans import answer_spans
 from cards.extract.walk import Walk
 
@@ -73,8 +73,11 @@ def _extract(note: Note, path: str, boilerplate: frozenset[str]) -> list[Draft]:
             taken.update(range(hit.answer[0], hit.answer[1] + 1))
     if mode == "all":
         for block in walk.blocks:
-            if not _skipped(walk, block, taken) and may_hold_card(block):
-                found.extend(_implicit(walk, block, path))
+            if _skipped(walk, block, taken):
+                continue
+            chances = may_hold(block)
+            if chances:
+                found.extend(_implicit(walk, block, chances, path))
     return _unique(found)
 
 
@@ -87,10 +90,11 @@ def _skipped(walk: Walk, block: Block, taken: set[int]) -> bool:
     return not taken.isdisjoint(lines) or walk.skip.issuperset(lines)
 
 
-def _implicit(walk: Walk, block: Block, path: str) -> list[Draft]:
-    """Questions, definitions and list cards in one text block."""
+def _implicit(walk: Walk, block: Block, chances: frozenset[str], path: str) -> list[Draft]:
+    """Questions, definitions and list cards in one text block (``chances``: what the
+    pre-test says it may hold)."""
     text = block_text(walk, block)
-    kept = resolve([cand for finder in FINDERS for cand in finder(text)])
+    kept = resolve([cand for name, find in FINDERS if name in chances for cand in find(text)])
     if not kept:
         return []
     spans = answer_spans(text, kept)

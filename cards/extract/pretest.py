@@ -1,10 +1,12 @@
-"""Which blocks may hold an implicit card: a cheap test of a block's raw content that
-spares most blocks their inline parse and the finders.
+"""What a block may hold: a cheap test of its raw content that spares most blocks their
+inline parse, and each finder the blocks it cannot find anything in.
 
-A block passes when it has a colon, dash or copula near a line's start (a definition), an
-interrogative (a question, or ``称为``/``called`` naming a term), or a lead-in's colon or
-count on its last line, with a list after it or its items after a colon (a list card). A
-heading only holds questions: the other finders pass headings by.
+For each finder the test says whether the block may hold what it finds: a question (an
+interrogative or a question mark), a definition (a colon, dash or copula near a line's
+start, or a word that names a term, ``称为``/``called``), a list's lead-in (a colon or a
+count on its last line, with a list after it or its items after a colon). A heading only
+holds questions: the other finders pass headings by. Each test passes more than its
+finder finds, never less (a test holds them to that on generated notes).
 
 The patterns run on every block of every note, so they are written for the speed of
 Python's ``re``: every alternative starts with a literal character, not a class, a group,
@@ -21,7 +23,17 @@ from collections.abc import Callable
 
 from cards.extract.parse import Block, block_role
 
-__all__ = ["introduced_list", "may_ask", "may_hold_card", "may_hold_images"]
+__all__ = [
+    "ASKS",
+    "COUNT",
+    "DEFINES",
+    "LEADS",
+    "TERM",
+    "introduced_list",
+    "may_ask",
+    "may_hold",
+    "may_hold_images",
+]
 
 # Whitespace that may stand before an English copula or count word (``\s``, spelled out).
 _SPACES = (" ", "\n", "\t", "\u3000", "\xa0")
@@ -35,7 +47,7 @@ _COPULAS = "是指即定译可就"  # the first characters of the copula alterna
 _DEFINITION = re.compile(
     "|".join(
         [
-            # (a colon that ends its line starts no definition: a lead-in is _LEAD's)
+            # (a colon that ends its line starts no definition: a lead-in's, see may_hold)
             ":(?!//|[ \t]*(?:\n|$))",
             "：(?![ \t]*(?:\n|$))",
             "—",
@@ -64,52 +76,92 @@ _COPULA_COLUMNS = 48  # …and a Chinese copula this near
 _ASK = re.compile(
     "|".join(
         [
-            *(r"\?", "？", "吗", "哪", "怎", "何为", "如何", "什么", "所谓", "可不可以", "有没有"),
+            *(r"\?", "？", "吗", "哪", "怎", "何为", "如何", "什么", "可不可以", "有没有"),
             *(f"为{c}" for c in "什何啥"),
             *(f"能{c}" for c in "否不"),
             *(f"是{c}" for c in "不否啥"),
-            *(f"{a}{b}" for a in "称叫" for b in "为作做"),
             "有多[少大小高低快慢长久远重][啊呢呀]",
+        ]
+    )
+)
+# Words that name a term anywhere in a sentence (``我们称…为**X**``, ``is called **X**``,
+# ``所谓的 X 也就是…``): the definition finder looks past a line's start for these.
+_NAMES = re.compile(
+    "|".join(
+        [
+            *(f"{a}{b}" for a in "称叫" for b in "为作做"),
             "称[^\\n。]{1,30}为",
+            "所谓",
             *(f"{c}(?i:alled)" for c in "cC"),
             *(f"{c}(?i:nown as)" for c in "kK"),
         ]
     )
 )
 
-_NUMERALS = "两二三四五六七八九十几0123456789０１２３４５６７８９"
-_LEAD = re.compile(
-    "|".join(
-        [
-            r":\s*$",
-            r"：\s*$",
-            *(f"{n}\\s*[个种类层点步项条件样]" for n in _NUMERALS),
-            *(
-                f"{space}(?i:two|three|four|five|six|seven|eight|several)\\s"
-                for space in _SPACES
-            ),
-        ]
-    )
-)
+# A count (``三种``, ``两部分``, ``多个``, ``4 层``, ``two kinds``, ``3 stages``): what a
+# lead-in says of the list after it. The list finder's test too (:mod:`cards.extract.lists`).
+_COUNTED = "个|种|类|层|点|步|部分|方面|条|项|大|阶段|件|样"
+_DIGITS = "0123456789０１２３４５６７８９"
+_COUNT_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "several")
+_COUNTS = [
+    *(f"{n}\\s*(?:{_COUNTED})" for n in "两二三四五六七八九十几多数"),
+    *(f"{d}\\d*\\s*(?:{_COUNTED})" for d in _DIGITS),
+    # (not a section's or a version's number: ``4.5.1 Virtualized MMU``)
+    *(rf"{d}(?<![\w.]{d})\d*\s+(?i:[a-z])" for d in _DIGITS),
+]
+_WORD_COUNTS = [
+    rf"{first}(?<!\w{first})(?i:{rest})\s+(?i:[a-z])"
+    for word in _COUNT_WORDS
+    for first, rest in ((word[0], word[1:]), (word[0].upper(), word[1:]))
+]
+COUNT = re.compile("|".join([*_COUNTS, *_WORD_COUNTS]))
+# A lead-in's last line: a colon at its end, or a count (a count in words is looked for
+# only in a line that has one of the words: English text has too many t's, f's and s's
+# for a pattern that starts with them).
+_LEAD = re.compile("|".join([":\\s*$", "：\\s*$", *_COUNTS]))
+_WORD_COUNT = re.compile("|".join(_WORD_COUNTS))
 # (``X 有两个流：输入流和输出流``: a lead-in with its items on its own line)
 _ITEMS_AFTER_COLON = re.compile(r"[:：][ \t]*[^ \t]")
 
 
-def may_hold_card(block: Block) -> bool:
-    """Whether a block's raw content could hold an implicit card at all."""
+# What a block may hold, one name for each finder that may find something in it (see
+# :data:`cards.extract.finders.FINDERS`): a question, a definition, a list's lead-in, a
+# definition list's term.
+ASKS, DEFINES, LEADS, TERM = "asks", "defines", "leads", "term"
+# (each set made once, by its flags: 1 asks, 2 defines, 4 leads)
+_HOLDS = [
+    frozenset(name for bit, name in ((1, ASKS), (2, DEFINES), (4, LEADS)) if flags & bit)
+    for flags in range(8)
+]
+_TERM_HOLDS = frozenset((ASKS, DEFINES, LEADS, TERM))
+
+
+def may_hold(block: Block) -> frozenset[str]:
+    """What a block's raw content could hold (empty: no implicit card at all). Each name is
+    more than its finder finds, never less: a finder is not run on a block without it."""
     content, kind = block.content, block.kind
     if kind == "heading":
-        return may_ask(content)
+        return _HOLDS[1] if may_ask(content) else _HOLDS[0]
     if kind == "term":
-        return True
-    if _near_line_start(content) or may_ask(content):
-        return True
+        return _TERM_HOLDS
+    flags = 1 if _ASK.search(content) else 0
+    if _near_line_start(content) or _NAMES.search(content):
+        flags |= 2
     last = content.rfind("\n") + 1
-    return _LEAD.search(content, last) is not None and (  # a lead-in ends it…
-        # …that introduces a list, or has its items after a colon on its line
+    if (
+        # a list after it, or items after a colon on its last line…
         introduced_list(block, may_hold_images) is not None
         or _ITEMS_AFTER_COLON.search(content, last) is not None
-    )
+    ) and (  # …that a lead-in introduces
+        _LEAD.search(content, last) is not None or _counts_in_words(content, last)
+    ):
+        flags |= 4
+    return _HOLDS[flags]
+
+
+def _counts_in_words(content: str, start: int) -> bool:
+    line = content[start:].lower()
+    return any(word in line for word in _COUNT_WORDS) and bool(_WORD_COUNT.search(content, start))
 
 
 def introduced_list(block: Block, images: Callable[[Block], bool]) -> Block | None:
@@ -144,7 +196,19 @@ def may_ask(content: str) -> bool:
 def _near_line_start(content: str) -> bool:
     for match in _DEFINITION.finditer(content):
         at = match.start()
-        column = at - content.rfind("\n", 0, at) - 1
-        if column <= (_COPULA_COLUMNS if content[at] in _COPULAS else _TERM_COLUMNS):
+        start = content.rfind("\n", 0, at) + 1
+        limit = _COPULA_COLUMNS if content[at] in _COPULAS else _TERM_COLUMNS
+        if at - start <= limit or (
+            # (a link's target is not in the finder's text: ``[名字](https://…) 是…``)
+            "](" in content[start:at] and at - start - _targets(content, start, at) <= limit
+        ):
             return True
     return False
+
+
+_TARGET = re.compile(r"\]\([^()\s]*\)")
+
+
+def _targets(content: str, start: int, end: int) -> int:
+    """How many characters of ``content[start:end]`` are links' targets."""
+    return sum(len(m.group()) - 1 for m in _TARGET.finditer(content, start, end))
