@@ -1485,3 +1485,29 @@ def test_more_questions_without_a_question_mark(text: str) -> None:
 )
 def test_an_embedded_interrogative_in_a_statement_asks_nothing(text: str) -> None:
     assert fronts(text) == []
+
+
+# --- a question marked as a to-do is still a question ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        ("@todo 为什么 RCU 的读者不用加锁 ?\n", "为什么 RCU 的读者不用加锁 ?"),
+        ("- [ ] @todo 信号之间有优先级吗 ?\n", "信号之间有优先级吗 ?"),
+        ("TODO : 页表项为什么分成可写和只读两种 ?\n", "页表项为什么分成可写和只读两种 ?"),
+        ("FIXME 这个锁到底保护了什么？\n", "这个锁到底保护了什么？"),
+        ("#### (todo) 抢占指的是什么？\n", "抢占指的是什么？"),
+        ("> @todo how does the kernel pin the page ?\n", "how does the kernel pin the page ?"),
+        ("- @todo 为什么 zone 里会有空洞\n", "为什么 zone 里会有空洞"),  # no question mark
+    ],
+)
+def test_a_question_marked_as_a_to_do_is_asked_without_its_marker(text: str, front: str) -> None:
+    assert fronts(text) == [("question", front)]
+
+
+@pytest.mark.parametrize(
+    "text", ["@todo 看一下 vma_merge 的实现\n", "- TODO 整理笔记\n", "(TODO)\n"]
+)
+def test_a_to_do_that_asks_nothing_is_no_card(text: str) -> None:
+    assert cards(text) == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cards.extract.text import ATOM_URL, DRAWING, TODO_FIRST, InlineText, cjk_count, is_atom
+from cards.extract.text import ATOM_URL, DRAWING, InlineText, cjk_count, is_atom
 
 __all__ = ["QuestionHit", "find_questions", "is_interrogative"]
 
@@ -251,7 +251,7 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
             if _QUOTES.search(front) and _quoted_in_statement(front, text, pos):
                 pos = _question_mark(text, pos + 1)  # ``以 "Locking: Hero or Villain?" 为…``
                 continue
-            front = _after_open_bracket(front)
+            front = _after_open_bracket(_without_todo(front))
             if is_atom(front.lstrip()[:1] or " "):
                 linked = _after_link(front, inline)
                 if linked is None:
@@ -267,12 +267,11 @@ def find_questions(inline: InlineText, *, whole_block: bool = False) -> list[Que
             clause = next((h for h in hits if h.first == sl and not h.marked
                            and _ENDS_OPEN.search(h.front)), None)
             if (sl not in taken or clause) and _has_subject(front.rstrip("?？ "), inline):
-                if not TODO_FIRST.match(plain):
-                    if clause is not None:
-                        hits.remove(clause)
-                    rest = text[pos + 1 :].lstrip("?？ ")
-                    hits.append(QuestionHit(sl, li, front, rest))
-                    taken.add(sl)
+                if clause is not None:
+                    hits.remove(clause)
+                rest = text[pos + 1 :].lstrip("?？ ")
+                hits.append(QuestionHit(sl, li, front, rest))
+                taken.add(sl)
                 found = True
                 break
             offered = offered or bool(_OFFER.search(plain))
@@ -345,6 +344,17 @@ def _question_mark(text: str, start: int) -> int:
 _ENDS_OPEN = re.compile(r"(?:有没有|是不是|是否|能否|能不能|可不可以|会不会|要不要|有哪些)\s*$")
 
 
+# A to-do marker before a question: the question is still asked (``@todo 为什么 X ?``,
+# ``TODO : X 吗 ?``), only not answered yet; the marker is not part of it.
+_TODO_MARK = re.compile(
+    r"^\s*[(（]?\s*@?(?:todo|fixme|xxx|tbd)\b\s*[)）]?\s*[:：]?\s*", re.IGNORECASE
+)
+
+
+def _without_todo(front: str) -> str:
+    return _TODO_MARK.sub("", front, count=1) if front[:8].lstrip()[:1] in "@(（TtFfXx" else front
+
+
 def _join(lines: list[str], sl: int, sp: int, el: int, ep: int) -> str:
     if sl == el:
         return lines[sl][sp:ep]
@@ -358,7 +368,9 @@ def _interrogative_clause(
     """An interrogative Chinese clause without a question mark: (front, inline answer)."""
     if not _ANY_INTERROGATIVE.search(text) or cjk_count(text) < 2:
         return None
-    body = text.strip()
+    body = _without_todo(text).strip()
+    if not body:
+        return None
     if is_atom(body[:1] or " "):
         linked = _after_link(body, inline)
         if linked is None:
@@ -379,6 +391,6 @@ def _interrogative_clause(
         return None
     if not is_interrogative(inline.plain(body)):
         return None
-    if not _has_subject(body, inline) or TODO_FIRST.match(inline.plain(body)):
+    if not _has_subject(body, inline):
         return None
     return body, rest
