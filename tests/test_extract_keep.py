@@ -1511,3 +1511,75 @@ def test_a_question_marked_as_a_to_do_is_asked_without_its_marker(text: str, fro
 )
 def test_a_to_do_that_asks_nothing_is_no_card(text: str) -> None:
     assert cards(text) == []
+
+
+# --- alternative questions and 到底 … 多少 ask, even without a question mark -------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        ("- 到底是先加锁还是先读状态\n", "到底是先加锁还是先读状态"),
+        ("- [ ] 网卡配置 ： 到底用 tap 还是 tap0\n", "网卡配置 ： 到底用 tap 还是 tap0"),
+        ("- 内核调度的基本单位是线程还是进程\n", "内核调度的基本单位是线程还是进程"),
+        ("- 页表到底是硬件遍历的，还是软件遍历的\n", "页表到底是硬件遍历的，还是软件遍历的"),
+        ("- 重建索引到底需要多少次磁盘读\n", "重建索引到底需要多少次磁盘读"),
+        ("- 缺页之后究竟在哪个 CPU 上唤醒\n", "缺页之后究竟在哪个 CPU 上唤醒"),
+    ],
+)
+def test_an_alternative_or_a_to_di_question_asks(text: str, front: str) -> None:
+    assert fronts(text) == [("question", front)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- 无论是读还是写，都要先拿到锁\n",  # whichever: a statement
+        "- 但是这个办法还是不行\n",  # 还是 as "still"
+        "- 它是一个缓存，还是个索引\n",  # …and as "also"
+        "- 问题是脏页还是需要写回\n",  # 还是 before a verb: "still"
+        "- 调度器会根据当前到底是活跃还是不活跃分别处理\n",  # what the handling depends on
+        "- 能回收多少取决于这段内存到底用了多少\n",
+        "- 在 trace 里可以看到中断是如何被注入的\n",  # what can be seen, not asked
+    ],
+)
+def test_an_alternative_inside_a_statement_asks_nothing(text: str) -> None:
+    assert [kind for kind, _ in fronts(text)] != ["question"]
+
+
+def test_a_definition_whose_explanation_asks_a_choice_is_the_question() -> None:
+    text = "- 调度单位 ： 到底是线程还是进程\n"
+    assert fronts(text) == [("question", "调度单位 ： 到底是线程还是进程")]
+
+
+# --- a lead-in that says its list follows, without a colon -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        ("页面回收的步骤如下\n\n- 扫描 LRU 链表\n- 回写脏页\n", "页面回收的步骤如下"),
+        ("影响吞吐的因素有很多\n\n- 缓存命中率\n- 分支预测\n", "影响吞吐的因素有很多"),
+        ("The fault handler works as follows.\n\n1. find the vma\n2. map a page\n",
+         "The fault handler works as follows."),
+        # a count that names no number takes a list of two or more
+        ("常见的调度类有以下几种\n\n- 完全公平调度\n- 实时调度\n", "常见的调度类有以下几种"),
+        ("同时搜索多个关键字\n\n- 用正则的或\n- 用多个 -e 参数\n", "同时搜索多个关键字"),
+    ],
+)
+def test_a_lead_in_that_says_its_list_follows_is_a_list_card(text: str, front: str) -> None:
+    assert fronts(text) == [("list", front)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a sentence goes on after the count
+        "多个设备可以挂载到同一个目录\n\n- 后挂载的遮住先挂载的\n- 要卸载多次\n",
+        "好几个问题都是无法理解的\n\n- 为何要刷新\n- 谁来释放\n",
+        "处理器和设备都很多\n\n- 先看处理器\n- 再看设备\n",  # 都很多: a remark, not a lead-in
+        "页面回收的步骤如下\n\n- 只有一步\n",  # "as follows" before one item
+    ],
+)
+def test_a_count_that_names_no_number_inside_a_sentence_is_no_lead_in(text: str) -> None:
+    assert [kind for kind, _ in fronts(text)] != ["list"]

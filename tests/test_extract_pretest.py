@@ -23,7 +23,7 @@ _START = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _ASK = re.compile(
-    r"[?？吗哪怎]|为[什何啥]|何为|如何|能[否不]|可不可以|有没有|是[不否啥]|什么|"
+    r"[?？吗哪怎]|为[什何啥]|何为|如何|能[否不]|可不可以|有没有|是[不否啥]|什么|还是|到底|究竟|"
     r"有多[少大小高低快慢长久远重][啊呢呀]",
 )
 _NAMES = re.compile(r"[称叫][为作做]|称[^\n。]{1,30}为|called|known as|所谓", re.IGNORECASE)
@@ -42,7 +42,12 @@ def _plain(kind: str, content: str) -> frozenset[str]:
     if kind == "term":
         return frozenset({"asks", "defines", "leads", "term"})
     last = content[content.rfind("\n") + 1 :]
-    lead = (re.search(r"[:：]\s*$", last) or _COUNT.search(last)) and re.search(
+    follows = re.search(
+        r"(?:如下|以下|下列|有很多|有许多|有不少)[\s。.]*$|\b(?:as follows|following)[\s.]*$",
+        last,
+        re.IGNORECASE,
+    )
+    lead = (re.search(r"[:：]\s*$", last) or _COUNT.search(last) or follows) and re.search(
         r"[:：][ \t]*[^ \t]", last
     )
     holds = {
@@ -66,7 +71,9 @@ _PIECES = [
     "何为", "如何", "能否", "能不能", "可不可以", "有没有", "是否", "是啥", "什么", "称为", "叫做",
     "称它为", "有多少啊", "有多快呢", "called", "Called", "known as", "Known as", "所谓", "三个",
     "两种", "3 层", "１２步", "十", " two ", " Several ", "\nthree\t", "x" * 24, "y" * 47, "x" * 60,
-    "两部分", "多个", "3 stages", "4.5.1 ", "Two", "kinds", "(", ".",
+    "两部分", "多个", "3 stages", "4.5.1 ", "Two", "kinds", "(", ".", "如下", "有很多",
+    "as follows",
+    " Following", "还是", "到底",
     "[名字](https://a.b/" + "c" * 60 + ")", "[名字](https://a.b/" + "c" * 60 + ") 是",
 ]  # fmt: skip
 
@@ -189,6 +196,8 @@ _NOTE_PIECES = [
     "https://a.b/c", ":", "：", " : ", "—", " - ", "是", "就是", "是指", "指", "即", "称为",
     "我们称它为", "所谓", " is a ", " means ", " is called ", "?", "？", "吗", "为什么", "如何",
     "什么", "有哪些", "三种", "两部分", "多个", "3 stages", "Two kinds", "two", "4.5.1 ", "，",
+    "如下",
+    "有很多", "还是", "到底", "究竟", "多少", "是线程",
     "。", "、", "和", "或", "x" * 40, "(", ")", "![图](a.png)", "一种缓存技术", "页表的缓存",
     "[名字](https://a.b/" + "c" * 60 + ") 是一种缓存技术",
 ]  # fmt: skip

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from cards.extract.questions import asks_a_choice
 from cards.extract.text import (
     ATOM_CODE,
     ATOM_LINK,
@@ -195,7 +196,9 @@ MAY_DEFINE = re.compile(
         ]
     )
 )
-_ASKS = re.compile(r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|\b(what|why|how|which|who)\b", re.I)
+_ASKS = re.compile(
+    r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|到底|究竟|\b(what|why|how|which|who)\b", re.I
+)
 _ASIDE = re.compile(r"^\s*(?:(?:\([^()]*\)|（[^（）]*）)\s*)+$")
 # An explanation that opens with a bracketed shrug or to-do: the note has no explanation yet.
 # …or that is only a shrug (``证明 : 还是没有看懂``).
@@ -363,6 +366,8 @@ def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
     body = line.strip()
     if not body or not MAY_DEFINE.search(body) or body[-1] in "?？":
         return None  # (a line that ends asking: ``fn_name : use unusable cpu ?``, ``VZ : means ?``)
+    if asks_a_choice(body):
+        return None  # ``配置问题 ： 到底是 tap 还是 tap0``: a question, not an explanation
     so_called = _SO_CALLED.match(inline.plain(body)) if "所谓" in body[:4] else None
     if so_called and len(so_called.group("rest").strip()) >= 2:
         term = so_called.group("term").strip(" ，,、：:")

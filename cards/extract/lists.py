@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from cards.extract.answers import only_questions, trim
 from cards.extract.definitions import is_label
 from cards.extract.parse import Block
-from cards.extract.pretest import COUNT, introduced_list, may_hold_images
+from cards.extract.pretest import COUNT, FOLLOWS, introduced_list, may_hold_images
 from cards.extract.questions import QMARKS, is_interrogative
 from cards.extract.text import ATOM_URL, InlineText, cjk_count, strip_special
 
@@ -42,8 +42,8 @@ def find_list_card(
     target = introduced_list(block, _only_images)
     if target is None and ":" not in last and "：" not in last:
         return None  # no list follows, and no colon before items on the line itself
-    if not (last.endswith((":", "：")) or COUNT.search(last)):
-        return None  # neither a colon at the end nor a count: no lead-in
+    if not (last.endswith((":", "：")) or COUNT.search(last) or FOLLOWS.search(last)):
+        return None  # neither a colon at the end nor a count, nor "as follows": no lead-in
     line = block.first_line + len(inline.lines) - 1
     sentence = _last_sentence(last)
     first = len(inline.lines) - 1
@@ -64,13 +64,22 @@ def find_list_card(
             lead, items = sentence[: inner.start()], sentence[inner.end() :]
             if not COUNT.search(inline.plain(lead)) or not _ENUM.search(items):
                 return None
-        else:  # X 可以实现三种模型, then a list of three
+        else:  # X 可以实现三种模型, then a list of three; X 的步骤如下, then a list
             lead = sentence
             counts = list(COUNT.finditer(inline.plain(lead)))
-            if target is None or not counts or len(inline.lines) > 1:
+            if target is None or len(inline.lines) > 1:
                 return None
-            if _count_value(counts[-1].group(0)) != len(target.children):
-                return None  # without a colon, the count must be the list's length
+            if counts:
+                # without a colon, the count must be the list's length; one that names no
+                # number (几种, 多个) must end the lead-in, with only its noun after it
+                count, length = counts[-1], len(target.children)
+                value = _count_value(count.group(0))
+                if value != length and not (
+                    value == 0 and length >= 2 and _ends_lead(inline.plain(lead)[count.end() :])
+                ):
+                    return None
+            elif not FOLLOWS.search(inline.plain(lead)) or len(target.children) < 2:
+                return None
     plain = inline.plain(lead)
     if not strip_special(lead).strip() and inline.kinds(lead) == [ATOM_URL]:
         return None  # a bare link before a list: it names nothing
@@ -214,6 +223,17 @@ def _call_tree(lines: list[str], *, caller: bool = False) -> bool:
     named = _CALLEE if caller else _BARE_NAME
     bare = sum(1 for line in items if named.match(line))
     return bool(items) and bare * 2 > len(items)
+
+
+# What follows a count that ends a lead-in is the counted noun (几种常用的 RTT 算法), not
+# more of a sentence (多个设备可以 mount 到…, 好几个问题都是…).
+_MORE_SENTENCE = re.compile(r"[是都也还可会能要在被把，,；;：:]")
+
+
+def _ends_lead(tail: str) -> bool:
+    """Whether the text after a count is only the noun it counts."""
+    tail = tail.strip().rstrip("。.")
+    return len(tail.replace(" ", "")) <= 12 and not _MORE_SENTENCE.search(tail)
 
 
 def _count_value(count: str) -> int:

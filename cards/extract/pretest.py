@@ -27,6 +27,7 @@ __all__ = [
     "ASKS",
     "COUNT",
     "DEFINES",
+    "FOLLOWS",
     "LEADS",
     "TERM",
     "introduced_list",
@@ -77,6 +78,7 @@ _ASK = re.compile(
     "|".join(
         [
             *(r"\?", "？", "吗", "哪", "怎", "何为", "如何", "什么", "可不可以", "有没有"),
+            *("还是", "到底", "究竟"),
             *(f"为{c}" for c in "什何啥"),
             *(f"能{c}" for c in "否不"),
             *(f"是{c}" for c in "不否啥"),
@@ -115,10 +117,19 @@ _WORD_COUNTS = [
     for first, rest in ((word[0], word[1:]), (word[0].upper(), word[1:]))
 ]
 COUNT = re.compile("|".join([*_COUNTS, *_WORD_COUNTS]))
+# A lead-in that says a list follows, with neither a colon nor a count, at its line's end
+# (``X 的步骤如下``, ``影响性能的因素有很多``, ``… works as follows``).
+_FOLLOW_WORDS = [
+    *(f"{word}[\\s。.]*$" for word in ("如下", "以下", "下列", "有很多", "有许多", "有不少")),
+    *(rf"{first}(?<!\w{first})(?i:{rest})[\s.]*$" for first, rest in (
+        ("a", "s follows"), ("A", "s follows"), ("f", "ollowing"), ("F", "ollowing")
+    )),
+]
+FOLLOWS = re.compile("|".join(_FOLLOW_WORDS))
 # A lead-in's last line: a colon at its end, or a count (a count in words is looked for
 # only in a line that has one of the words: English text has too many t's, f's and s's
 # for a pattern that starts with them).
-_LEAD = re.compile("|".join([":\\s*$", "：\\s*$", *_COUNTS]))
+_LEAD = re.compile("|".join([":\\s*$", "：\\s*$", *_COUNTS, *_FOLLOW_WORDS]))
 _WORD_COUNT = re.compile("|".join(_WORD_COUNTS))
 # (``X 有两个流：输入流和输出流``: a lead-in with its items on its own line)
 _ITEMS_AFTER_COLON = re.compile(r"[:：][ \t]*[^ \t]")

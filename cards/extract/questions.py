@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from cards.extract.text import ATOM_URL, DRAWING, InlineText, cjk_count, is_atom
 
-__all__ = ["QuestionHit", "find_questions", "is_interrogative"]
+__all__ = ["QuestionHit", "asks_a_choice", "find_questions", "is_interrogative"]
 
 QMARKS = "?？"
 # Characters that end a sentence (a question's start is just after the previous one).
@@ -23,15 +23,24 @@ _AFTER_OK = re.compile(r"[\s?？!！)）\]】」』\"'”’.,，。:：;；~～
 # Interrogatives that make a Chinese clause a question without a question mark.
 _CN_LEADING = re.compile(
     r"(?<!再)(为什么|为何|为啥|如何|(?<!不)怎么(?!也)|(?<!不)怎样|能不能|能否|可不可以|(?<!但)是不是|是否|有没有|"
-    r"^什么是|^什么东西是|^什么叫|^什么时候|^何时|^在哪(?:里|儿)?|^何为|到底.{0,20}什么)"
+    r"^什么是|^什么东西是|^什么叫|^什么时候|^何时|^在哪(?:里|儿)?|^何为|(?:到底|究竟).{0,20}(?:什么|几|多少|哪|谁))"
 )
 # A clause that opens with a why or how asks outright, even when it ends in a full stop.
 _ASKS_OUTRIGHT = re.compile(
     r"\s*(?:所以|那么|但是?|可是|不过)?[，,\s]*(?:为什么|为何|为啥|如何|怎么|怎样)"
 )
 _SENTENCE_END = re.compile(r"[。；;!！]")
+# An alternative question: ``X 是 A 还是 B``, ``到底是 A 的，还是 B 的`` (not ``无论是 A 还是 B``,
+# ``但是这个还是不行``, ``他是学生，还是个…``), its second alternative ending the clause.
+_CHOICE = re.compile(
+    r"(?:(?:到底|究竟)[^。；;!！?？]{0,40}?|"
+    r"(?<![但于还就都也总只真要可正若凡倒而或不算像论管])是[^。；;!！?？，,]{1,30}?)"
+    # (还是 before a verb is "still": 问题是修改的 page 还是需要发送)
+    r"还是(?!需要|要|会|能|可以|得|不|没|很|太|有点|比较)[^，,。；;!！]{1,24}[\s。~～…!！]*$"
+)
 _ANY_INTERROGATIVE = re.compile(
-    r"为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|是啥|什么|何为|哪|有什么用|"
+    r"为什么|为何|为啥|如何|怎|能不能|能否|可不可以|是不是|是否|有没有|吗|是啥|什么|何为|哪|有什么用|还是|"
+    r"到底|究竟|"
     r"有多[少大小高低快慢长久远重][啊呢呀]"
 )
 # An interrogative after these is an indirect question inside a statement.
@@ -40,8 +49,11 @@ _INDIRECT = re.compile(
 )
 # A verb of checking or knowing anywhere in the clause before it: 检验在当前平台上是否 …
 _INDIRECT_IN_CLAUSE = re.compile(
-    r"检验|检查|判断|确认|确定|(?:无法|不能|没法|不|没有?)(?:理解|明白|懂|清楚|知道)"
+    r"检验|检查|判断|确认|确定|(?:无法|不能|没法|不|没有?)(?:理解|明白|懂|清楚|知道|关注|注意|在乎)"
 )
+# …and one that the interrogative depends on, before it in its clause: 根据 X 是否…,
+# 取决于 X 到底…, 可以看到 X 如何… (但 为什么还是可以看到… asks).
+_DEPENDS = re.compile(r"根据|取决于|可以看")
 # "That is why …": 为什么 after 这(就)是 with more said after it tells, it does not ask.
 _THAT_IS_WHY = re.compile(r"(?:这|那|此)(?:就|也|正|便)?是为什么\s*[^\s?？。!！…]")
 # An errand, not a question: 分析 Icache 是如何被使用的, 看看为什么 …
@@ -145,17 +157,30 @@ def is_interrogative(clause: str) -> bool:
         return False
     if _THAT_IS_WHY.search(stripped):
         return False  # ``这就是为什么需要 address_space``: "that is why", a statement
-    if _CN_TRAILING.search(stripped):
+    trailing = _CN_TRAILING.search(stripped) or _CHOICE.search(stripped)
+    if trailing:
         # (an errand may open the asking clause too: ``先不说这个，看看 X 是什么``)
-        return not _ERRAND.search(last_clause)
+        return not (
+            _ERRAND.search(last_clause)
+            or _DEPENDS.search(_CLAUSE_BREAK.split(stripped[: trailing.start()])[-1])
+        )
     leading = _CN_LEADING.search(stripped)
     if not leading:
         return False
     before = stripped[: leading.start()]
     clause = _CLAUSE_BREAK.split(before)[-1]
     return not (
-        _INDIRECT.search(before) or _INDIRECT_IN_CLAUSE.search(clause) or _ERRAND.search(clause)
+        _INDIRECT.search(before)
+        or _INDIRECT_IN_CLAUSE.search(clause)
+        or _DEPENDS.search(clause)
+        or _ERRAND.search(clause)
     )
+
+
+def asks_a_choice(text: str) -> bool:
+    """Whether plain text ends in an alternative question (``X 是 A 还是 B``): a definition
+    finder's copula or colon before it explains nothing."""
+    return "还是" in text and _CHOICE.search(text.rstrip()) is not None
 
 
 def _has_subject(text: str, inline: InlineText) -> bool:
