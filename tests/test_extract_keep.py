@@ -1583,3 +1583,38 @@ def test_a_lead_in_that_says_its_list_follows_is_a_list_card(text: str, front: s
 )
 def test_a_count_that_names_no_number_inside_a_sentence_is_no_lead_in(text: str) -> None:
     assert [kind for kind, _ in fronts(text)] != ["list"]
+
+
+# --- definitions that name their term inside the sentence ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        ("Raft 是对 Paxos 的一种改进，更容易理解。\n", "Raft"),
+        ("> 最终一致性本质上是对强一致性的一种放宽\n", "最终一致性"),
+        ("- g_free_rcu 是对于 call_rcu 的简单包装\n", "g_free_rcu"),
+        ("写时复制，即**COW**，是一种推迟复制的技术。\n", "写时复制，即COW"),
+        ("简而言之，页表是指虚拟地址到物理地址的映射表。\n", "页表"),
+        ("**总之，TLB 是页表的缓存。**\n", "TLB"),
+        ("In short, a TLB is a cache of the page table.\n", "TLB"),
+        ("A **loss function** tells how far a prediction is from the truth.\n", "loss function"),
+        ("2. The **backing store** specifies where the pages of a mapping come from\n",
+         "backing store"),
+    ],
+)
+def test_a_definition_that_names_its_term_inside_the_sentence(text: str, front: str) -> None:
+    assert fronts(text) == [("definition", front)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个结果是对的\n",  # 对 as "right"
+        "写回是对脏页进行处理\n",  # 是对 X 进行: what is done, not what it is
+        "- **but also** requires space in the swap area\n",  # no verb of the list after bold
+        "**注意** 这个函数 holds the lock\n",
+    ],
+)
+def test_a_sentence_that_only_looks_like_naming_a_term_is_no_definition(text: str) -> None:
+    assert [kind for kind, _ in fronts(text)] != ["definition"]

@@ -167,7 +167,7 @@ _CN_TERM_END = re.compile(
 # X 正好是) makes a guess or a remark; an adverb there (X 其实就是, X 本身就是) still defines X.
 _HEDGE_END = re.compile(r"(?:应该|可能|大概|估计|感觉这?|这个|这|正好|确实|最好)\s*$|似乎|好像")
 _ADVERB_END = re.compile(
-    r"(?:\s*(?:其实|本来|本身|实际上|通常|一般|往往|常常|经常|一律|统一))+\s*$"
+    r"(?:\s*(?:其实|本来|本身|本质上|实际上|通常|一般|往往|常常|经常|一律|统一))+\s*$"
 )
 # A name with 下/上 after it is a circumstance (nixos 下是 …, Linux 上: …), not a term.
 _PLACE_END = re.compile(r"[A-Za-z0-9_)）]\s*[下上]$")
@@ -222,6 +222,16 @@ _GLOSS = re.compile(r"（[^（）]*）|\([^()]*\)")
 _CLAUSE_MARK = re.compile(r"[，,。；;！!]")
 _ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|aka)\s*")
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
+# A sentence that sums up opens with a connective before its subject: ``简而言之，X 是指…``,
+# ``**总之，X 是…**``, ``In short, X is …`` (the bold that wraps the sentence goes with it).
+_SUMMING_UP = re.compile(
+    rf"^\s*{STRONG_OPEN}?\s*(?:简而言之|总之|总而言之|换句话说|换言之|简单来说|简单地说|概括地说|"
+    r"一句话|in short|in other words|in a word|simply put|put simply)\s*[，,]\s*",
+    re.IGNORECASE,
+)
+# What a copula's predicate opens with when it says what the subject is to something:
+# ``Raft 是对 Paxos 的一种改进``, ``是对于 X 的模拟`` (not ``是对的``, nor ``是对 X 进行…``).
+_TO_SOMETHING = re.compile(r"^对(?:于)?[^，,。；;]{1,24}的[^，,。；;的]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _FIRST_PERSON = re.compile(r"(?<!自)我")  # (自我 is a word: 自我检查)
 _LABEL_END = re.compile(r"(?:(?:^|[\s.,;，])(?:e\.g|i\.e|eg|etc)\.?|例如|比如)$", re.IGNORECASE)
@@ -361,11 +371,28 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
     return plain, marked or ATOM_LINK in atoms_kinds
 
 
+# A bold term as the subject of a verb that says what it does: ``A **loss function** tells how
+# far …``, ``**EPC** holds the address of …`` (the bold says which word the line explains).
+BOLD_SUBJECT_VERBS = (
+    "holds", "contains", "stores", "keeps", "records", "tracks", "describes", "represents",
+    "specifies", "defines", "determines", "controls", "manages", "handles", "provides", "maps",
+    "tells", "measures", "indicates", "identifies", "implements", "encodes", "translates",
+    "converts", "generates", "creates", "produces", "denotes",
+)  # fmt: skip
+_BOLD_SUBJECT = re.compile(
+    rf"^(?:(?:a|an|the)\s+)?{STRONG_OPEN}[^{STRONG_OPEN}{STRONG_CLOSE}]{{1,40}}{STRONG_CLOSE}"
+    rf"\s+(?:{'|'.join(BOLD_SUBJECT_VERBS)})\b",
+    re.IGNORECASE,
+)
+
+
 def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
     """A definition standing at the start of one mask line, if the line holds one."""
     body = line.strip()
-    if not body or not MAY_DEFINE.search(body) or body[-1] in "?？":
+    if not body or body[-1] in "?？":
         return None  # (a line that ends asking: ``fn_name : use unusable cpu ?``, ``VZ : means ?``)
+    if not MAY_DEFINE.search(body):
+        return _bold_subject(inline, body) if STRONG_OPEN in body[:5] else None
     if asks_a_choice(body):
         return None  # ``配置问题 ： 到底是 tap 还是 tap0``: a question, not an explanation
     so_called = _SO_CALLED.match(inline.plain(body)) if "所谓" in body[:4] else None
@@ -382,7 +409,16 @@ def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
     called = _CALLED.search(body) if STRONG_OPEN in body else None  # it needs a bold term
     if called:
         return DefinitionHit(called.group("term").strip(), body, marked=True)
-    return None
+    return _bold_subject(inline, body) if STRONG_OPEN in body[:5] else None
+
+
+def _bold_subject(inline: InlineText, body: str) -> DefinitionHit | None:
+    match = _BOLD_SUBJECT.match(body)
+    if match is None or not is_prose(inline, body[match.end() :]):
+        return None
+    bold = _ARTICLE.sub("", body[: match.end()])
+    term = _term_text(inline, bold[: bold.index(STRONG_CLOSE) + 1])
+    return DefinitionHit(term[0], body, marked=True) if term is not None else None
 
 
 def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
@@ -478,11 +514,17 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
                 rest[:1] in ("不", "否", "什", "啥", "哪", "谁", "多", "怎", "如")
                 or len(inline.plain(rest)) < 4
                 or clause.endswith("的")
-                or clause.startswith(("关于", "因为", "为了", "由于", "在", "对", "有", "没有"))
+                or clause.startswith(("关于", "因为", "为了", "由于", "在", "有", "没有"))
+                or (clause.startswith("对") and not _TO_SOMETHING.match(clause))
             ):
                 continue
         elif not _COPULA_EN.match(strip_special(predicate)):
             continue
+        summed_up = _SUMMING_UP.match(subject)
+        if summed_up:
+            subject = subject[summed_up.end() :]  # ``简而言之，X 是指…`` defines X
+        if _ALIAS.search(subject):
+            subject = subject.rstrip(" ，,")  # ``写时复制，即 COW，是…``: a pause after the alias
         if _CLAUSE_MARK.search(_ALIAS.sub(" ", _GLOSS.sub("", subject))):
             continue  # ``…都由它驱动，它是…``, ``…基础类型。它也可以是…``: a sentence's clauses
         subject_plain = inline.plain(subject)
@@ -492,7 +534,11 @@ def _copula_definition(inline: InlineText, body: str) -> DefinitionHit | None:
             continue
         if _ASKS.search(subject_plain):
             continue  # 什么东西是 X, 为什么是 Y: a question, not a definition
-        if cn is None and (subject_plain[:1].islower() and not any(is_atom(c) for c in subject)):
+        if cn is None and (
+            subject_plain[:1].islower()
+            and not any(is_atom(c) for c in subject)
+            and not (summed_up and _ARTICLE.match(subject_plain))
+        ):
             continue
         term = _term_text(inline, _ARTICLE.sub("", subject))
         if term is None:
