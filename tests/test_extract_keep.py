@@ -1601,6 +1601,8 @@ def test_a_count_that_names_no_number_inside_a_sentence_is_no_lead_in(text: str)
         ("A **loss function** tells how far a prediction is from the truth.\n", "loss function"),
         ("2. The **backing store** specifies where the pages of a mapping come from\n",
          "backing store"),
+        ("1. `count` indicates how many slots are in use\n", "`count`"),
+        ("```\ndef f():\n```\n\n- `def ` matches the start of a function\n", "`def `"),
     ],
 )
 def test_a_definition_that_names_its_term_inside_the_sentence(text: str, front: str) -> None:
@@ -1614,6 +1616,7 @@ def test_a_definition_that_names_its_term_inside_the_sentence(text: str, front: 
         "写回是对脏页进行处理\n",  # 是对 X 进行: what is done, not what it is
         "- **but also** requires space in the swap area\n",  # no verb of the list after bold
         "**注意** 这个函数 holds the lock\n",
+        "[the mirror](https://example.org) returns 404 today\n",  # a link is no code term
     ],
 )
 def test_a_sentence_that_only_looks_like_naming_a_term_is_no_definition(text: str) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cards.extract.definitions import BOLD_SUBJECT_VERBS
+from cards.extract.definitions import SUBJECT_VERBS
 from cards.extract.parse import Block
 from cards.extract.pretest import may_hold
 
@@ -21,7 +21,8 @@ _START = re.compile(
     r"^[^\n]{0,48}?(?<![也，,这那么不乎该的都还])就是(?!说)|"
     r"^[^\n]{0,100}?\s(?:(?:is|are)\s+\W{0,3}(?:a|an|the|one|used|just|simply|basically|short|"
     r"shorthand)|means|refers|stands)\s|"
-    rf"^[^\n]{{0,100}}?\*\*[^*\n]{{1,40}}\*\*[ \t]+(?:{'|'.join(BOLD_SUBJECT_VERBS)})\b",
+    rf"^[^\n]{{0,100}}?(?:\*\*[^*\n]{{1,40}}\*\*|`[^`\n]{{1,40}}`)[ \t]+"
+    rf"(?:{'|'.join(SUBJECT_VERBS)})\b",
     re.IGNORECASE | re.MULTILINE,
 )
 _ASK = re.compile(
@@ -74,7 +75,7 @@ _PIECES = [
     "称它为", "有多少啊", "有多快呢", "called", "Called", "known as", "Known as", "所谓", "三个",
     "两种", "3 层", "１２步", "十", " two ", " Several ", "\nthree\t", "x" * 24, "y" * 47, "x" * 60,
     "两部分", "多个", "3 stages", "4.5.1 ", "Two", "kinds", "(", ".", "如下", "有很多",
-    "as follows", "**page table**", " holds", " Tells ", "**",
+    "as follows", "**page table**", " holds", " Tells ", "**", "`count`", " returns",
     " Following", "还是", "到底",
     "[名字](https://a.b/" + "c" * 60 + ")", "[名字](https://a.b/" + "c" * 60 + ") 是",
 ]  # fmt: skip
@@ -202,7 +203,7 @@ _NOTE_PIECES = [
     "有很多", "还是", "到底", "究竟", "多少", "是线程",
     "。", "、", "和", "或", "x" * 40, "(", ")", "![图](a.png)", "一种缓存技术", "页表的缓存",
     "[名字](https://a.b/" + "c" * 60 + ") 是一种缓存技术", "A ", "**页表**", " holds the root",
-    " tells how far it is",
+    " tells how far it is", "`count`", " indicates the number of pages",
 ]  # fmt: skip
 
 

@@ -235,7 +235,8 @@ _TO_SOMETHING = re.compile(r"^对(?:于)?[^，,。；;]{1,24}的[^，,。；;的
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _FIRST_PERSON = re.compile(r"(?<!自)我")  # (自我 is a word: 自我检查)
 _LABEL_END = re.compile(r"(?:(?:^|[\s.,;，])(?:e\.g|i\.e|eg|etc)\.?|例如|比如)$", re.IGNORECASE)
-_ATOM_CHAR = re.compile("[\U000f0000-\U0010ffff]")  # the characters is_atom accepts
+_ATOM_CLASS = "[\U000f0000-\U0010ffff]"  # the characters is_atom accepts
+_ATOM_CHAR = re.compile(_ATOM_CLASS)
 # A term that holds a path or is a shell command: ``读取 ~/.config/x``, ``sudo tcpdump -i lo``.
 _COMMAND = re.compile(
     r"(?:^|\s)(?:~/|\.{0,2}/\w)|^(?:sudo|apt|apt-get|yum|dnf|pip|git|make|cd|ls|cat|echo|"
@@ -371,17 +372,19 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
     return plain, marked or ATOM_LINK in atoms_kinds
 
 
-# A bold term as the subject of a verb that says what it does: ``A **loss function** tells how
-# far …``, ``**EPC** holds the address of …`` (the bold says which word the line explains).
-BOLD_SUBJECT_VERBS = (
+# A bold or code term as the subject of a verb that says what it does: ``A **loss function**
+# tells how far …``, ``**EPC** holds the address of …``, ```count` indicates the number of…``
+# (the marking says which word the line explains).
+SUBJECT_VERBS = (
     "holds", "contains", "stores", "keeps", "records", "tracks", "describes", "represents",
     "specifies", "defines", "determines", "controls", "manages", "handles", "provides", "maps",
     "tells", "measures", "indicates", "identifies", "implements", "encodes", "translates",
-    "converts", "generates", "creates", "produces", "denotes",
+    "converts", "generates", "creates", "produces", "denotes", "matches", "returns", "points",
 )  # fmt: skip
-_BOLD_SUBJECT = re.compile(
-    rf"^(?:(?:a|an|the)\s+)?{STRONG_OPEN}[^{STRONG_OPEN}{STRONG_CLOSE}]{{1,40}}{STRONG_CLOSE}"
-    rf"\s+(?:{'|'.join(BOLD_SUBJECT_VERBS)})\b",
+_MARKED_SUBJECT = re.compile(
+    rf"^(?:(?:a|an|the)\s+)?"
+    rf"(?:{STRONG_OPEN}[^{STRONG_OPEN}{STRONG_CLOSE}]{{1,40}}{STRONG_CLOSE}|{_ATOM_CLASS})"
+    rf"\s+(?:{'|'.join(SUBJECT_VERBS)})\b",
     re.IGNORECASE,
 )
 
@@ -392,7 +395,7 @@ def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
     if not body or body[-1] in "?？":
         return None  # (a line that ends asking: ``fn_name : use unusable cpu ?``, ``VZ : means ?``)
     if not MAY_DEFINE.search(body):
-        return _bold_subject(inline, body) if STRONG_OPEN in body[:5] else None
+        return _marked_subject(inline, body)
     if asks_a_choice(body):
         return None  # ``配置问题 ： 到底是 tap 还是 tap0``: a question, not an explanation
     so_called = _SO_CALLED.match(inline.plain(body)) if "所谓" in body[:4] else None
@@ -409,15 +412,19 @@ def find_definition(inline: InlineText, line: str) -> DefinitionHit | None:
     called = _CALLED.search(body) if STRONG_OPEN in body else None  # it needs a bold term
     if called:
         return DefinitionHit(called.group("term").strip(), body, marked=True)
-    return _bold_subject(inline, body) if STRONG_OPEN in body[:5] else None
+    return _marked_subject(inline, body)
 
 
-def _bold_subject(inline: InlineText, body: str) -> DefinitionHit | None:
-    match = _BOLD_SUBJECT.match(body)
+def _marked_subject(inline: InlineText, body: str) -> DefinitionHit | None:
+    match = _MARKED_SUBJECT.match(body)
     if match is None or not is_prose(inline, body[match.end() :]):
         return None
-    bold = _ARTICLE.sub("", body[: match.end()])
-    term = _term_text(inline, bold[: bold.index(STRONG_CLOSE) + 1])
+    subject = _ARTICLE.sub("", body[: match.end()])
+    end = subject.index(STRONG_CLOSE) + 1 if subject[0] == STRONG_OPEN else 1
+    atom = None if subject[0] == STRONG_OPEN else inline.atom(subject[0])
+    if atom is not None and atom.kind != ATOM_CODE:
+        return None  # (a link or a URL before a verb: ``https://… returns 404``)
+    term = _term_text(inline, subject[:end])
     return DefinitionHit(term[0], body, marked=True) if term is not None else None
 
 

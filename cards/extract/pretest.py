@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from cards.extract.definitions import BOLD_SUBJECT_VERBS
+from cards.extract.definitions import SUBJECT_VERBS
 from cards.extract.parse import Block, block_role
 
 __all__ = [
@@ -64,8 +64,9 @@ _DEFINITION = re.compile(
                 f"{c}(?<![{_NOT_BEFORE_COPULA}]{c})"
                 for c in ("指", "即", "定义为", "译为", "可译为")
             ),
-            # (``A **loss function** tells …``: a bold term and what it does)
-            f"\\*\\*[^*\\n]{{1,40}}\\*\\*[ \\t]+(?i:{'|'.join(BOLD_SUBJECT_VERBS)})\\b",
+            # (``A **loss function** tells …``, ```count` holds …``: a term and what it does)
+            f"\\*\\*[^*\\n]{{1,40}}\\*\\*[ \\t]+(?i:{'|'.join(SUBJECT_VERBS)})\\b",
+            f"`[^`\\n]{{1,40}}`[ \\t]+(?i:{'|'.join(SUBJECT_VERBS)})\\b",
             *(
                 f"{space}(?i:(?:is|are)\\s+\\W{{0,3}}(?:a|an|the|one|used|just|simply|"
                 f"basically|short|shorthand)|means|refers|stands)\\s"
