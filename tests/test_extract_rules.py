@@ -197,6 +197,12 @@ def test_a_definition_item_takes_its_nested_items() -> None:
 def test_definition_lists() -> None:
     (d,) = cards("Lifetime\n: how long a reference stays valid\n")
     assert (d.kind, d.front, d.answer_lines) == ("definition", "Lifetime", (2, 2))
+    assert d.back == "how long a reference stays valid"  # not ": how long…"
+
+
+def test_a_definition_lists_details_are_its_back_as_a_list() -> None:
+    (d,) = cards("Borrow\n: a reference that does not own\n~ checked at compile time\n  always\n")
+    assert d.back == "- a reference that does not own\n- checked at compile time\n  always"
 
 
 def test_consecutive_colon_definitions_in_one_paragraph() -> None:

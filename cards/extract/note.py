@@ -8,7 +8,7 @@ import re
 
 from cards.draft import Draft, make_key
 from cards.extract.explicit import ExplicitHit, find_explicit
-from cards.extract.finders import FINDERS, BlockText, Candidate, block_text, resolve
+from cards.extract.finders import FINDERS, TERM, BlockText, Candidate, block_text, resolve
 from cards.extract.parse import Block, Note, parse_note
 from cards.extract.pretest import may_hold
 from cards.extract.spans import answer_spans
@@ -105,16 +105,30 @@ def _draft(
     walk: Walk, text: BlockText, cand: Candidate, span: tuple[int, int] | None, path: str
 ) -> Draft:
     front = cand.front.strip()
+    back = "\n".join(walk.lines[span[0] : span[1] + 1]).strip() if span else ""
+    if cand.priority == TERM:
+        back = _details(back)
     return Draft(
         kind=cand.kind,
         front=front,
-        back="\n".join(walk.lines[span[0] : span[1] + 1]).strip() if span else "",
+        back=back,
         line=text.base + cand.first + 1,
         end_line=text.base + cand.last + 1,
         answer_lines=(span[0] + 1, span[1] + 1) if span else None,
         context=walk.context(text.block),
         key=make_key(path, cand.kind, front),
     )
+
+
+# A definition list's detail opens with ``:`` or ``~`` (after at most three spaces).
+_DETAIL = re.compile(r"^ {0,3}[:~][ \t]+", re.MULTILINE)
+
+
+def _details(back: str) -> str:
+    """A definition list's details without their markers: one detail as its text, several
+    as a list (shown apart from the term, ``: …`` is no markdown of its own)."""
+    marker = "- " if len(_DETAIL.findall(back)) > 1 else ""
+    return _DETAIL.sub(marker, back)
 
 
 def _explicit_draft(walk: Walk, hit: ExplicitHit, path: str) -> Draft:
