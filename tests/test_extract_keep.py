@@ -1621,3 +1621,51 @@ def test_a_definition_that_names_its_term_inside_the_sentence(text: str, front: 
 )
 def test_a_sentence_that_only_looks_like_naming_a_term_is_no_definition(text: str) -> None:
     assert [kind for kind, _ in fronts(text)] != ["definition"]
+
+
+# --- a quoted interrogative inside a statement asks nothing ------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- MR 负责“这块内存能不能被访问”\n",
+        "- 这篇文档讲的不是“如何建立顺序”，而是如何标注访问\n",
+        "你本该去散步，却在想“为什么这个回调没触发”；\n",
+        '- 注释解释"为什么"而不只是"做什么"\n',
+    ],
+)
+def test_a_quoted_interrogative_inside_a_statement_asks_nothing(text: str) -> None:
+    assert [kind for kind, _ in fronts(text)] != ["question"]
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        ('## 5.1 "能不能稳定复现内存序的效果"\n', '5.1 "能不能稳定复现内存序的效果"'),
+        ('- "最小"的内核配置为什么还需要 tty\n', '"最小"的内核配置为什么还需要 tty'),
+    ],
+)
+def test_a_question_that_is_all_quotation_or_only_quotes_a_word_still_asks(
+    text: str, front: str
+) -> None:
+    assert fronts(text) == [("question", front)]
+
+
+# --- an adverb before the copula is not part of the term ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        ("> clock event 则是用来在某个时刻产生中断的设备\n", "clock event"),
+        ("- VFIO 仍然是设备直通的核心框架。\n", "VFIO"),
+        ("锁的设计原则是简单优先，能不加锁就不加锁\n", "锁的设计原则"),  # 原则: a noun, not 则
+    ],
+)
+def test_then_and_still_before_a_copula_are_not_part_of_the_term(text: str, front: str) -> None:
+    assert fronts(text) == [("definition", front)]
+
+
+def test_otherwise_is_no_term() -> None:
+    assert cards("否则是另一种情况，需要回退到慢路径\n") == []

@@ -414,8 +414,32 @@ def _interrogative_clause(
         body, rest = sentence[0], sentence[1] + rest
     if not standalone and len(inline.plain(body)) > 60:
         return None
-    if not is_interrogative(inline.plain(body)):
+    plain = inline.plain(body)
+    if not is_interrogative(plain) or _quotes_the_interrogative(plain):
         return None
     if not _has_subject(body, inline):
         return None
     return body, rest
+
+
+def _quotes_the_interrogative(plain: str) -> bool:
+    """Whether a clause's first interrogative stands in a quotation after text of the
+    clause's own (``却在想“为什么这个回调没触发”``, ``讨论的不是“如何建立排序”``): a phrase
+    it mentions, not what it asks. A clause that is all quotation still asks."""
+    found = _ANY_INTERROGATIVE.search(plain)
+    if found is None:
+        return False
+    before = plain[: found.start()]
+    for open_, close in (("“", "”"), ("「", "」"), ('"', '"')):
+        at = before.rfind(open_)
+        if open_ == close:  # (an ASCII quotation is open after an odd number of marks)
+            at = at if before.count(open_) % 2 else -1
+        elif close in before[at + 1 :]:
+            at = -1
+        if at > 0 and _NUMBERING.sub("", before[:at]):
+            return True
+    return False
+
+
+# What may stand before a quotation that is the whole clause: markup, a section number.
+_NUMBERING = re.compile(r"^[\s*_>#-]*(?:\d+(?:\.\d+)*[.、)]?)?[\s*_]*")
