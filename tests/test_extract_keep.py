@@ -1669,3 +1669,15 @@ def test_then_and_still_before_a_copula_are_not_part_of_the_term(text: str, fron
 
 def test_otherwise_is_no_term() -> None:
     assert cards("否则是另一种情况，需要回退到慢路径\n") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        ("- __GFP_WRITE : 只在回写路径上使用\n", "__GFP_WRITE"),
+        ("- __bread_slow : 用 submit_bio 提交读请求\n", "__bread_slow"),
+        ("_ 页表 _ : 虚拟地址到物理地址的映射\n", "页表"),  # stray marks still go
+    ],
+)
+def test_an_identifiers_leading_underscores_stay_in_its_term(text: str, front: str) -> None:
+    assert fronts(text) == [("definition", front)]

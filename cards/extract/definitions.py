@@ -223,6 +223,7 @@ _GLOSS = re.compile(r"（[^（）]*）|\([^()]*\)")
 _CLAUSE_MARK = re.compile(r"[，,。；;！!]")
 _ALIAS = re.compile(r"[，,]\s*(?:即|又称|也称|也叫|或称|also called|aka)\s*")
 _ARTICLE = re.compile(r"^\s*(?:the|a|an)\s+", re.IGNORECASE)
+_STRAY_UNDERSCORES = re.compile(r"^_+(?!\w)|(?<!\w)_+$")
 # A sentence that sums up opens with a connective before its subject: ``简而言之，X 是指…``,
 # ``**总之，X 是…**``, ``In short, X is …`` (the bold that wraps the sentence goes with it).
 _SUMMING_UP = re.compile(
@@ -339,7 +340,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
     marked = mask[0] in (STRONG_OPEN, EM) or bool(atoms_kinds and mask[0] == mask.lstrip()[0])
     plain = inline.plain(mask)
     if ATOM_CODE not in atoms_kinds:
-        plain = plain.strip(" *_")
+        # (stray emphasis marks, but not an identifier's underscores: ``__GFP_WRITE``)
+        plain = _STRAY_UNDERSCORES.sub("", plain.strip(" *")).strip(" *")
     if not plain or not (any(c.isalpha() for c in plain) or ATOM_CODE in atoms_kinds):
         return None
     words = plain.split()
