@@ -1681,3 +1681,21 @@ def test_otherwise_is_no_term() -> None:
 )
 def test_an_identifiers_leading_underscores_stay_in_its_term(text: str, front: str) -> None:
     assert fronts(text) == [("definition", front)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- 无论是否共享地址空间，进程都感知不到\n",
+        "- 无论如何，问题都是可以被处理的\n",
+        "- 不管怎样，先把实验做一遍\n",
+    ],
+)
+def test_an_interrogative_that_concedes_asks_nothing(text: str) -> None:
+    assert cards(text) == []
+
+
+def test_a_question_after_a_concession_still_asks() -> None:
+    assert fronts("- 无论如何，数据到底是怎么落盘的\n") == [
+        ("question", "无论如何，数据到底是怎么落盘的")
+    ]

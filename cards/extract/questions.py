@@ -30,6 +30,10 @@ _ASKS_OUTRIGHT = re.compile(
     r"\s*(?:所以|那么|但是?|可是|不过)?[，,\s]*(?:为什么|为何|为啥|如何|怎么|怎样)"
 )
 _SENTENCE_END = re.compile(r"[。；;!！]")
+# "Whatever, whether or not": an interrogative after 无论/不论/不管 concedes, it does not ask.
+_CONCESSIVE = re.compile(
+    r"(无论|不论|不管)(?:如何|怎样|怎么样|怎么|是否|是不是|有没有|什么|哪|多少|谁)"
+)
 # An alternative question: ``X 是 A 还是 B``, ``到底是 A 的，还是 B 的`` (not ``无论是 A 还是 B``,
 # ``但是这个还是不行``, ``他是学生，还是个…``), its second alternative ending the clause.
 _CHOICE = re.compile(
@@ -145,7 +149,7 @@ def is_interrogative(clause: str) -> bool:
     """Whether a Chinese clause (no question mark) asks something."""
     if cjk_count(clause) < 2:
         return False
-    stripped = clause.strip()
+    stripped = _CONCESSIVE.sub("无论", clause.strip())  # (无论如何, 不管是否: they ask nothing)
     if stripped.endswith((":", "：")):
         return False
     full_stop = stripped.endswith("。")
