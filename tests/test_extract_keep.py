@@ -1699,3 +1699,13 @@ def test_a_question_after_a_concession_still_asks() -> None:
     assert fronts("- 无论如何，数据到底是怎么落盘的\n") == [
         ("question", "无论如何，数据到底是怎么落盘的")
     ]
+
+
+def test_a_circumstance_is_no_term() -> None:
+    assert cards("默认情况下就是主线程和 vCPU 线程相互交互。\n") == []
+    assert cards("在这种条件下：只能退回慢路径\n") == []
+
+
+def test_a_lead_in_that_ends_in_a_summing_up_connective_is_no_list_card() -> None:
+    text = "文档写得有点绕，简单来说：\n\n1. next 移动指针\n2. show 输出内容\n"
+    assert [kind for kind, _ in fronts(text)] != ["list"]

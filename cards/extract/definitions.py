@@ -21,6 +21,7 @@ from cards.extract.text import (
     EM,
     STRONG_CLOSE,
     STRONG_OPEN,
+    SUMMING_UP,
     TODO_FIRST,
     InlineText,
     cjk_count,
@@ -171,7 +172,7 @@ _ADVERB_END = re.compile(
     r"(?<![规原准法细守否总通实])则))+\s*$"
 )
 # A name with 下/上 after it is a circumstance (nixos 下是 …, Linux 上: …), not a term.
-_PLACE_END = re.compile(r"[A-Za-z0-9_)）]\s*[下上]$")
+_PLACE_END = re.compile(r"[A-Za-z0-9_)）]\s*[下上]$|(?:情况|条件|前提|场景|环境|状态)下$")
 # An explanation that only points back (这么简单, 这样做的) says nothing of its own.
 _POINTS_BACK = re.compile(r"\s*(?:这么|这样|如此|那样)")
 # A line without any of these holds no definition (a cheap first test; public so that a
@@ -227,9 +228,7 @@ _STRAY_UNDERSCORES = re.compile(r"^_+(?!\w)|(?<!\w)_+$")
 # A sentence that sums up opens with a connective before its subject: ``简而言之，X 是指…``,
 # ``**总之，X 是…**``, ``In short, X is …`` (the bold that wraps the sentence goes with it).
 _SUMMING_UP = re.compile(
-    rf"^\s*{STRONG_OPEN}?\s*(?:简而言之|总之|总而言之|换句话说|换言之|简单来说|简单地说|概括地说|"
-    r"一句话|in short|in other words|in a word|simply put|put simply)\s*[，,]\s*",
-    re.IGNORECASE,
+    rf"^\s*{STRONG_OPEN}?\s*(?:{'|'.join(SUMMING_UP)})\s*[，,]\s*", re.IGNORECASE
 )
 # What a copula's predicate opens with when it says what the subject is to something:
 # ``Raft 是对 Paxos 的一种改进``, ``是对于 X 的模拟`` (not ``是对的``, nor ``是对 X 进行…``).

@@ -12,7 +12,7 @@ from cards.extract.definitions import is_label
 from cards.extract.parse import Block
 from cards.extract.pretest import COUNT, FOLLOWS, introduced_list, may_hold_images
 from cards.extract.questions import QMARKS, is_interrogative
-from cards.extract.text import ATOM_URL, InlineText, cjk_count, strip_special
+from cards.extract.text import ATOM_URL, SUMMING_UP, InlineText, cjk_count, strip_special
 
 __all__ = ["ListHit", "find_list_card"]
 
@@ -179,8 +179,8 @@ _DONE = re.compile(r"了\s*$")
 # A last clause that is only a connective continues the sentence into the list (X 很简单，
 # 其实：); ``因此``/``所以`` ask what follows from X, like ``这意味着``.
 _CONNECTIVE = re.compile(
-    r"\s*(?:其实|具体来说|具体而言|也就是说|换句话说|简而言之|总之|总的来说|然后|另外|此外|"
-    r"in fact|actually|that is|in other words|basically)\s*$",
+    r"\s*(?:其实|具体来说|具体而言|然后|另外|此外|in fact|actually|that is|basically|"
+    rf"{'|'.join(SUMMING_UP)})\s*$",
     re.IGNORECASE,
 )
 # (but ``X 保持相空间体积不变，这意味着：`` asks what X implies)

@@ -22,6 +22,7 @@ __all__ = [
     "EM",
     "STRONG_CLOSE",
     "STRONG_OPEN",
+    "SUMMING_UP",
     "TODO_FIRST",
     "InlineText",
     "cjk_count",
@@ -34,6 +35,13 @@ __all__ = [
 
 # Box drawing and ►: a table or a diagram drawn in text, where no term or question stands.
 DRAWING = re.compile("[\u2500-\u257f\u25ba]")
+# Connectives that sum up what was said (``简而言之，X 是…``; a lead-in's last clause that is
+# only one of them carries its sentence on into the list).
+SUMMING_UP = (
+    "简而言之", "总之", "总而言之", "总的来说", "换句话说", "换言之", "也就是说", "简单来说",
+    "简单地说", "概括地说", "一句话", "in short", "in other words", "in a word", "simply put",
+    "put simply",
+)  # fmt: skip
 # Text that opens with a to-do (``@todo 检查…``, ``(TODO …``): a note to self, nothing learnt.
 TODO_FIRST = re.compile(r"^\s*[(（]?\s*@?(?:todo|fixme|xxx|tbd)\b", re.IGNORECASE)
 
