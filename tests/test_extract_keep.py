@@ -1016,6 +1016,8 @@ def test_not_very_is_no_question(text: str) -> None:
         "> 1. 证明 : 还是没有看懂\n",
         "- vring_virtqueue::last_used_idx : 不理解\n",
         "- foo_bar : 不知道\n",
+        "1. mm/rmap.c 中的 anon_vma_cachep : 看不懂\n",  # one list of words of not knowing
+        "- page_add_file_rmap : 完全无法理解\n",
     ],
 )
 def test_an_explanation_that_is_only_a_shrug_is_no_definition(text: str) -> None:
@@ -1176,6 +1178,8 @@ def test_a_lead_in_that_opens_with_they_has_no_subject() -> None:
         "- kvm_arch_vcpu_create : 这样做对吗?\n  - 我很迷茫！\n",
         "- 为什么要两次握手?\n  - 困惑\n",
         "所以 kallsyms 里面的内容是如何获取的\n\n暂时没兴趣了\n",
+        "1. access once 和 data race 有什么关系 ? 完全不懂\n",
+        "CONFIG_X 的影响是什么\n\n影响很多，已经看不懂了。\n",
     ],
 )
 def test_a_shrug_or_a_shrugged_off_question_has_no_answer(text: str) -> None:

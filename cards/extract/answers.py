@@ -8,10 +8,10 @@ import re
 from cards.extract.parse import Block
 from cards.extract.pretest import may_ask
 from cards.extract.questions import find_questions
+from cards.extract.text import NOT_KNOWING, SHRUG
 
 __all__ = [
     "RHETORICAL",
-    "SHRUG",
     "is_comment",
     "is_filler",
     "item_body",
@@ -39,18 +39,10 @@ _BARE = re.compile(
 # A remark that the author does not know (yet): 不知道发生了什么, 不明白这几个在做啥, 我很迷茫,
 # or does not care to (暂时没兴趣了).
 _CLUELESS = re.compile(
-    r"不知道|不明白|不清楚|搞不懂|没搞懂|搞不清|没看懂|不太懂|不理解|无法理解|迷茫|困惑|"
-    r"没有?兴趣|不感兴趣|"
-    r"\b(?:no idea|not sure|(?:don't|do not|didn't|did not) (?:know|understand)|unclear)\b",
-    re.IGNORECASE,
+    rf"{'|'.join(NOT_KNOWING)}|没有?兴趣|不感兴趣|\bunclear\b", re.IGNORECASE
 )
 # A reply that is only a shrug (``靠 URL 和参数吗？不知道``, ``- 我很迷茫！``): it does not answer.
 _ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-SHRUG = re.compile(
-    r"^\s*(?:不知道|不清楚|不明白|no idea|(?:i )?(?:don't|do not) know|"
-    r"我?(?:很|好|有点)?(?:迷茫|困惑)|暂时没兴趣了?)\s*[.。!！…]*\s*$",
-    re.IGNORECASE,
-)
 # A rhetorical question: it pushes the question further, it does not reply.
 RHETORICAL = re.compile(
     r"岂不是?|难道|莫非|\b(?:isn't it|wouldn't (?:that|it|this)|doesn't (?:that|this) mean)\b",

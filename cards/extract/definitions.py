@@ -19,6 +19,8 @@ from cards.extract.text import (
     ATOM_URL,
     DRAWING,
     EM,
+    NOT_KNOWING,
+    SHRUG,
     STRONG_CLOSE,
     STRONG_OPEN,
     SUMMING_UP,
@@ -202,13 +204,11 @@ _ASKS = re.compile(
     r"什么|为什么|如何|怎么|怎样|哪|谁|多少|几|到底|究竟|\b(what|why|how|which|who)\b", re.I
 )
 _ASIDE = re.compile(r"^\s*(?:(?:\([^()]*\)|（[^（）]*）)\s*)+$")
-# An explanation that opens with a bracketed shrug or to-do: the note has no explanation yet.
-# …or that is only a shrug (``证明 : 还是没有看懂``).
-_SHRUG = re.compile(
-    r"^\s*[(（]\s*@?(?:[^()（）]{0,12}?(?:不知道|不清楚|没看懂|看不懂|不懂|不理解|不会|待补充|待定)|"
-    r"todo|fixme|tbd|\?|？|not sure|no idea)|"
-    r"^\s*(?:还是|仍然|依然|也|完全)?(?:没有?|不)(?:看懂|搞懂|搞明白|懂|理解|明白|清楚)(?:了)?\s*[.。!！…]*\s*$|"
-    r"^\s*(?:不知道|not sure|no idea)\s*[.。!！…]*\s*$",
+# An explanation that opens with a bracketed shrug or to-do (``X : (不知道怎么解释)``), or that
+# is only a shrug (``证明 : 还是没有看懂``, text.SHRUG): the note has no explanation yet.
+_SHRUG_IN_BRACKETS = re.compile(
+    rf"^\s*[(（]\s*@?(?:[^()（）]{{0,12}}?(?:{'|'.join(NOT_KNOWING)}|不会|待补充|待定)|"
+    r"todo|fixme|tbd|\?|？)",
     re.IGNORECASE,
 )
 _SENTENCE_PUNCT = re.compile(r"[，。；;！!？?,]")
@@ -450,7 +450,12 @@ def _colon_definition(inline: InlineText, body: str) -> DefinitionHit | None:
     ):
         return None
     expl_plain = inline.plain(expl)
-    if _ASIDE.match(expl_plain) or _SHRUG.match(expl_plain) or TODO_FIRST.match(expl_plain):
+    if (
+        _ASIDE.match(expl_plain)
+        or _SHRUG_IN_BRACKETS.match(expl_plain)
+        or SHRUG.match(expl_plain)
+        or TODO_FIRST.match(expl_plain)
+    ):
         return None  # ``X: (调查一下 …)``, ``X : (不知道怎么解释), …``: a note to self
     if body[match.start() : match.end()] == ":" and _SOURCE_FILE.search(term_mask):
         return None  # ``exit.c:do_exit 的 set_fs``: a place in the source, not a term

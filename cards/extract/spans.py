@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 
 from cards.extract.answers import (
     RHETORICAL,
-    SHRUG,
     item_body,
     next_reply,
     only_questions,
@@ -25,7 +24,7 @@ from cards.extract.definitions import is_prose
 from cards.extract.finders import TERM, BlockText, Candidate, Span
 from cards.extract.parse import Block
 from cards.extract.questions import is_interrogative
-from cards.extract.text import InlineText, cjk_count
+from cards.extract.text import SHRUG, InlineText, cjk_count
 
 __all__ = ["answer_spans", "answers"]
 

@@ -20,6 +20,8 @@ __all__ = [
     "ATOM_URL",
     "DRAWING",
     "EM",
+    "NOT_KNOWING",
+    "SHRUG",
     "STRONG_CLOSE",
     "STRONG_OPEN",
     "SUMMING_UP",
@@ -35,6 +37,20 @@ __all__ = [
 
 # Box drawing and ►: a table or a diagram drawn in text, where no term or question stands.
 DRAWING = re.compile("[\u2500-\u257f\u25ba]")
+# Words of not knowing (不知道, 没看懂, no idea), as patterns: a reply or an explanation that is
+# only one of them, a shrug, says nothing (``…吗？不知道``, ``- 我很迷茫！``, ``X : 还是没有看懂``).
+NOT_KNOWING = (
+    "不知道", "不清楚", "不明白", "不太懂", "不懂", "不理解", "无法理解", "看不懂", "搞不懂",
+    "搞不清", "搞不明白", "没有?(?:看懂|搞懂|搞明白|理解|明白|懂)", "迷茫", "困惑",
+    "no idea", "not sure", "(?:don't|do not|didn't|did not) (?:know|understand)",
+)  # fmt: skip
+_NOT_KNOWING = "|".join(NOT_KNOWING)
+# The whole text a shrug: a word of not knowing (or of no interest), with at most an adverb.
+SHRUG = re.compile(
+    rf"^\s*(?:还是|仍然|依然|也|完全|我|i)?\s*(?:很|好|有点)?\s*(?:{_NOT_KNOWING}|暂时没兴趣)"
+    r"了?\s*[.。!！…]*\s*$",
+    re.IGNORECASE,
+)
 # Connectives that sum up what was said (``简而言之，X 是…``; a lead-in's last clause that is
 # only one of them carries its sentence on into the list).
 SUMMING_UP = (
