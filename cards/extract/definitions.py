@@ -72,46 +72,80 @@ _CALLED = re.compile(
     + STRONG_CLOSE,
     re.IGNORECASE,
 )
-# Subjects that are not terms: pronouns, connectives, demonstratives.
-_NOT_TERM_CN = re.compile(
-    r"^(这|那|它|他|她|我|你|您|其|该|此|但|而|所以|因此|因为|如果|不过|然后|也|都|还|就|"
-    r"于是|同时|这里|那么|本书|本文|一般|通常|其实|总之|主要|注意|问题|原因|目的|结果|答案|"
-    r"不|没|可能|应该|感觉|觉得|好像|似乎|无论|不论|尤其|甚至|或许|大概|一个|一种|猜测|猜|估计|忽然|突然|发现|号称|顺便|文章|思考|看来|现在|目前|之前|之后|最后|首先|其次|然而|"
-    r"前者|后者|前面|后面|上面|下面|以上|以下|上述|如下|至少|至多|虽然|尽管|假定|假设|设|令|"
-    r"使用|例如|比如|具体|每个|每一|某些|某个|所有|一些|有些|很多|许多|与|和|跟|对于|对|在|从|"
-    r"把|被|将|让|给|当|若|只|只是|才|再|找到|得到|可以|需要|要|会|能|的确|确实|当然|真的|显然|"
-    r"其中|另外|此外|而且|并且|或者|还是|总的来说|简单来说|换句话说|也就是说|通过|根据|按照|"
-    r"如果说|比如说|原来|到底|看上去|看起来|居然|竟然|最好|即使|直觉上|具体来说|具体而言|"
-    r"简而言之|总而言之|换言之|也就是|实际上|无非|最近|下一步|接下来|里的|中的|想不到|没想到|作为|否则|"
+# Subjects that are not terms (a prefix is enough: 这个…, 所以…, 另一个原因), by what they are.
+_NOT_TERM_CN_WORDS = (
+    # pronouns and demonstratives
+    "这", "那", "它", "他", "她", "我", "你", "您", "其", "该", "此", "这里", "本书", "本文",
+    "前者", "后者", "前面", "后面", "上面", "下面", "以上", "以下", "上述", "如下", "其中",
+    # connectives and sentence openers
+    "但", "而", "所以", "因此", "因为", "如果", "不过", "然后", "于是", "同时", "那么", "然而",
+    "虽然", "尽管", "即使", "否则", "另外", "此外", "而且", "并且", "或者", "还是", "作为",
+    "如果说", "比如说", "例如", "比如", "总之", "总的来说", "简单来说", "换句话说", "也就是说",
+    "简而言之", "总而言之", "换言之", "也就是", "具体来说", "具体而言", "首先", "其次", "最后",
+    # adverbs, hedges and judgements
+    "也", "都", "还", "就", "一般", "通常", "其实", "主要", "尤其", "甚至", "不", "没", "可能",
+    "应该", "感觉", "觉得", "好像", "似乎", "或许", "大概", "猜测", "猜", "估计", "看来",
+    "看上去", "看起来", "的确", "确实", "当然", "真的", "显然", "居然", "竟然", "最好", "原来",
+    "直觉上", "实际上", "无非", "到底", "无论", "不论", "号称", "忽然", "突然", "发现", "顺便",
+    "想不到", "没想到",
+    # times and steps
+    "现在", "目前", "之前", "之后", "最近", "下一步", "接下来",
+    # quantities
+    "一个", "一种", "每个", "每一", "某些", "某个", "所有", "一些", "有些", "很多", "许多",
+    "至少", "至多",
+    # prepositions and verbs that open a clause
+    "与", "和", "跟", "对于", "对", "在", "从", "把", "被", "将", "让", "给", "当", "若", "只",
+    "只是", "才", "再", "通过", "根据", "按照", "使用", "找到", "得到", "可以", "需要", "要",
+    "会", "能", "假定", "假设", "设", "令", "具体", "里的", "中的",
+    # labels of a part of the note or of the author's thinking
+    "注意", "问题", "原因", "目的", "结果", "答案", "文章", "思考",
     # what points to another part of the note: 另一个原因, 相关文档, 对应的代码, 配套的 lpc
-    r"另一|相关的|对应的?|配套的?|相关(?:文档|代码|源码|资料|链接|实现))"
-)
-_NOT_TERM = re.compile(
-    r"^(@?todo|fixme|xxx|tbd|//|neither|either|nor|such|"
-    r"it|this|that|these|those|there|here|he|she|they|we|you|i|what|which|who|why|how|"
-    r"where|when|one|but|and|so|if|then|also|since|because|although|though|while|as|after|"
-    r"before|once|until|unless|whether|thus|hence|however|therefore|even|just|only|now|"
-    r"the answer|the result|the reason|the problem|"
-    r"the idea|the point|the goal|the trick|the difference)(\s|$|[^\w])",
-    re.IGNORECASE,
-)
-# Lines whose colon only labels what follows.
-_LABELS = re.compile(
-    r"^(参考|重点参考|参考资料|参考文献|资料|链接|来源|出处|备注|注|注意|提示|例如|比如|举例|例子|"
-    r"最?(?:经典|典型)的?(?:案例|例子)|"
-    r"(?:主要|具体)?内容|"
-    r"(?:长期|近期|短期|今日|今天)?(?:待办|代办)(?:事项|清单)?|"
-    r"已完成|未完成|进行中|待完成|已解决|未解决|done|wip|"
-    r"纠正|更正|勘误|doc|docs|(?:总结)?建议|tmp|temp|临时|"
-    r"示例|总结|小结|结论|问题|答案|回答|解答|思考|说明|原文|翻译|摘要|引用|代码|输出|输入|结果|"
-    r"步骤|方法|todo|fixme|note|notes|tip|tips|warning|example|examples|e\.g|eg|i\.e|"
-    r"see also|see|ref|refs|reference|references|source|output|input|result|update|edit|"
-    r"作者|时间|日期|授课|讲师|老师|教师|地点|课程|学期|邮箱|版本|标签|分类|"
-    r"author|date|time|tags?|title|version|category|categories|layout|"
-    r"yes|no|是|否|对|不对|不是|没有|有|ok|okay|"
-    r"ps|p\.s|question|answer|summary|usage|related|links?|also|why|how|what)$",
-    re.IGNORECASE,
-)
+    "另一", "相关的", "对应的?", "配套的?", "相关(?:文档|代码|源码|资料|链接|实现)",
+)  # fmt: skip
+_NOT_TERM_CN = re.compile(f"^(?:{'|'.join(_NOT_TERM_CN_WORDS)})")
+# English subjects that are not terms, as whole words.
+_NOT_TERM_WORDS = (
+    # notes to self and code comments
+    "@?todo", "fixme", "xxx", "tbd", "//",
+    # pronouns, determiners and question words
+    "it", "this", "that", "these", "those", "there", "here", "he", "she", "they", "we", "you",
+    "i", "what", "which", "who", "why", "how", "where", "when", "one", "such", "neither",
+    "either", "nor",
+    # connectives and adverbs
+    "but", "and", "so", "if", "then", "also", "since", "because", "although", "though",
+    "while", "as", "after", "before", "once", "until", "unless", "whether", "thus", "hence",
+    "however", "therefore", "even", "just", "only", "now",
+    # the parts of an argument
+    "the answer", "the result", "the reason", "the problem", "the idea", "the point",
+    "the goal", "the trick", "the difference",
+)  # fmt: skip
+_NOT_TERM = re.compile(f"^(?:{'|'.join(_NOT_TERM_WORDS)})(?:\\s|$|[^\\w])", re.IGNORECASE)
+# Lines whose colon only labels what follows (the whole term one of these).
+_LABEL_WORDS = (
+    # references and sources
+    "参考", "重点参考", "参考资料", "参考文献", "资料", "链接", "来源", "出处", "引用", "原文",
+    "翻译", "摘要", "see also", "see", "ref", "refs", "reference", "references", "source",
+    "related", "links?", "also",
+    # notes, tips and examples
+    "备注", "注", "注意", "提示", "例如", "比如", "举例", "例子", "示例",
+    "最?(?:经典|典型)的?(?:案例|例子)", "note", "notes", "tip", "tips", "warning", "example",
+    "examples", "e\\.g", "eg", "i\\.e", "ps", "p\\.s",
+    # to-dos and states
+    "(?:长期|近期|短期|今日|今天)?(?:待办|代办)(?:事项|清单)?", "已完成", "未完成", "进行中",
+    "待完成", "已解决", "未解决", "done", "wip", "todo", "fixme", "tmp", "temp", "临时", "update",
+    "edit", "纠正", "更正", "勘误",
+    # parts of a write-up
+    "(?:主要|具体)?内容", "doc", "docs", "(?:总结)?建议", "总结", "小结", "结论", "问题", "答案",
+    "回答", "解答", "思考", "说明", "代码", "输出", "输入", "结果", "步骤", "方法", "output",
+    "input", "result", "question", "answer", "summary", "usage", "why", "how", "what",
+    # a page's or a lecture's metadata
+    "作者", "时间", "日期", "授课", "讲师", "老师", "教师", "地点", "课程", "学期", "邮箱", "版本",
+    "标签", "分类", "author", "date", "time", "tags?", "title", "version", "category",
+    "categories", "layout",
+    # bare replies
+    "yes", "no", "是", "否", "对", "不对", "不是", "没有", "有", "ok", "okay",
+)  # fmt: skip
+_LABELS = re.compile(f"^(?:{'|'.join(_LABEL_WORDS)})$", re.IGNORECASE)
 _FUNCTION_WORDS = frozenset(
     [
         "a",
