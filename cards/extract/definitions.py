@@ -192,7 +192,7 @@ _FUNCTION_WORDS = frozenset(
 )
 # A Chinese copula; a lone 指/即 only where it cannot be part of a word (指针, 即使, 立即).
 _CN_SPLIT = re.compile(
-    r"被定义为|定义为|可译为|是指|指的是|就是|即为|即是|是(?![否不])|(?<=[\s)）\]】A-Za-z0-9\U000f0000-\U000ffffd])指(?![定出向针令南导标挥数示引])"
+    r"被定义为|定义为|可译为|是指|指的是|就是(?!说)|即为|即是|是(?![否不])|(?<=[\s)）\]】A-Za-z0-9\U000f0000-\U000ffffd])指(?![定出向针令南导标挥数示引])"
     r"|(?<![立随])即(?![使便可将刻时])"
 )
 # A Chinese subject does not end in an adverb, particle or preposition (…都是, …于是).
