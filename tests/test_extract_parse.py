@@ -71,6 +71,7 @@ def _same(text: str) -> None:
         "---\ntitle: x\n---\n# Head\n\ntext *em* `code` $x$",
         "a | b\n--|--\n1 | 2\n",
         "Term\n: definition\n\n~ other\n",
+        "Math\n\n$$\nx^2\n$$\n\nand $y$ inline\n",
         "!!! note \"Title\"\n    body **bold**\n",
         "[^1]: foot\n\nsee [a] and [b](u)\n",
         "> quote \\* escaped\n> - list <b>html</b>\n",
@@ -83,7 +84,8 @@ def test_lazy_inline_parse_gives_the_full_parse_tokens(text: str) -> None:
 _LINE = st.lists(
     st.sampled_from(["a", " b", "- ", "> ", "# ", "1. ", "`x`", "**", "*", "_", "$", "[a]",
                      "(u)", "<b>", "\\*", ": ", "|", "---", "    ", "是", "？", "\n", "\n\n",
-                     "-|-", ":-", "\r\n", "\0", "```", "~~~", "[a]: u", "<!-- c -->", "#"]),
+                     "-|-", ":-", "\r\n", "\0", "```", "~~~", "[a]: u", "<!-- c -->", "#",
+                     "$$", "~ ", ":", "\t", "12:30", "!!! "]),
     max_size=30,
 ).map("".join)
 

@@ -94,15 +94,16 @@ def _breaks_word(char: str) -> bool:
 
 # (a definition's ``:`` or ``~`` may stand after quote or list markers; a pattern that
 # starts with the newline is searched for by that character, far faster than ``^``)
-_DEFLIST_START = re.compile(r"[ \t>*+\-\d.)]*[:~]")
-_DEFLIST_MARK = re.compile(r"\n[ \t>*+\-\d.)]*[:~]")
+# (and a space, then the definition: ``12:30`` or ``:wq`` at a line's start is none)
+_DEFLIST_START = re.compile(r"[ \t>*+\-\d.)]*[:~][ \t]+[^ \t\n]")
+_DEFLIST_MARK = re.compile(r"\n[ \t>*+\-\d.)]*[:~][ \t]+[^ \t\n]")
 
 # A table's delimiter row (``--|:-:``, after any quote markers or indent) under a line
 # with a ``|``: no table without one, though a shell pipe in a code block has a ``|``.
 _TABLE_DELIMITER = re.compile(r"\|[^\n]*\n[ \t>]*[|:-][|: \t-]*-[|: \t-]*(?:\n|$)")
 
 # The syntaxes beyond CommonMark, each with a cheap test that a note may use it: a note
-# without any ``|`` holds no table, one without ``$`` no math… A parser without the
+# without any ``|`` holds no table, one without ``$$`` no math block… A parser without the
 # plugins a note cannot use gives the same tokens, and calls fewer rules on every line.
 # (CommonMark's own block rules give up at a line's first character: leaving them out
 # where a note cannot use them measured no faster.)
@@ -112,7 +113,8 @@ _SYNTAXES: dict[str, Callable[[str], bool]] = {
     "deflist": lambda source: bool(_DEFLIST_START.match(source) or _DEFLIST_MARK.search(source)),
     "footnote": lambda source: "[^" in source,
     "admonition": lambda source: "!!!" in source or "???" in source,
-    "math": lambda source: "$" in source,
+    # (a block parse needs the math plugin for a ``$$`` block only: ``$x$`` is inline)
+    "math": lambda source: "$$" in source,
 }
 def parser() -> MarkdownIt:
     """The markdown-it-py instance notes are parsed with: CommonMark plus the syntaxes note
