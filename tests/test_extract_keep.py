@@ -1713,3 +1713,31 @@ def test_a_circumstance_is_no_term() -> None:
 def test_a_lead_in_that_ends_in_a_summing_up_connective_is_no_list_card() -> None:
     text = "文档写得有点绕，简单来说：\n\n1. next 移动指针\n2. show 输出内容\n"
     assert [kind for kind, _ in fronts(text)] != ["list"]
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        ("> @question 所以符号到底是怎么解析的\n", "所以符号到底是怎么解析的"),
+        ("> @question 是不是说: timeval 是低精度的接口，还是用户态的接口\n",
+         "是不是说: timeval 是低精度的接口，还是用户态的接口"),
+    ],
+)
+def test_a_question_marked_as_such_is_asked_without_its_marker(text: str, front: str) -> None:
+    assert fronts(text) == [("question", front)]
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        ("RMAP_RECYCLE_THRESHOLD 居然是 1000 个条目\n", "RMAP_RECYCLE_THRESHOLD"),
+        ("- [ ] vxlan 竟然是一种隧道协议\n", "vxlan"),
+    ],
+)
+def test_surprise_before_a_copula_is_not_part_of_the_term(text: str, front: str) -> None:
+    assert fronts(text) == [("definition", front)]
+
+
+def test_what_was_once_thought_is_no_term() -> None:
+    assert cards("以前是直接映射所有内核空间，后来改成按需映射\n") == []
+    assert cards("3. 以前认为缺页出现的位置是读磁盘，其实只是页表项缺失\n") == []

@@ -89,7 +89,7 @@ _NOT_TERM_CN_WORDS = (
     "直觉上", "实际上", "无非", "到底", "无论", "不论", "号称", "忽然", "突然", "发现", "顺便",
     "想不到", "没想到",
     # times and steps
-    "现在", "目前", "之前", "之后", "最近", "下一步", "接下来",
+    "现在", "目前", "之前", "之后", "以前", "以往", "最近", "下一步", "接下来",
     # quantities
     "一个", "一种", "每个", "每一", "某些", "某个", "所有", "一些", "有些", "很多", "许多",
     "至少", "至多",
@@ -106,7 +106,7 @@ _NOT_TERM_CN = re.compile(f"^(?:{'|'.join(_NOT_TERM_CN_WORDS)})")
 # English subjects that are not terms, as whole words.
 _NOT_TERM_WORDS = (
     # notes to self and code comments
-    "@?todo", "fixme", "xxx", "tbd", "//",
+    "@?todo", "fixme", "xxx", "tbd", "@question", "//",
     # pronouns, determiners and question words
     "it", "this", "that", "these", "those", "there", "here", "he", "she", "they", "we", "you",
     "i", "what", "which", "who", "why", "how", "where", "when", "one", "such", "neither",
@@ -204,7 +204,7 @@ _CN_TERM_END = re.compile(
 # X 正好是) makes a guess or a remark; an adverb there (X 其实就是, X 本身就是) still defines X.
 _HEDGE_END = re.compile(r"(?:应该|可能|大概|估计|感觉这?|这个|这|正好|确实|最好)\s*$|似乎|好像")
 _ADVERB_END = re.compile(
-    r"(?:\s*(?:其实|本来|本身|本质上|实际上|通常|一般|往往|常常|经常|一律|统一|仍然|依然|"
+    r"(?:\s*(?:其实|本来|本身|本质上|实际上|通常|一般|往往|常常|经常|一律|统一|仍然|依然|居然|竟然|"
     r"(?<![规原准法细守否总通实])则))+\s*$"
 )
 # A name with 下/上 after it is a circumstance (nixos 下是 …, Linux 上: …), not a term.

@@ -373,10 +373,12 @@ def _question_mark(text: str, start: int) -> int:
 _ENDS_OPEN = re.compile(r"(?:有没有|是不是|是否|能否|能不能|可不可以|会不会|要不要|有哪些)\s*$")
 
 
-# A to-do marker before a question: the question is still asked (``@todo 为什么 X ?``,
-# ``TODO : X 吗 ?``), only not answered yet; the marker is not part of it.
+# A to-do or question marker before a question: the question is still asked (``@todo 为什么
+# X ?``, ``TODO : X 吗 ?``, ``@question X 是什么``), only not answered yet; the marker is not
+# part of it.
 _TODO_MARK = re.compile(
-    r"^\s*[(（]?\s*@?(?:todo|fixme|xxx|tbd)\b\s*[)）]?\s*[:：]?\s*", re.IGNORECASE
+    r"^\s*[(（]?\s*(?:@?(?:todo|fixme|xxx|tbd)|@question)\b\s*[)）]?\s*[:：]?\s*",
+    re.IGNORECASE,
 )
 
 
