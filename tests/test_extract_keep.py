@@ -1741,3 +1741,16 @@ def test_surprise_before_a_copula_is_not_part_of_the_term(text: str, front: str)
 def test_what_was_once_thought_is_no_term() -> None:
     assert cards("以前是直接映射所有内核空间，后来改成按需映射\n") == []
     assert cards("3. 以前认为缺页出现的位置是读磁盘，其实只是页表项缺失\n") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "*图 2：关于内存一致性模型的一些误解。*\n",
+        "*Figure 3.1: Programmer's view of sequential consistency.*\n",
+        "表 1：各架构的内存序\n",
+        "- ...and more: FPUs, debug registers, hardware workarounds\n",
+    ],
+)
+def test_a_caption_or_the_rest_of_a_sentence_is_no_term(text: str) -> None:
+    assert cards(text) == []

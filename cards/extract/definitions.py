@@ -326,7 +326,9 @@ _NUMBERED = re.compile(
     r"^(?:(?:场景|步骤|方法|方案|情况|情形|例子|示例|例|阶段|策略|实验|测试|思路|解法|选项|练习|"
     r"习题|题目?|任务|作业|问题|原因|step|case|example|phase|stage|part|round|option|question|"
     r"answer|exercise|task|scenario|problem|solution|method|approach|chap|chapter|lec|"
-    r"lecture|lab|hw|homework|q|a)\s*[-#]?\s*[\d一二三四五六七八九十]+|"
+    r"lecture|lab|hw|homework|q|a|"
+    # a figure's or a table's caption: 图 2, Figure 3.1, Table 2
+    r"图|表|figure|fig\.?|table|listing)\s*[-#]?\s*[\d一二三四五六七八九十]+(?:[.-]\d+)*|"
     r"第\s*[\d一二三四五六七八九十]+\s*[步种个条点章节部分次类]?"
     r"(?:情况|情形|方法|方式|方案|场景|原因|阶段|问题|步骤)?|[一二三四五六七八九十]+|"
     # only a count: 三类, 四种状态 (of what?)
@@ -389,6 +391,8 @@ def _term_text(inline: InlineText, mask: str) -> tuple[str, bool] | None:
         return None
     if DRAWING.search(plain):
         return None  # ``│ 角色 │ 可以是 …``: a row of a table drawn in text
+    if plain.startswith(("...", "…")):
+        return None  # ``...and more: FPUs, …``: the rest of a sentence, not a term
     if plain.endswith("一下"):
         return None  # ``确认一下 : …``, ``调查一下: …``: an errand, not a term
     if _LABEL_END.search(plain):
