@@ -1545,6 +1545,7 @@ def test_an_alternative_or_a_to_di_question_asks(text: str, front: str) -> None:
         "- 调度器会根据当前到底是活跃还是不活跃分别处理\n",  # what the handling depends on
         "- 能回收多少取决于这段内存到底用了多少\n",
         "- 在 trace 里可以看到中断是如何被注入的\n",  # what can be seen, not asked
+        "- BAR 有两种布局，其中 bit0 用于指示是 mmio 还是 pio\n",  # what a bit indicates
     ],
 )
 def test_an_alternative_inside_a_statement_asks_nothing(text: str) -> None:

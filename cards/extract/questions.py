@@ -56,8 +56,8 @@ _INDIRECT_IN_CLAUSE = re.compile(
     r"检验|检查|判断|确认|确定|(?:无法|不能|没法|不|没有?)(?:理解|明白|懂|清楚|知道|关注|注意|在乎)"
 )
 # …and one that the interrogative depends on, before it in its clause: 根据 X 是否…,
-# 取决于 X 到底…, 可以看到 X 如何… (但 为什么还是可以看到… asks).
-_DEPENDS = re.compile(r"根据|取决于|可以看")
+# 取决于 X 到底…, 可以看到 X 如何…, 用于指示是 A 还是 B (但 为什么还是可以看到… asks).
+_DEPENDS = re.compile(r"根据|取决于|可以看|指示")
 # "That is why …": 为什么 after 这(就)是 with more said after it tells, it does not ask.
 _THAT_IS_WHY = re.compile(r"(?:这|那|此)(?:就|也|正|便)?是为什么\s*[^\s?？。!！…]")
 # An errand, not a question: 分析 Icache 是如何被使用的, 看看为什么 …
