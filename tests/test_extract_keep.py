@@ -1546,6 +1546,9 @@ def test_an_alternative_or_a_to_di_question_asks(text: str, front: str) -> None:
         "- 能回收多少取决于这段内存到底用了多少\n",
         "- 在 trace 里可以看到中断是如何被注入的\n",  # what can be seen, not asked
         "- BAR 有两种布局，其中 bit0 用于指示是 mmio 还是 pio\n",  # what a bit indicates
+        "- lag 决定你有没有资格被调度\n",  # what X decides
+        "- 然后 CPU 发信号询问到底是谁刚刚请求过\n",  # what is asked of someone else
+        "- 首先看一下到底是谁在调用\n",  # an errand
     ],
 )
 def test_an_alternative_inside_a_statement_asks_nothing(text: str) -> None:

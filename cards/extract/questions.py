@@ -57,12 +57,12 @@ _INDIRECT_IN_CLAUSE = re.compile(
 )
 # …and one that the interrogative depends on, before it in its clause: 根据 X 是否…,
 # 取决于 X 到底…, 可以看到 X 如何…, 用于指示是 A 还是 B (但 为什么还是可以看到… asks).
-_DEPENDS = re.compile(r"根据|取决于|可以看|指示")
+_DEPENDS = re.compile(r"根据|取决于|可以看|指示|询问|抉择|决定")
 # "That is why …": 为什么 after 这(就)是 with more said after it tells, it does not ask.
 _THAT_IS_WHY = re.compile(r"(?:这|那|此)(?:就|也|正|便)?是为什么\s*[^\s?？。!！…]")
 # An errand, not a question: 分析 Icache 是如何被使用的, 看看为什么 …
 _ERRAND = re.compile(
-    r"(?:^|[:：])\s*(?:先|再|现在|需要|应该|得|让我们)*\s*"
+    r"(?:^|[:：])\s*(?:首先|先|再|现在|需要|应该|得|让我们)*\s*"
     r"(?:分析|研究|调查|看看|看一下|了解一下|检查|搞清楚|弄清楚|测试一下|理解一下|总结一下|思考一下|想一下)"
 )
 _CLAUSE_BREAK = re.compile(r"[，,；;]")
