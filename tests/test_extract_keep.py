@@ -1758,3 +1758,17 @@ def test_what_was_once_thought_is_no_term() -> None:
 )
 def test_a_caption_or_the_rest_of_a_sentence_is_no_term(text: str) -> None:
     assert cards(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "front"),
+    [
+        ("# Rust ownership\n\nOwnership is the set of rules that governs memory.\n",
+         "Rust ownership"),
+        ("## 带来的问题与限制\n\n**限制**：需要特定的内核\n", "带来的问题与限制"),
+    ],
+)
+def test_an_attribute_its_heading_already_names_takes_the_heading_alone(
+    text: str, front: str
+) -> None:
+    assert fronts(text) == [("definition", front)]

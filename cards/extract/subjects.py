@@ -103,6 +103,8 @@ def with_subject(walk: Walk, block: Block, term: str) -> str | None:
     attribute = _ATTRIBUTE.match(bare)
     if attribute and attribute.group("copula"):  # 含义是： asks for the 含义
         bare = bare[: attribute.start("copula")]
+    if subject.lower().endswith(bare.lower()):
+        return subject  # ``# Rust ownership`` then ``Ownership is …``: the heading names it
     joint = " 的" if not bare[:1].isascii() else " 的 "
     return f"{subject}{joint}{bare}"
 
