@@ -17,8 +17,7 @@ from cards.extract.answers import trim
 from cards.extract.definitions import find_definition, is_label
 from cards.extract.lists import find_list_card
 from cards.extract.parse import Block, block_role
-from cards.extract.pretest import ASKS, DEFINES, LEADS
-from cards.extract.pretest import TERM as TERM_NAME
+from cards.extract.pretest import ASKS, DEFINES, DEFLIST_TERM, LEADS
 from cards.extract.questions import find_questions
 from cards.extract.subjects import (
     heading_subject,
@@ -226,7 +225,7 @@ FINDERS: tuple[tuple[str, Finder], ...] = (
     (ASKS, questions),
     (DEFINES, definitions),
     (LEADS, list_leads),
-    (TERM_NAME, deflist_terms),
+    (DEFLIST_TERM, deflist_terms),
 )
 
 

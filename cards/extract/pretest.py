@@ -28,9 +28,9 @@ __all__ = [
     "ASKS",
     "COUNT",
     "DEFINES",
+    "DEFLIST_TERM",
     "FOLLOWS",
     "LEADS",
-    "TERM",
     "introduced_list",
     "may_ask",
     "may_hold",
@@ -142,13 +142,13 @@ _ITEMS_AFTER_COLON = re.compile(r"[:：][ \t]*[^ \t]")
 # What a block may hold, one name for each finder that may find something in it (see
 # :data:`cards.extract.finders.FINDERS`): a question, a definition, a list's lead-in, a
 # definition list's term.
-ASKS, DEFINES, LEADS, TERM = "asks", "defines", "leads", "term"
+ASKS, DEFINES, LEADS, DEFLIST_TERM = "asks", "defines", "leads", "term"
 # (each set made once, by its flags: 1 asks, 2 defines, 4 leads)
 _HOLDS = [
     frozenset(name for bit, name in ((1, ASKS), (2, DEFINES), (4, LEADS)) if flags & bit)
     for flags in range(8)
 ]
-_TERM_HOLDS = frozenset((ASKS, DEFINES, LEADS, TERM))
+_TERM_HOLDS = frozenset((ASKS, DEFINES, LEADS, DEFLIST_TERM))
 
 
 def may_hold(block: Block) -> frozenset[str]:
@@ -159,7 +159,7 @@ def may_hold(block: Block) -> frozenset[str]:
         return _HOLDS[1] if may_ask(content) else _HOLDS[0]
     if kind == "term":
         return _TERM_HOLDS
-    flags = 1 if _ASK.search(content) else 0
+    flags = 1 if may_ask(content) else 0
     if _near_line_start(content) or _NAMES.search(content):
         flags |= 2
     last = content.rfind("\n") + 1
@@ -204,7 +204,7 @@ def may_hold_images(block: Block) -> bool:
 
 def may_ask(content: str) -> bool:
     """Whether raw text could hold a question at all: a question mark or an interrogative
-    (or a word that names a term, ``称为``, ``called``: more than questions, never fewer)."""
+    (more than questions, never fewer)."""
     return _ASK.search(content) is not None
 
 

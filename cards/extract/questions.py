@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cards.extract.text import ATOM_URL, DRAWING, InlineText, cjk_count, is_atom
+from cards.extract.text import ATOM_URL, DRAWING, TODO_WORDS, InlineText, cjk_count, is_atom
 
 __all__ = ["QuestionHit", "asks_a_choice", "find_questions", "is_interrogative"]
 
@@ -377,7 +377,7 @@ _ENDS_OPEN = re.compile(r"(?:有没有|是不是|是否|能否|能不能|可不�
 # X ?``, ``TODO : X 吗 ?``, ``@question X 是什么``), only not answered yet; the marker is not
 # part of it.
 _TODO_MARK = re.compile(
-    r"^\s*[(（]?\s*(?:@?(?:todo|fixme|xxx|tbd)|@question)\b\s*[)）]?\s*[:：]?\s*",
+    rf"^\s*[(（]?\s*(?:@?(?:{'|'.join(TODO_WORDS)})|@question)\b\s*[)）]?\s*[:：]?\s*",
     re.IGNORECASE,
 )
 
@@ -442,10 +442,10 @@ def _quotes_the_interrogative(plain: str) -> bool:
             at = at if before.count(open_) % 2 else -1
         elif close in before[at + 1 :]:
             at = -1
-        if at > 0 and _NUMBERING.sub("", before[:at]):
+        if at > 0 and _BEFORE_QUOTATION.sub("", before[:at]):
             return True
     return False
 
 
 # What may stand before a quotation that is the whole clause: markup, a section number.
-_NUMBERING = re.compile(r"^[\s*_>#-]*(?:\d+(?:\.\d+)*[.、)]?)?[\s*_]*")
+_BEFORE_QUOTATION = re.compile(r"^[\s*_>#-]*(?:\d+(?:\.\d+)*[.、)]?)?[\s*_]*")

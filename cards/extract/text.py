@@ -26,6 +26,7 @@ __all__ = [
     "STRONG_OPEN",
     "SUMMING_UP",
     "TODO_FIRST",
+    "TODO_WORDS",
     "InlineText",
     "cjk_count",
     "fold",
@@ -58,8 +59,10 @@ SUMMING_UP = (
     "简单地说", "概括地说", "一句话", "in short", "in other words", "in a word", "simply put",
     "put simply",
 )  # fmt: skip
+# The words of a to-do marker (``@todo``, ``FIXME``, ``(TBD``).
+TODO_WORDS = ("todo", "fixme", "xxx", "tbd")
 # Text that opens with a to-do (``@todo 检查…``, ``(TODO …``): a note to self, nothing learnt.
-TODO_FIRST = re.compile(r"^\s*[(（]?\s*@?(?:todo|fixme|xxx|tbd)\b", re.IGNORECASE)
+TODO_FIRST = re.compile(rf"^\s*[(（]?\s*@?(?:{'|'.join(TODO_WORDS)})\b", re.IGNORECASE)
 
 # Fixed markers for emphasis; every other atom is a private-use character indexing ``atoms``.
 STRONG_OPEN = "\ue001"
